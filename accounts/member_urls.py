@@ -1,0 +1,8 @@
+from django.urls import path
+
+from accounts import views
+
+app_name = "members"
+urlpatterns = [
+    path("<int:pk>/", views.member_detail, name="member_detail"),
+]

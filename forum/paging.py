@@ -1,0 +1,28 @@
+from django.http import Http404
+
+
+def page_from_request(request, page_count: int) -> int:
+    """The page a visitor asked for. Anything that is not a page of this list is a 404.
+
+    `?page=abc`, `?page=0`, `?page=-1` and pages past the end all 404, consistently; so does a
+    number too long to be a page.
+    """
+    raw = request.GET.get("page", "1")
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
+        raise Http404("No such page.")
+    page = int(raw)
+    if not 1 <= page <= page_count:
+        raise Http404("No such page.")
+    return page
+
+
+def page_window(page: int, page_count: int, around: int = 2) -> list[int | None]:
+    """Page numbers to link, vBulletin style: first, a window around `page`, last; None is a gap."""
+    wanted = {1, page_count, *range(page - around, page + around + 1)}
+    shown = sorted(n for n in wanted if 1 <= n <= page_count)
+    window: list[int | None] = []
+    for n in shown:
+        if window and n - window[-1] > 1:
+            window.append(None)
+        window.append(n)
+    return window

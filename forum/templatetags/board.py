@@ -1,0 +1,24 @@
+from django import template
+from django.utils.dateformat import format as format_date
+from django.utils.timezone import localtime
+
+register = template.Library()
+
+# The archive's own stamp: 12-11-2007 10:22 PM.
+POST_TIME_FORMAT = "m-d-Y h:i A"
+
+
+@register.filter
+def board_time(value) -> str:
+    """A time as the 2007 board printed it, in the reader's zone."""
+    if not value:
+        return ""
+    return format_date(localtime(value), POST_TIME_FORMAT)
+
+
+@register.filter
+def join_date(value) -> str:
+    """'Dec 2007', as vBulletin's postbit shows the join date."""
+    if not value:
+        return ""
+    return format_date(localtime(value), "M Y")
