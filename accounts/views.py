@@ -1,10 +1,30 @@
-from django.shortcuts import get_object_or_404, render
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.core.mail import send_mail
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
 
+from accounts.forms import ProfileForm, RegistrationForm
 from accounts.models import User
 from forum.models import Post
+from forum.paging import page_from_request, page_window
+
+CONFIRM_SALT = "accounts.confirm-email"
+MEMBER_ORDERS = {
+    "name": ("username_key",),
+    "joined": ("date_joined", "pk"),
+    "posts": ("-post_count", "username_key"),
+}
 
 
 def member_detail(request, pk):
+    # 1: the member; 2: their recent posts with threads
     member = get_object_or_404(User.objects.filter(is_active=True), pk=pk)
     recent_posts = Post.objects.recent_by(member)[:10]
     return render(
@@ -12,3 +32,82 @@ def member_detail(request, pk):
         "accounts/member_detail.html",
         {"member": member, "recent_posts": list(recent_posts)},
     )
+
+
+def member_list(request):
+    # 1: the count; 2: the page of members
+    order = request.GET.get("sort", "name")
+    if order not in MEMBER_ORDERS:
+        order = "name"
+    members = User.objects.filter(is_active=True)
+    per_page = settings.BOARD_MEMBERS_PER_PAGE
+    page_count = max(1, -(-members.count() // per_page))
+    page = page_from_request(request, page_count)
+    start = (page - 1) * per_page
+    return render(
+        request,
+        "accounts/member_list.html",
+        {
+            "members": list(members.order_by(*MEMBER_ORDERS[order])[start : start + per_page]),
+            "sort": order,
+            "page": page,
+            "page_count": page_count,
+            "page_window": page_window(page, page_count),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def register(request):
+    if request.user.is_authenticated:
+        return redirect("forum:index")
+    form = RegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        member = form.save()
+        login(request, member, backend="accounts.backends.UsernameOrEmailBackend")
+        if settings.BOARD_REQUIRE_EMAIL_CONFIRMATION:
+            send_confirmation(request, member)
+            messages.info(
+                request,
+                f"Welcome, {member}! Confirm your email to start posting: we sent you a link.",
+            )
+        else:
+            messages.success(request, f"Welcome to {settings.BOARD_NAME}, {member}!")
+        return redirect("forum:index")
+    return render(request, "registration/register.html", {"form": form})
+
+
+def send_confirmation(request, member: User) -> None:
+    token = signing.dumps(member.pk, salt=CONFIRM_SALT)
+    link = request.build_absolute_uri(reverse("accounts:confirm_email", args=[token]))
+    send_mail(
+        f"Confirm your email for {settings.BOARD_NAME}",
+        f"Hello {member},\n\nConfirm your email address to start posting:\n{link}\n\n"
+        "The link works for seven days.",
+        None,
+        [member.email],
+    )
+
+
+def confirm_email(request, token):
+    try:
+        pk = signing.loads(token, salt=CONFIRM_SALT, max_age=7 * 24 * 3600)
+    except signing.BadSignature:
+        raise Http404("That confirmation link is invalid or has expired.") from None
+    updated = User.objects.filter(pk=pk, is_active=True).update(email_confirmed=True)
+    if not updated:
+        raise Http404("That confirmation link is invalid or has expired.")
+    messages.success(request, "Thank you: your email address is confirmed.")
+    return redirect("forum:index")
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_edit(request):
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Your profile was saved.")
+        return redirect("accounts:profile_edit")
+    return render(request, "accounts/profile_edit.html", {"form": form})

@@ -1,9 +1,22 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+
+from forum import archive_admin, legacy
 
 urlpatterns = [
+    path(
+        "admin/forum/archive-upload/",
+        admin.site.admin_view(archive_admin.archive_upload),
+        name="archive_upload",
+    ),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("members/", include("accounts.member_urls")),
+    # The old board's links (forum/legacy.py).
+    path("showthread.php", legacy.showthread),
+    path("showpost.php", legacy.showpost),
+    path("printthread.php", legacy.printthread),
+    re_path(r"^archive/index\.php/t-(?P<legacy_id>[0-9]+)\.html$", legacy.archive_thread),
+    path("", include("following.urls")),
     path("", include("forum.urls")),
 ]

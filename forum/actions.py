@@ -2,11 +2,16 @@
 
 Counters and last-post pointers are written in the same transaction as the post that changes
 them, with F() expressions or under the thread's row lock, so concurrent posters never lose an
-update. Locks are always taken in the order thread -> forum -> member to avoid deadlocks.
+update. Locks are always taken in the order member -> thread -> forum to avoid deadlocks.
 """
 
-from datetime import datetime
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
 
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import (
     BigIntegerField,
@@ -20,11 +25,15 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import User, username_key
+from following.models import subscribe
+from following.notifications import notify_after_commit
+from forum.archive import ArchivedPost, ArchivedThread, ArchiveError
 from forum.markup import render_bbcode
-from forum.models import Forum, Post, Thread
+from forum.models import Forum, Post, PostRevision, Report, Thread
 
 
 def newer_last_post(post: Post):
@@ -42,12 +51,74 @@ def newer_last_post(post: Post):
     }
 
 
+class PostingRefused(Exception):
+    """A member may not post this; the message says why, in words for the member."""
+
+
+class DuplicateSubmission(Exception):
+    """The same form was submitted again: `post` is what the first submission made."""
+
+    def __init__(self, post: Post):
+        super().__init__("This form was already submitted.")
+        self.post = post
+
+
+def lock_poster(author: User, now: datetime, *, check_flood: bool, submission_key) -> User:
+    """Locks the member's row, so that a form sent twice at once, or a flood of posts, is
+    caught by whichever submission comes second."""
+    locked = User.objects.select_for_update().get(pk=author.pk)
+    refuse_duplicate(submission_key)
+    if locked.is_under_ban:
+        raise PostingRefused(locked.ban_message())
+    if not locked.may_post:
+        raise PostingRefused("Confirm your email address before posting: see the mail we sent.")
+    wait = locked.seconds_until_may_post(now) if check_flood else 0
+    if wait:
+        raise PostingRefused(
+            f"You posted a moment ago: please wait {wait} more second{'s' if wait != 1 else ''} "
+            "before posting again."
+        )
+    return locked
+
+
+def refuse_duplicate(submission_key) -> None:
+    if submission_key is None:
+        return
+    earlier = Post.objects.filter(submission_key=submission_key).select_related("thread").first()
+    if earlier is not None:
+        raise DuplicateSubmission(earlier)
+
+
+def new_post(*, thread: Thread, number: int, author: User, body: str, created_at, key) -> Post:
+    return Post.objects.create(
+        thread=thread,
+        number=number,
+        author=author,
+        created_at=created_at,
+        body=body,
+        body_html=render_bbcode(body),
+        submission_key=key,
+    )
+
+
 @transaction.atomic
 def create_thread(
-    *, forum: Forum, author: User, title: str, body: str, created_at: datetime | None = None
+    *,
+    forum: Forum,
+    author: User,
+    title: str,
+    body: str,
+    created_at: datetime | None = None,
+    submission_key=None,
 ) -> Post:
-    """Starts a thread in `forum` with its first post; returns that post."""
-    created_at = created_at or timezone.now()
+    """Starts a thread in `forum` with its first post; returns that post.
+
+    Raises PostingRefused (flood control, unconfirmed email) or DuplicateSubmission.
+    """
+    archived = created_at is not None  # imports and fixtures: no flood control, no mail
+    now = timezone.now()
+    poster = lock_poster(author, now, check_flood=not archived, submission_key=submission_key)
+    created_at = created_at or now
     thread = Thread.objects.create(
         forum=forum,
         title=title,
@@ -57,16 +128,15 @@ def create_thread(
         last_number=1,
         last_post_at=created_at,
     )
-    post = Post.objects.create(
-        thread=thread,
-        number=1,
-        author=author,
-        created_at=created_at,
-        body=body,
-        body_html=render_bbcode(body),
+    post = new_post(
+        thread=thread, number=1, author=author, body=body, created_at=created_at, key=submission_key
     )
     Thread.objects.filter(pk=thread.pk).update(first_post=post, last_post=post)
     thread.first_post = thread.last_post = post
+    if not archived:
+        if poster.subscribe_on_reply:
+            subscribe(author, thread=thread)
+        notify_after_commit(post)
     Forum.objects.filter(pk=forum.pk).update(
         thread_count=F("thread_count") + 1, post_count=F("post_count") + 1, **newer_last_post(post)
     )
@@ -76,19 +146,34 @@ def create_thread(
 
 @transaction.atomic
 def add_reply(
-    *, thread: Thread, author: User, body: str, created_at: datetime | None = None
+    *,
+    thread: Thread,
+    author: User,
+    body: str,
+    created_at: datetime | None = None,
+    submission_key=None,
 ) -> Post:
-    """Adds a post at the end of `thread`; returns it with its new number."""
+    """Adds a post at the end of `thread`; returns it with its new number.
+
+    Raises PostingRefused (closed thread, flood control ...) or DuplicateSubmission.
+    """
+    archived = created_at is not None  # imports and fixtures: no flood control, no mail
+    poster = lock_poster(
+        author, timezone.now(), check_flood=not archived, submission_key=submission_key
+    )
     locked = Thread.objects.select_for_update().get(pk=thread.pk)
+    refusal = locked.refusal_to_reply(poster)
+    if refusal:
+        raise PostingRefused(refusal)
     # Taken under the lock, so numbers and times rise together.
     created_at = created_at or timezone.now()
-    post = Post.objects.create(
+    post = new_post(
         thread=locked,
         number=locked.last_number + 1,
         author=author,
-        created_at=created_at,
         body=body,
-        body_html=render_bbcode(body),
+        created_at=created_at,
+        key=submission_key,
     )
     Thread.objects.filter(pk=locked.pk).update(
         last_number=post.number, post_count=F("post_count") + 1, **newer_last_post(post)
@@ -98,12 +183,45 @@ def add_reply(
             post_count=F("post_count") + 1, **newer_last_post(post)
         )
     count_member_post(author, created_at)
+    if not archived:
+        if poster.subscribe_on_reply:
+            subscribe(author, thread=locked)
+        notify_after_commit(post)
     return post
+
+
+@transaction.atomic
+def edit_post(*, post: Post, editor: User, body: str) -> Post:
+    """Replaces a post's text, keeping the old text as a revision."""
+    locked = Post.objects.select_for_update().select_related("thread").get(pk=post.pk)
+    now = timezone.now()
+    if not locked.may_be_edited_by(editor, now):
+        raise PostingRefused("You may no longer edit this post.")
+    if body == locked.body:
+        return locked
+    PostRevision.objects.create(
+        post=locked,
+        body=locked.body,
+        written_at=locked.edited_at or locked.created_at,
+        replaced_at=now,
+        replaced_by=editor,
+    )
+    locked.body, locked.body_html = body, render_bbcode(body)
+    locked.edited_at, locked.edited_by = now, editor
+    locked.save(update_fields=["body", "body_html", "edited_at", "edited_by"])
+    return locked
 
 
 def count_member_post(author: User, posted_at: datetime) -> None:
     User.objects.filter(pk=author.pk).update(
         post_count=F("post_count") + 1,
+        last_posted_at=Case(
+            When(
+                Q(last_posted_at__isnull=True) | Q(last_posted_at__lt=posted_at),
+                then=Value(posted_at),
+            ),
+            default=F("last_posted_at"),
+        ),
         last_activity_at=Case(
             When(
                 Q(last_activity_at__isnull=True) | Q(last_activity_at__lt=posted_at),
@@ -201,3 +319,544 @@ def recount(*, threads=None, forums=None, members=None) -> dict[str, int]:
         lambda member: {"post_count": member.real_post_count or 0},
     )
     return {"threads": changed_threads, "forums": changed_forums, "members": changed_members}
+
+
+@dataclass
+class ImportPlan:
+    """What importing an archive changes, worked out before anything is written."""
+
+    archived: ArchivedThread
+    thread: Thread | None  # the thread that holds this archive already, if any
+    times: list[datetime]  # each archived post's time, in UTC
+    authors: list[str]  # each archived post's author, as a username_key
+    new_numbers: list[int]  # the numbers of the archived posts the thread lacks
+    members: dict[str, User]  # the authors who are members already, by username_key
+    new_members: dict[str, str]  # username_key -> username: authors of new posts to create
+    is_new_thread: bool  # the import creates the thread
+
+    @property
+    def new_posts(self) -> list[tuple[int, ArchivedPost, datetime]]:
+        return [(n, self.archived.posts[n - 1], self.times[n - 1]) for n in self.new_numbers]
+
+
+def plan_import(
+    *,
+    forum: Forum,
+    archived: ArchivedThread,
+    time_zone: tzinfo,
+    legacy_thread_id: int | None = None,
+    lock: bool = False,
+) -> ImportPlan:
+    """Works out what importing `archived` into `forum` creates, without writing anything.
+
+    The thread is the one with `legacy_thread_id`, else the one in `forum` with the archive's
+    title, first author and first time. Posts it has (same number, author and time, to the
+    minute the archive shows) are left alone; a post that contradicts the archive raises
+    ArchiveError. With `lock`, the rows are locked in the board's order: members, then the
+    thread (or the forum, for a new thread).
+    """
+    # In UTC: an aware time in a DST gap or fold never equals one in another zone (PEP 495).
+    times = [
+        timezone.make_aware(post.posted_at, time_zone).astimezone(UTC) for post in archived.posts
+    ]
+    authors = [username_key(post.username) for post in archived.posts]
+    known = User.objects.filter(username_key__in=set(authors)).order_by("pk")
+    members = {m.username_key: m for m in (known.select_for_update() if lock else known)}
+    thread = imported_thread(forum, archived, authors[0], times[0], legacy_thread_id, lock)
+    have = {}
+    if thread is not None:
+        have = {
+            number: (author, at.replace(second=0, microsecond=0))
+            for number, author, at in thread.posts.values_list(
+                "number", "author__username_key", "created_at"
+            )
+        }
+    new_numbers = []
+    for number, post in enumerate(archived.posts, start=1):
+        if number not in have:
+            new_numbers.append(number)
+        elif have[number] != (authors[number - 1], times[number - 1]):
+            raise ArchiveError(
+                post.line, f"the thread's post #{number} is not this one: another author or time"
+            )
+    new_members = {}
+    for number in new_numbers:
+        if authors[number - 1] not in members:
+            new_members.setdefault(authors[number - 1], archived.posts[number - 1].username)
+    return ImportPlan(
+        archived, thread, times, authors, new_numbers, members, new_members, thread is None
+    )
+
+
+def imported_thread(
+    forum: Forum,
+    archived: ArchivedThread,
+    starter_key: str,
+    created_at: datetime,
+    legacy_thread_id: int | None,
+    lock: bool,
+) -> Thread | None:
+    """The thread an archive was imported into before, if any (see plan_import)."""
+    same_content = Thread.objects.filter(
+        forum=forum,
+        title=archived.title,
+        starter__username_key=starter_key,
+        created_at__gte=created_at,
+        created_at__lt=created_at + timedelta(minutes=1),  # archives show whole minutes
+    )
+    queries = [same_content]
+    if legacy_thread_id is not None:
+        queries = [
+            Thread.objects.filter(legacy_id=legacy_thread_id),
+            same_content.filter(legacy_id=None),
+        ]
+
+    def find() -> Thread | None:
+        for query in queries:
+            if lock:
+                query = query.select_for_update(of=("self",))
+            found = query.order_by("pk").first()
+            if found is not None:
+                return found
+        return None
+
+    thread = find()
+    if thread is None and lock:
+        # Two imports of one new thread queue on the forum's row; the second then finds it.
+        Forum.objects.select_for_update().get(pk=forum.pk)
+        thread = find()
+    return thread
+
+
+@transaction.atomic
+def import_thread(
+    *,
+    forum: Forum,
+    archived: ArchivedThread,
+    time_zone: tzinfo,
+    legacy_thread_id: int | None = None,
+    legacy_post_ids: list[int] | None = None,
+) -> ImportPlan:
+    """Imports an archived thread into `forum`: the whole thread, or the posts it lacks.
+
+    Importing an archive again changes nothing; a longer version adds only its new posts.
+    Members and posts are bulk inserted; the thread is recounted and the forum's and authors'
+    counters are raised by what was added. `legacy_post_ids` (one per archived post) go to the
+    posts this import creates. Returns the plan it carried out, with the thread filled in.
+    """
+    plan = plan_import(
+        forum=forum,
+        archived=archived,
+        time_zone=time_zone,
+        legacy_thread_id=legacy_thread_id,
+        lock=True,
+    )
+    thread = plan.thread
+    if thread is not None and legacy_thread_id is not None and thread.legacy_id is None:
+        Thread.objects.filter(pk=thread.pk).update(legacy_id=legacy_thread_id)
+    if not plan.new_numbers:
+        return plan
+    members = plan.members | create_imported_members(plan)
+    if thread is None:
+        thread = plan.thread = Thread.objects.create(
+            forum=forum,
+            title=archived.title,
+            starter=members[plan.authors[0]],
+            created_at=plan.times[0],
+            legacy_id=legacy_thread_id,
+        )
+    posts = Post.objects.bulk_create(
+        [
+            Post(
+                thread=thread,
+                number=number,
+                author=members[plan.authors[number - 1]],
+                created_at=posted_at,
+                body=post.body,
+                body_html=render_bbcode(post.body),
+                legacy_id=legacy_post_ids[number - 1] if legacy_post_ids else None,
+            )
+            for number, post, posted_at in plan.new_posts
+        ],
+        batch_size=1000,
+    )
+    recount(
+        threads=Thread.objects.filter(pk=thread.pk),
+        forums=Forum.objects.none(),
+        members=User.objects.none(),
+    )
+    if not thread.is_removed:
+        newest = max(posts, key=lambda post: (post.created_at, post.pk))
+        Forum.objects.filter(pk=thread.forum_id).update(
+            thread_count=F("thread_count") + int(plan.is_new_thread),
+            post_count=F("post_count") + len(posts),
+            **newer_last_post(newest),
+        )
+        count_imported_posts(thread, posts)
+    return plan
+
+
+def create_imported_members(plan: ImportPlan) -> dict[str, User]:
+    """Creates the authors who are not members yet: no usable password, joined at their first
+    post, marked as imported."""
+    joined = {}
+    for number, _, posted_at in plan.new_posts:
+        joined.setdefault(plan.authors[number - 1], posted_at)
+    new = []
+    for key, username in sorted(plan.new_members.items()):
+        member = User(
+            username=username, username_key=key, is_imported=True, date_joined=joined[key]
+        )
+        member.set_unusable_password()
+        new.append(member)
+    return {member.username_key: member for member in User.objects.bulk_create(new)}
+
+
+def count_imported_posts(thread: Thread, posts: list[Post]) -> None:
+    """Adds imported posts to their authors' post counts and last activity: one UPDATE per
+    distinct number of posts added, which for a thread is a handful."""
+    authors_by_count = defaultdict(list)
+    for author_id, count in Counter(post.author_id for post in posts).items():
+        authors_by_count[count].append(author_id)
+    newest = Subquery(
+        Post.objects.filter(thread=thread, author=OuterRef("pk"))
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
+    for count, author_ids in authors_by_count.items():
+        User.objects.filter(pk__in=author_ids).update(
+            post_count=F("post_count") + count,
+            last_activity_at=Greatest(Coalesce("last_activity_at", newest), newest),
+        )
+
+
+# Moderation. Each action checks, on the server, that the moderator moderates the forum it
+# touches, writes one admin LogEntry saying who did what to which object and why, and fixes
+# the counters it changes with recount() in the same transaction. Nothing is hard-deleted.
+
+RENUMBER_OFFSET = 1_000_000_000  # post numbers stay far below this
+
+
+class ModerationRefused(PermissionDenied):
+    """The user may not do this moderation step; the message says why."""
+
+
+def require_moderator(user: User, forum_id: int) -> None:
+    if not (user.is_authenticated and user.is_active and user.moderates(forum_id)):
+        raise ModerationRefused("You do not moderate this forum.")
+
+
+def log_moderation(*, moderator: User, obj, message: str, reason: str = "") -> LogEntry:
+    """Records the step in the admin's history (LogEntry), with the reason, for superusers."""
+    if reason:
+        message = f"{message} Reason: {reason}"
+    return LogEntry.objects.create(
+        user_id=moderator.pk,
+        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        action_flag=CHANGE,
+        change_message=message,
+    )
+
+
+def locked_thread(thread: Thread, moderator: User) -> Thread:
+    locked = Thread.objects.select_for_update().get(pk=thread.pk)
+    require_moderator(moderator, locked.forum_id)
+    return locked
+
+
+def recount_threads(thread_ids, forum_ids) -> None:
+    """Fixes the counters of these threads, their forums and the members who posted in them."""
+    threads = Thread.objects.filter(pk__in=list(thread_ids))
+    recount(
+        threads=threads,
+        forums=Forum.objects.filter(pk__in=list(forum_ids)),
+        members=User.objects.filter(
+            pk__in=Post.objects.filter(thread__in=list(thread_ids)).values("author")
+        ),
+    )
+
+
+@transaction.atomic
+def lock_thread(
+    *, thread: Thread, moderator: User, locked: bool = True, reason: str = ""
+) -> Thread:
+    """Closes a thread to new replies (or opens it again)."""
+    thread = locked_thread(thread, moderator)
+    Thread.objects.filter(pk=thread.pk).update(is_locked=locked)
+    thread.is_locked = locked
+    log_moderation(
+        moderator=moderator, obj=thread, message="Closed." if locked else "Opened.", reason=reason
+    )
+    return thread
+
+
+@transaction.atomic
+def stick_thread(
+    *, thread: Thread, moderator: User, sticky: bool = True, reason: str = ""
+) -> Thread:
+    """Pins a thread to the top of its forum (or unpins it)."""
+    thread = locked_thread(thread, moderator)
+    Thread.objects.filter(pk=thread.pk).update(is_sticky=sticky)
+    thread.is_sticky = sticky
+    log_moderation(
+        moderator=moderator, obj=thread, message="Stuck." if sticky else "Unstuck.", reason=reason
+    )
+    return thread
+
+
+@transaction.atomic
+def move_thread(*, thread: Thread, moderator: User, to_forum: Forum, reason: str = "") -> Thread:
+    """Moves a thread to another forum; both forums' counters are rebuilt."""
+    thread = locked_thread(thread, moderator)
+    from_forum_id = thread.forum_id
+    if from_forum_id == to_forum.pk:
+        return thread
+    Thread.objects.filter(pk=thread.pk).update(forum=to_forum)
+    thread.forum = to_forum
+    recount(
+        threads=Thread.objects.none(),
+        forums=Forum.objects.filter(pk__in=[from_forum_id, to_forum.pk]),
+        members=User.objects.none(),
+    )
+    log_moderation(
+        moderator=moderator,
+        obj=thread,
+        message=f"Moved from forum {from_forum_id} to {to_forum.pk} ({to_forum.name}).",
+        reason=reason,
+    )
+    return thread
+
+
+@transaction.atomic
+def remove_thread(*, thread: Thread, moderator: User, reason: str) -> Thread:
+    """Hides a thread (soft): members no longer see it; moderators still do."""
+    thread = locked_thread(thread, moderator)
+    now = timezone.now()
+    Thread.objects.filter(pk=thread.pk).update(
+        is_removed=True, removed_at=now, removed_by=moderator, removed_reason=reason
+    )
+    thread.is_removed, thread.removed_at, thread.removed_reason = True, now, reason
+    recount_threads([thread.pk], [thread.forum_id])
+    log_moderation(moderator=moderator, obj=thread, message="Removed thread.", reason=reason)
+    return thread
+
+
+@transaction.atomic
+def restore_thread(*, thread: Thread, moderator: User, reason: str = "") -> Thread:
+    thread = locked_thread(thread, moderator)
+    Thread.objects.filter(pk=thread.pk).update(
+        is_removed=False, removed_at=None, removed_by=None, removed_reason="", merged_into=None
+    )
+    thread.is_removed = False
+    recount_threads([thread.pk], [thread.forum_id])
+    log_moderation(moderator=moderator, obj=thread, message="Restored thread.", reason=reason)
+    return thread
+
+
+@transaction.atomic
+def remove_post(*, post: Post, moderator: User, reason: str) -> Post:
+    """Hides a post (soft); its number stays taken. Removing post #1 removes the thread."""
+    thread = locked_thread(post.thread, moderator)
+    post = Post.objects.select_for_update().get(pk=post.pk)
+    post.thread = thread
+    if post.number == 1:
+        remove_thread(thread=thread, moderator=moderator, reason=reason)
+        return post
+    now = timezone.now()
+    Post.objects.filter(pk=post.pk).update(
+        is_removed=True, removed_at=now, removed_by=moderator, removed_reason=reason
+    )
+    post.is_removed, post.removed_at, post.removed_reason = True, now, reason
+    recount(
+        threads=Thread.objects.filter(pk=thread.pk),
+        forums=Forum.objects.filter(pk=thread.forum_id),
+        members=User.objects.filter(pk=post.author_id),
+    )
+    log_moderation(moderator=moderator, obj=post, message="Removed post.", reason=reason)
+    return post
+
+
+@transaction.atomic
+def restore_post(*, post: Post, moderator: User, reason: str = "") -> Post:
+    thread = locked_thread(post.thread, moderator)
+    Post.objects.filter(pk=post.pk).update(
+        is_removed=False, removed_at=None, removed_by=None, removed_reason=""
+    )
+    post.is_removed = False
+    recount(
+        threads=Thread.objects.filter(pk=thread.pk),
+        forums=Forum.objects.filter(pk=thread.forum_id),
+        members=User.objects.filter(pk=post.author_id),
+    )
+    log_moderation(moderator=moderator, obj=post, message="Restored post.", reason=reason)
+    return post
+
+
+def renumber(thread_id: int) -> int:
+    """Numbers a thread's posts 1, 2, 3 ... by time; returns the last number.
+
+    The posts are first lifted out of the way, so the unique (thread, number) constraint,
+    checked row by row, never sees two posts with one number.
+    """
+    posts = Post.objects.filter(thread_id=thread_id)
+    posts.filter(number__lt=RENUMBER_OFFSET).update(number=F("number") + RENUMBER_OFFSET)
+    ids = list(posts.order_by("created_at", "pk").values_list("pk", flat=True))
+    Post.objects.bulk_update(
+        [Post(pk=pk, number=number) for number, pk in enumerate(ids, start=1)],
+        ["number"],
+        batch_size=1000,
+    )
+    Thread.objects.filter(pk=thread_id).update(last_number=len(ids))
+    return len(ids)
+
+
+@transaction.atomic
+def merge_threads(*, source: Thread, target: Thread, moderator: User, reason: str = "") -> Thread:
+    """Moves every post of `source` into `target`, numbered by time; `source` is removed and
+    points to `target`. The moderator must moderate both forums."""
+    if source.pk == target.pk:
+        raise ModerationRefused("A thread cannot be merged into itself.")
+    first, second = sorted([source.pk, target.pk])
+    locked = {t.pk: t for t in Thread.objects.select_for_update().filter(pk__in=[first, second])}
+    source, target = locked[source.pk], locked[target.pk]
+    require_moderator(moderator, source.forum_id)
+    require_moderator(moderator, target.forum_id)
+    Post.objects.filter(thread=source).update(
+        thread=target, number=F("number") + 2 * RENUMBER_OFFSET
+    )
+    renumber(target.pk)
+    now = timezone.now()
+    Thread.objects.filter(pk=source.pk).update(
+        is_removed=True,
+        removed_at=now,
+        removed_by=moderator,
+        removed_reason=f"Merged into thread {target.pk}. {reason}".strip(),
+        merged_into=target,
+        last_number=0,
+    )
+    recount_threads([source.pk, target.pk], {source.forum_id, target.forum_id})
+    log_moderation(
+        moderator=moderator, obj=source, message=f"Merged into thread {target.pk}.", reason=reason
+    )
+    log_moderation(
+        moderator=moderator, obj=target, message=f"Thread {source.pk} merged in.", reason=reason
+    )
+    target.refresh_from_db()
+    return target
+
+
+@transaction.atomic
+def split_posts(
+    *, thread: Thread, numbers: list[int], moderator: User, title: str, reason: str = ""
+) -> Thread:
+    """Moves the posts with these numbers into a new thread in the same forum; both threads
+    are numbered afresh by time. Returns the new thread."""
+    thread = locked_thread(thread, moderator)
+    moving = Post.objects.filter(thread=thread, number__in=set(numbers))
+    earliest = moving.order_by("created_at", "pk").first()
+    if earliest is None:
+        raise ModerationRefused("Choose the posts to split off.")
+    if not Post.objects.filter(thread=thread).exclude(pk__in=moving.values("pk")).exists():
+        raise ModerationRefused("At least one post must stay in the thread.")
+    new = Thread.objects.create(
+        forum_id=thread.forum_id,
+        title=title,
+        starter_id=earliest.author_id,
+        created_at=earliest.created_at,
+    )
+    moving.update(thread=new, number=F("number") + RENUMBER_OFFSET)
+    renumber(new.pk)
+    renumber(thread.pk)
+    recount_threads([thread.pk, new.pk], [thread.forum_id])
+    log_moderation(
+        moderator=moderator,
+        obj=thread,
+        message=f"Split {len(set(numbers))} posts off into thread {new.pk}.",
+        reason=reason,
+    )
+    new.refresh_from_db()
+    return new
+
+
+def require_global_moderator(user: User, member: User) -> None:
+    if not (user.is_authenticated and user.is_active and user.moderated_forum_ids is None):
+        raise ModerationRefused("Only moderators of the whole board ban members.")
+    if (member.is_staff or member.is_superuser) and not user.is_superuser:
+        raise ModerationRefused("Only a superuser bans staff.")
+
+
+@transaction.atomic
+def ban_member(*, member: User, moderator: User, reason: str, ends_at: datetime | None = None):
+    """Bans a member until `ends_at` (None: until lifted). They can no longer log in or post;
+    their posts stay. A ban with an end date expires by itself."""
+    from accounts.models import Ban
+
+    member = User.objects.select_for_update().get(pk=member.pk)
+    require_global_moderator(moderator, member)
+    now = timezone.now()
+    Ban.objects.filter(member=member, lifted_at=None).update(lifted_at=now, lifted_by=moderator)
+    ban = Ban.objects.create(
+        member=member, reason=reason, ends_at=ends_at, created_by=moderator, created_at=now
+    )
+    User.objects.filter(pk=member.pk).update(
+        is_banned=True, banned_until=ends_at, ban_reason=reason
+    )
+    until = f"until {ends_at:%Y-%m-%d %H:%M} UTC" if ends_at else "until lifted"
+    log_moderation(moderator=moderator, obj=member, message=f"Banned {until}.", reason=reason)
+    return ban
+
+
+@transaction.atomic
+def unban_member(*, member: User, moderator: User, reason: str = "") -> User:
+    from accounts.models import Ban
+
+    member = User.objects.select_for_update().get(pk=member.pk)
+    require_global_moderator(moderator, member)
+    Ban.objects.filter(member=member, lifted_at=None).update(
+        lifted_at=timezone.now(), lifted_by=moderator
+    )
+    User.objects.filter(pk=member.pk).update(is_banned=False, banned_until=None, ban_reason="")
+    member.is_banned, member.banned_until, member.ban_reason = False, None, ""
+    log_moderation(moderator=moderator, obj=member, message="Ban lifted.", reason=reason)
+    return member
+
+
+@transaction.atomic
+def report_post(*, post: Post, reporter: User, reason: str) -> Report:
+    """A member tells the moderators about a post; a second report while one is open is the
+    same report."""
+    if not reporter.is_authenticated or not reporter.is_active or reporter.is_under_ban:
+        raise PermissionDenied("Log in to report a post.")
+    User.objects.select_for_update().get(pk=reporter.pk)  # one open report per member and post
+    existing = Report.objects.open().filter(post=post, reporter=reporter).first()
+    if existing is not None:
+        return existing
+    report = Report.objects.create(post=post, reporter=reporter, reason=reason)
+    log_moderation(moderator=reporter, obj=report, message="Reported post.", reason=reason)
+    return report
+
+
+@transaction.atomic
+def resolve_report(
+    *, report: Report, moderator: User, remove_post_too: bool = False, reason: str = ""
+) -> Report:
+    """Closes a report; with `remove_post_too`, removes the reported post in the same step
+    (and closes every other open report on it)."""
+    report = Report.objects.select_for_update().select_related("post__thread").get(pk=report.pk)
+    require_moderator(moderator, report.post.thread.forum_id)
+    now = timezone.now()
+    reports = Report.objects.filter(pk=report.pk)
+    if remove_post_too:
+        remove_post(post=report.post, moderator=moderator, reason=reason or report.reason)
+        reports = Report.objects.filter(post=report.post, is_open=True)
+    reports.update(is_open=False, resolved_at=now, resolved_by=moderator)
+    report.is_open, report.resolved_at, report.resolved_by = False, now, moderator
+    log_moderation(
+        moderator=moderator,
+        obj=report,
+        message="Resolved and removed the post." if remove_post_too else "Resolved.",
+        reason=reason,
+    )
+    return report

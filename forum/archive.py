@@ -1,22 +1,41 @@
 """Plain-text thread archives, as vBulletin's printable and archive views left them.
 
-A post starts at a header line: a username, a date MM-DD-YYYY (optionally followed by a comma)
-and a time HH:MM AM/PM, taken from the end of the line so usernames may hold spaces. A blank
-line follows the header, then the body. The first post's first body line is the thread title.
+A post starts at a header line: a username, a date MM-DD-YYYY and a time HH:MM AM/PM, with or
+without a comma after the date (``Ross86 12-11-2007 10:23 PM``, ``Ross86 12-11-2007, 10:23 PM``).
+The date and time are read from the end of the line, so usernames may hold spaces, digits and
+punctuation. A blank line follows the header, then the body. The first post's first body line is
+the thread's title. Blank lines around a body belong to no post; blank lines inside it are kept.
 
-A line that merely looks like a header (a member quoting one) splits a post only when it can be
-one: it stands at the top of the file or right after a blank line, a blank line follows it, and
-its time is not earlier than the previous post's. Anything else stays in the body.
+A line that merely looks like a header (a member quoting one) starts a post only when it can be
+one, that is when all of these hold; otherwise it stays in the body it stands in:
+
+1. it is the file's first non-blank line, or the line before it is blank;
+2. the line after it is blank (or it is the last line);
+3. its time is not earlier than the previous post's: the views printed posts oldest first, so an
+   earlier stamp is a quote ("Originally Posted by Ross86 12-11-2007 10:23 PM");
+4. the line is at most 100 characters long, its username at most 50 (a member's longest).
+
+A line in a header's place (1 and 2) whose date or time does not exist, such as 13-45-2007, is an
+error rather than text. Files are UTF-8 (a leading byte-order mark is ignored); NUL bytes mean
+the file is not text.
 """
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.utils import timezone
+
 HEADER = re.compile(
-    r"^(?P<username>\S.*?)\s+(?P<date>\d{2}-\d{2}-\d{4}),?\s+(?P<time>\d{1,2}:\d{2}\s*[AaPp][Mm])\s*$"
+    r"^(?P<username>\S.*?)\s+(?P<date>(?P<month>\d\d)-(?P<day>\d\d)-(?P<year>\d{4})),?\s+"
+    r"(?P<time>(?P<hour>\d\d?):(?P<minute>\d\d)\s*(?P<half>[AaPp])[Mm])\s*$"
 )
 TIMESTAMP_FORMAT = "%m-%d-%Y %I:%M %p"
+MAX_USERNAME_LENGTH = 50  # accounts.User.username
+MAX_HEADER_LENGTH = 100
+MAX_TITLE_LENGTH = 100  # forum.Thread.title
+REMOVED_TEXT = "This post was removed by a moderator."
 
 
 class ArchiveError(ValueError):
@@ -33,7 +52,7 @@ class ArchivedPost:
     username: str
     posted_at: datetime  # naive: wall-clock time in the archive's zone
     body: str
-    line: int  # where the header stands
+    line: int = 0  # where the header stands
 
 
 @dataclass
@@ -42,59 +61,80 @@ class ArchivedThread:
     posts: list[ArchivedPost] = field(default_factory=list)
 
 
-def parse_header(line: str, number: int) -> tuple[str, datetime] | None:
-    match = HEADER.match(line)
-    if match is None:
-        return None
-    clock = match["time"].upper().replace(" ", "")
+def read_archive(data: bytes) -> ArchivedThread:
+    """Decodes an archive file's bytes and parses them; raises ArchiveError if it is not text."""
+    data = data.removeprefix(b"\xef\xbb\xbf")
     try:
-        posted_at = datetime.strptime(
-            f"{match['date']} {clock[:-2]} {clock[-2:]}", TIMESTAMP_FORMAT
-        )
-    except ValueError:
-        raise ArchiveError(number, f"bad date or time {match['date']} {match['time']!r}") from None
-    return match["username"].strip(), posted_at
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise ArchiveError(line, f"not UTF-8 text (byte 0x{data[error.start]:02x})") from None
+    return parse_archive(text)
 
 
 def parse_archive(text: str) -> ArchivedThread:
     """Reads an archive into its title and posts; raises ArchiveError on malformed input."""
-    if "\x00" in text:
-        raise ArchiveError(1, "the file holds NUL bytes: it is not a text archive")
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise ArchiveError(text.count("\n", 0, nul) + 1, "a NUL byte: this is not a text file")
+    lines = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    start = next((index for index, line in enumerate(lines) if line.strip()), None)
+    if start is None:
+        raise ArchiveError(1, "the file is empty")
+
     headers: list[tuple[int, str, datetime]] = []
-    for index, line in enumerate(lines):
-        can_start = index == 0 or not lines[index - 1].strip()
-        blank_after = index + 1 >= len(lines) or not lines[index + 1].strip()
-        if not (can_start and blank_after):
+    for index in range(start, len(lines)):
+        if index > start and lines[index - 1].strip():
             continue
-        try:
-            parsed = parse_header(line, index + 1)
-        except ArchiveError:
-            if headers or index == first_content_line(lines):
-                raise
+        if index + 1 < len(lines) and lines[index + 1].strip():
             continue
-        if parsed is None:
+        header = parse_header(lines[index], index + 1)
+        if header is None or (headers and header[1] < headers[-1][2]):
             continue
-        if headers and parsed[1] < headers[-1][2]:
-            continue  # earlier than the post before it: a quoted date, not a new post
-        headers.append((index, *parsed))
-    start = first_content_line(lines)
+        headers.append((index, *header))
     if not headers or headers[0][0] != start:
-        raise ArchiveError(start + 1, "expected a post header: USERNAME MM-DD-YYYY HH:MM AM/PM")
+        raise ArchiveError(
+            start + 1, "expected a post header (USERNAME MM-DD-YYYY HH:MM AM/PM, then a blank line)"
+        )
 
     posts = []
     for position, (index, username, posted_at) in enumerate(headers):
         end = headers[position + 1][0] if position + 1 < len(headers) else len(lines)
         body = "\n".join(strip_blank_lines(lines[index + 1 : end]))
-        if not body.strip():
+        if not body:
             raise ArchiveError(index + 1, f"the post by {username} has an empty body")
         posts.append(ArchivedPost(username, posted_at, body, index + 1))
 
     title, _, rest = posts[0].body.partition("\n")
-    if not rest.strip():
-        raise ArchiveError(posts[0].line, "the first post has a title but no body")
+    title = title.strip()
+    if len(title) > MAX_TITLE_LENGTH:
+        title_line = next(i for i in range(start + 1, len(lines)) if lines[i].strip()) + 1
+        raise ArchiveError(title_line, f"the title is over {MAX_TITLE_LENGTH} characters")
     posts[0].body = "\n".join(strip_blank_lines(rest.split("\n")))
-    return ArchivedThread(title=title.strip(), posts=posts)
+    if not posts[0].body:
+        raise ArchiveError(posts[0].line, "the first post has a title but an empty body")
+    return ArchivedThread(title=title, posts=posts)
+
+
+def parse_header(line: str, number: int) -> tuple[str, datetime] | None:
+    # The length check spares the regex the long lines of a body.
+    match = HEADER.match(line) if len(line) <= MAX_HEADER_LENGTH else None
+    if match is None or len(match["username"]) > MAX_USERNAME_LENGTH:
+        return None
+    hour = int(match["hour"])
+    try:
+        if not 1 <= hour <= 12:
+            raise ValueError
+        posted_at = datetime(
+            int(match["year"]),
+            int(match["month"]),
+            int(match["day"]),
+            hour % 12 + (12 if match["half"] in "Pp" else 0),
+            int(match["minute"]),
+        )
+    except ValueError:
+        raise ArchiveError(number, f"bad date or time: {match['date']} {match['time']}") from None
+    return match["username"], posted_at
 
 
 def strip_blank_lines(lines: list[str]) -> list[str]:
@@ -107,18 +147,29 @@ def strip_blank_lines(lines: list[str]) -> list[str]:
     return lines[start:end]
 
 
-def first_content_line(lines: list[str]) -> int:
-    for index, line in enumerate(lines):
-        if line.strip():
-            return index
-    return 0
-
-
-def format_archive(title: str, posts: list[ArchivedPost]) -> str:
-    """Writes a thread back in the archive format (one blank line between posts)."""
+def format_archive(title: str, posts: Iterable[ArchivedPost]) -> str:
+    """Writes a thread in the archive format: each post is its header, a blank line, its body
+    and a blank line."""
     blocks = []
     for position, post in enumerate(posts):
-        stamp = post.posted_at.strftime(TIMESTAMP_FORMAT)
         body = f"{title}\n{post.body}" if position == 0 else post.body
-        blocks.append(f"{post.username} {stamp}\n\n{body}\n")
-    return "\n".join(blocks)
+        blocks.append(f"{post.username} {post.posted_at.strftime(TIMESTAMP_FORMAT)}\n\n{body}\n\n")
+    return "".join(blocks)
+
+
+def archive_of(thread, posts) -> str:
+    """A thread's posts (with authors) as an archive, stamped in the current time zone.
+
+    Removed posts keep their place, author and time, with REMOVED_TEXT for a body.
+    """
+    return format_archive(
+        thread.title,
+        (
+            ArchivedPost(
+                post.author.username,
+                timezone.localtime(post.created_at).replace(tzinfo=None),
+                REMOVED_TEXT if post.is_removed else post.body,
+            )
+            for post in posts
+        ),
+    )

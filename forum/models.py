@@ -1,7 +1,10 @@
+import re
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.cache import cache
 from django.db import models
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -45,6 +48,12 @@ class Forum(models.Model):
         "Post", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     last_post_at = models.DateTimeField(null=True, blank=True)
+    moderators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="moderated_forums",
+        help_text="Moderators of this forum only; moderators listed on no forum act everywhere.",
+    )
 
     objects = ForumQuerySet.as_manager()
 
@@ -64,6 +73,14 @@ class Forum(models.Model):
 class ThreadQuerySet(models.QuerySet):
     def visible(self):
         return self.filter(is_removed=False)
+
+    def visible_to(self, user):
+        """Threads `user` may open: removed ones only for moderators of their forum."""
+        if not user.is_authenticated or user.moderated_forum_ids == frozenset():
+            return self.visible()
+        if user.moderated_forum_ids is None:
+            return self
+        return self.filter(Q(is_removed=False) | Q(forum_id__in=user.moderated_forum_ids))
 
     def in_forum(self, forum: Forum):
         return self.filter(forum=forum)
@@ -98,6 +115,24 @@ class Thread(models.Model):
         "Post", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     last_post_at = models.DateTimeField(null=True, blank=True)
+    legacy_id = models.PositiveIntegerField(
+        null=True, blank=True, unique=True, help_text="The thread's id on the old board, if known."
+    )
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    removed_reason = models.CharField(
+        max_length=1000, blank=True, help_text="Why a moderator removed it; moderators read it."
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The thread this one was merged into; its old address leads there.",
+    )
 
     objects = ThreadQuerySet.as_manager()
 
@@ -119,6 +154,20 @@ class Thread(models.Model):
     @property
     def reply_count(self) -> int:
         return max(self.post_count - 1, 0)
+
+    def refusal_to_reply(self, user) -> str | None:
+        """Why `user` may not reply here, or None when they may."""
+        if not user.is_authenticated:
+            return "Log in or register to reply."
+        if user.is_under_ban:
+            return user.ban_message()
+        if not user.may_post:
+            return "Confirm your email address before posting: see the mail we sent you."
+        if self.is_removed and not user.moderates(self.forum_id):
+            return "This thread was removed."
+        if self.is_locked and not user.moderates(self.forum_id):
+            return "This thread is closed: no new replies."
+        return None
 
     def page_count(self) -> int:
         return max(1, -(-self.last_number // settings.BOARD_POSTS_PER_PAGE))
@@ -198,6 +247,23 @@ class Post(models.Model):
         related_name="+",
     )
     is_removed = models.BooleanField(default=False)
+    legacy_id = models.PositiveIntegerField(
+        null=True, blank=True, unique=True, help_text="The post's id on the old board, if known."
+    )
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    removed_reason = models.CharField(
+        max_length=1000, blank=True, help_text="Why a moderator removed it; moderators read it."
+    )
+    submission_key = models.UUIDField(
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text="The form's one-time key: a form submitted twice makes one post.",
+    )
 
     objects = PostQuerySet.as_manager()
 
@@ -215,3 +281,90 @@ class Post(models.Model):
 
     def page_number(self) -> int:
         return (self.number - 1) // settings.BOARD_POSTS_PER_PAGE + 1
+
+    def location(self) -> str:
+        """Where the post stands: its thread's page and the post's anchor."""
+        page = self.page_number()
+        suffix = f"?page={page}" if page > 1 else ""
+        return f"{self.thread.get_absolute_url()}{suffix}#post{self.pk}"
+
+    def may_be_edited_by(self, user, now) -> bool:
+        """Authors edit within BOARD_EDIT_WINDOW_MINUTES; moderators of the forum always."""
+        if not user.is_authenticated:
+            return False
+        if user.moderates(self.thread.forum_id):
+            return True
+        if user.pk != self.author_id or self.is_removed or not user.may_post:
+            return False
+        if self.thread.is_locked or self.thread.is_removed:
+            return False
+        return now - self.created_at <= timedelta(minutes=settings.BOARD_EDIT_WINDOW_MINUTES)
+
+    def quote_source(self) -> str:
+        """The post as a [QUOTE] for a reply: its own quotes left out, as vBulletin does."""
+        body = self.body
+        while True:
+            stripped = INNERMOST_QUOTE.sub("", body)
+            if stripped == body:
+                break
+            body = stripped
+        name = self.author.username.replace("]", "").replace(";", "")
+        return f"[QUOTE={name};{self.pk}]{body.strip()}[/QUOTE]\n"
+
+
+INNERMOST_QUOTE = re.compile(r"\[quote(?:=[^\]]*)?\](?:(?!\[quote).)*?\[/quote\]", re.I | re.S)
+
+
+class PostRevision(models.Model):
+    """A post's text before an edit; moderators read the history."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
+    body = models.TextField()
+    written_at = models.DateTimeField(help_text="When this text was written (posted or edited).")
+    replaced_at = models.DateTimeField(default=timezone.now)
+    replaced_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["post", "-replaced_at"]
+
+    def __str__(self) -> str:
+        return f"{self.post} before {self.replaced_at:%Y-%m-%d %H:%M}"
+
+
+class ReportQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(is_open=True)
+
+    def moderated_by(self, user):
+        """The reports on posts in the forums `user` moderates."""
+        scope = user.moderated_forum_ids
+        if scope is None:
+            return self
+        return self.filter(post__thread__forum_id__in=scope)
+
+
+class Report(models.Model):
+    """A member's report of a post to the moderators."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_made"
+    )
+    reason = models.CharField(max_length=1000, help_text="What the member says is wrong.")
+    created_at = models.DateTimeField(default=timezone.now)
+    is_open = models.BooleanField(default=True, help_text="Waiting for a moderator.")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["is_open", "-created_at"], name="report_queue")]
+
+    def __str__(self) -> str:
+        return f"Report on post {self.post_id} by {self.reporter_id}"

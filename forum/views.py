@@ -1,16 +1,28 @@
 from itertools import groupby
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
 
 from accounts.models import User
+from following.models import record_reading, with_follow_state, with_read_state, with_unread_flag
+from forum import actions
+from forum.archive import archive_of
+from forum.forms import PostEditForm, ReplyForm, ThreadForm
+from forum.markup import render_bbcode
 from forum.models import Forum, Post, Thread
 from forum.paging import page_from_request, page_window
+from forum.search import SearchForm, forums_for_filter
 
 
 def board_index(request):
-    # 1: forums with category and last post; 2: members count and newest member
-    forums = list(Forum.objects.for_index())
+    # 1: forums with category, last post and the member's unread flag; 2: member statistics
+    forums = list(with_unread_flag(Forum.objects.for_index(), request.user))
     categories = [
         (category, list(group)) for category, group in groupby(forums, key=lambda f: f.category)
     ]
@@ -27,14 +39,15 @@ def board_index(request):
 
 
 def forum_detail(request, slug):
-    forum = get_object_or_404(Forum.objects.select_related("category"), slug=slug)
+    # 1: the forum, its category and whether the member follows it; 2: a page of threads
+    forum = get_object_or_404(
+        with_follow_state(Forum.objects.select_related("category"), request.user, field="forum"),
+        slug=slug,
+    )
     page = page_from_request(request, forum.page_count())
     per_page = settings.BOARD_THREADS_PER_PAGE
-    threads = list(
-        Thread.objects.visible()
-        .in_forum(forum)
-        .for_listing()[(page - 1) * per_page : page * per_page]
-    )
+    listing = Thread.objects.visible().in_forum(forum).for_listing()
+    threads = list(with_read_state(listing, request.user)[(page - 1) * per_page : page * per_page])
     Thread.pending_views(threads)
     return render(
         request,
@@ -49,13 +62,38 @@ def forum_detail(request, slug):
     )
 
 
+def get_thread_or_404(request, pk, *, with_member_state: bool = False) -> Thread:
+    threads = Thread.objects.visible_to(request.user).select_related("forum__category")
+    if with_member_state:
+        threads = with_follow_state(
+            with_read_state(threads, request.user), request.user, field="thread"
+        )
+    return get_object_or_404(threads, pk=pk)
+
+
 def thread_detail(request, pk, slug):
-    thread = get_object_or_404(Thread.objects.visible().select_related("forum__category"), pk=pk)
+    try:
+        thread = get_thread_or_404(request, pk, with_member_state=True)
+    except Http404:
+        # A thread merged away leads to the thread that took its posts.
+        merged = (
+            Thread.objects.filter(pk=pk).exclude(merged_into=None).select_related("merged_into")
+        )
+        if merged and not merged[0].merged_into.is_removed:
+            return redirect(merged[0].merged_into.get_absolute_url(), permanent=True)
+        raise
     if slug != thread.slug:
         return redirect(thread.get_absolute_url() + request.get_full_path()[len(request.path) :])
     page = page_from_request(request, thread.page_count())
     posts = list(Post.objects.page_of(thread, page))
+    now = timezone.now()
+    for post in posts:
+        post.thread = thread
+        post.is_editable = post.may_be_edited_by(request.user, now)
     thread.view_count = thread.count_view()
+    if request.user.is_authenticated and posts:
+        record_reading(request.user, thread, posts[-1].number)
+    refusal = thread.refusal_to_reply(request.user)
     return render(
         request,
         "forum/thread_detail.html",
@@ -66,15 +104,203 @@ def thread_detail(request, pk, slug):
             "page": page,
             "page_count": thread.page_count(),
             "page_window": page_window(page, thread.page_count()),
+            "reply_refusal": refusal,
+            "reply_form": ReplyForm() if refusal is None else None,
+            "moderates": request.user.is_authenticated and request.user.moderates(thread.forum_id),
         },
     )
 
 
 def post_permalink(request, pk):
     post = get_object_or_404(
-        Post.objects.select_related("thread").filter(thread__is_removed=False), pk=pk
+        Post.objects.select_related("thread").filter(
+            thread__in=Thread.objects.visible_to(request.user)
+        ),
+        pk=pk,
     )
-    thread = post.thread
-    page = post.page_number()
-    suffix = f"?page={page}" if page > 1 else ""
-    return redirect(f"{thread.get_absolute_url()}{suffix}#post{post.pk}", permanent=False)
+    return redirect(post.location())
+
+
+def quoted_posts(request, thread: Thread) -> str:
+    """The [QUOTE] blocks for ?quote=ID,ID... (multi-quote), in thread order; bad ids ignored."""
+    wanted = [part for part in request.GET.getlist("quote") for part in part.split(",")]
+    ids = {int(part) for part in wanted if part.isascii() and part.isdigit() and len(part) < 19}
+    if not ids:
+        return ""
+    posts = (
+        Post.objects.visible()
+        .filter(thread=thread, pk__in=list(ids)[:50])
+        .select_related("author")
+        .order_by("number")
+    )
+    return "\n".join(post.quote_source() for post in posts)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def thread_reply(request, pk):
+    thread = get_thread_or_404(request, pk)
+    refusal = thread.refusal_to_reply(request.user)
+    if refusal:
+        messages.error(request, refusal)
+        return redirect(thread.get_absolute_url())
+    form = ReplyForm(request.POST or None, initial={"body": quoted_posts(request, thread)})
+    posted = submit_post(
+        form, lambda data: actions.add_reply(thread=thread, author=request.user, **data)
+    )
+    return posted or render(
+        request,
+        "forum/thread_reply.html",
+        {"thread": thread, "forum": thread.forum, "form": form, "preview": preview_of(form)},
+    )
+
+
+def submit_post(form, write):
+    """Writes a submitted form's post with `write(cleaned_data)` and redirects to the post.
+
+    Returns None, so the view shows the form again, for a preview, invalid input, or a refusal
+    (added to the form's errors). A form submitted twice redirects to the first post it made.
+    """
+    if not form.is_bound or "preview" in form.data or not form.is_valid():
+        return None
+    try:
+        post = write(form.cleaned_data)
+    except actions.DuplicateSubmission as duplicate:
+        post = duplicate.post
+    except actions.PostingRefused as refused:
+        form.add_error(None, str(refused))
+        return None
+    return redirect(post.location())
+
+
+def preview_of(form) -> str | None:
+    if form.is_bound and "preview" in form.data and form.is_valid():
+        return render_bbcode(form.cleaned_data["body"])
+    return None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def thread_create(request, slug):
+    forum = get_object_or_404(Forum.objects.select_related("category"), slug=slug)
+    if not request.user.may_post:
+        raise PermissionDenied("Confirm your email address before posting.")
+    form = ThreadForm(request.POST or None)
+    posted = submit_post(
+        form, lambda data: actions.create_thread(forum=forum, author=request.user, **data)
+    )
+    return posted or render(
+        request,
+        "forum/thread_create.html",
+        {"forum": forum, "form": form, "preview": preview_of(form)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def post_edit(request, pk):
+    post = get_object_or_404(
+        Post.objects.select_related("thread__forum__category", "author").filter(
+            thread__in=Thread.objects.visible_to(request.user)
+        ),
+        pk=pk,
+    )
+    if not post.may_be_edited_by(request.user, timezone.now()):
+        raise PermissionDenied("You may no longer edit this post.")
+    form = PostEditForm(request.POST or None, initial={"body": post.body})
+    posted = submit_post(
+        form, lambda data: actions.edit_post(post=post, editor=request.user, **data)
+    )
+    return posted or render(
+        request,
+        "forum/post_edit.html",
+        {
+            "post": post,
+            "thread": post.thread,
+            "forum": post.thread.forum,
+            "form": form,
+            "preview": preview_of(form),
+        },
+    )
+
+
+@login_required
+def post_history(request, pk):
+    post = get_object_or_404(
+        Post.objects.select_related("thread__forum__category", "author", "edited_by"), pk=pk
+    )
+    if not request.user.moderates(post.thread.forum_id):
+        raise Http404("No such post.")
+    revisions = list(post.revisions.select_related("replaced_by"))
+    return render(
+        request,
+        "forum/post_history.html",
+        {"post": post, "thread": post.thread, "forum": post.thread.forum, "revisions": revisions},
+    )
+
+
+def search(request):
+    # 1: the forums for the filter; a valid search adds 2: the capped count, 3: a page of results
+    # (none when the count is 0), and a member filter the member's name.
+    form = SearchForm(request.GET or None, forums=forums_for_filter())
+    if not form.is_valid():
+        return render(request, "forum/search.html", {"form": form})
+    search = form.search()
+    count = search.count()
+    page_count = search.page_count(count)
+    page = page_from_request(request, page_count)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "forum/search.html",
+        {
+            "form": form,
+            "search": search,
+            "count": count,
+            "results": search.page(page) if count else [],
+            "page": page,
+            "page_count": page_count,
+            "page_window": page_window(page, page_count),
+            "query_string": query.urlencode(),
+        },
+    )
+
+
+PRINT_PAGE_SIZE = 1000
+
+
+def thread_print(request, pk, slug):
+    """All of a thread's posts on one plain page, as vBulletin's printthread.php showed them."""
+    # 1: the thread with its forum; 2: the page's posts with their authors
+    thread = get_object_or_404(Thread.objects.visible().select_related("forum"), pk=pk)
+    if slug != thread.slug:
+        return redirect("forum:thread_print", thread.pk, thread.slug)
+    page_count = max(1, -(-thread.last_number // PRINT_PAGE_SIZE))
+    page = page_from_request(request, page_count)
+    posts = (
+        Post.objects.filter(
+            thread=thread,
+            number__gt=(page - 1) * PRINT_PAGE_SIZE,
+            number__lte=page * PRINT_PAGE_SIZE,
+        )
+        .select_related("author")
+        .order_by("number")
+    )
+    return render(
+        request,
+        "forum/thread_print.html",
+        {"thread": thread, "posts": posts, "page": page, "page_count": page_count},
+    )
+
+
+def thread_archive_text(request, pk, slug):
+    """The thread as a plain-text archive, the format import_archive reads, as a download."""
+    # 1: the thread; 2: its posts with their authors
+    thread = get_object_or_404(Thread.objects.visible(), pk=pk)
+    if slug != thread.slug:
+        return redirect("forum:thread_archive_text", thread.pk, thread.slug)
+    posts = Post.objects.filter(thread=thread).select_related("author").order_by("number")
+    response = HttpResponse(archive_of(thread, posts), content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{thread.slug}.txt"'
+    return response

@@ -25,6 +25,10 @@ def board_settings(settings):
     }
     # View counts would otherwise flush to the database mid-test and change query counts.
     settings.BOARD_VIEW_FLUSH_EVERY = 1_000_000
+    # Tests post many times a second; the flood-control tests turn it back on.
+    settings.BOARD_FLOOD_SECONDS = 0
+    # Reply mail goes out in the test's own thread, where the test can see it.
+    settings.BOARD_MAIL_IN_BACKGROUND = False
     cache.clear()
     yield
     cache.clear()

@@ -55,7 +55,12 @@ DEMO_THREADS = [
 # Accounts to try the board with: never loaded by the production path (see README).
 DEMO_LOGINS = {
     "admin": {"password": "ironworks-admin", "is_staff": True, "is_superuser": True},
-    "Coach_Dave": {"password": "ironworks-moderator", "is_staff": True, "user_title": "Moderator"},
+    "Coach_Dave": {
+        "password": "ironworks-moderator",
+        "is_staff": True,
+        "user_title": "Moderator",
+        "groups": [["Moderators"]],  # the group's natural key; a migration creates it
+    },
 }
 DEMO_JOINED = datetime(2007, 10, 1, 12, 0, tzinfo=UTC)
 
@@ -207,6 +212,8 @@ def build_demo(sample: FixtureBuilder) -> list[dict]:
             is_superuser=extra.get("is_superuser", False),
             user_title=extra.get("user_title", ""),
         )
+        if "groups" in extra:
+            member["fields"]["groups"] = extra["groups"]
     for position, (pk, name, slug, description) in enumerate(DEMO_CATEGORIES, start=1):
         builder.add_category(pk, name, slug, description, position)
     # The sample's forum is re-stated with its counters grown by the demo threads in it.

@@ -1,0 +1,248 @@
+"""Members and bans in the admin.
+
+Superusers manage everything. Moderators (staff, not superusers) see members but never
+superusers; they may change ordinary members' profiles but not staff, passwords, groups or
+permissions. Only moderators of the whole board ban, through forum.actions.ban_member.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
+
+from accounts.models import Ban, User
+from forum import actions
+from forum.admin import changelist_link, run_each, step_form, step_page
+from forum.models import Forum, Post, Thread
+from forum.moderation import BanForm, OptionalReasonForm
+
+PERMISSION_FIELDS = {"is_superuser", "groups", "user_permissions"}
+
+
+def may_ban(user) -> bool:
+    return user.is_active and user.is_staff and user.moderated_forum_ids is None
+
+
+@admin.register(User)
+class MemberAdmin(UserAdmin):
+    list_display = [
+        "username",
+        "email",
+        "date_joined",
+        "last_activity_at",
+        "post_count",
+        "is_staff",
+        "is_active",
+        "is_banned",
+        "posts",
+    ]
+    list_filter = ["is_staff", "is_superuser", "is_active", "is_banned", "is_imported", "groups"]
+    search_fields = ["username", "username_key", "email"]
+    ordering = ["username_key"]
+    date_hierarchy = "date_joined"
+    show_full_result_count = False
+    list_per_page = 50
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        ("Personal info", {"fields": ["first_name", "last_name", "email", "email_confirmed"]}),
+        (
+            "On the board",
+            {"fields": ["user_title", "location", "time_zone", "signature", "post_count"]},
+        ),
+        ("Ban", {"fields": ["is_banned", "banned_until", "ban_reason", "bans"]}),
+        (
+            "Permissions",
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
+        ("Important dates", {"fields": ["last_login", "date_joined", "last_activity_at"]}),
+    ]
+    readonly_fields = [
+        "post_count",
+        "is_banned",
+        "banned_until",
+        "ban_reason",
+        "bans",
+        "last_login",
+        "date_joined",
+        "last_activity_at",
+    ]
+    actions = ["ban", "unban", "recount_members"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if not request.user.is_superuser:
+            queryset = queryset.filter(is_superuser=False)
+        return queryset
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        return [
+            (
+                name,
+                {**options, "fields": [f for f in options["fields"] if f not in PERMISSION_FIELDS]},
+            )
+            for name, options in fieldsets
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly += ["is_staff", "is_active"]
+        return readonly
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_staff and not request.user.is_superuser:
+            return False  # moderators do not edit other staff, nor themselves, here
+        return super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def user_change_password(self, request, id, form_url=""):
+        if not request.user.is_superuser:
+            raise PermissionDenied  # a moderator setting a password could take the account
+        return super().user_change_password(request, id, form_url)
+
+    @admin.display(description="posts")
+    def posts(self, member):
+        return changelist_link(Post, "posts", author__id__exact=member.pk)
+
+    @admin.display(description="bans")
+    def bans(self, member):
+        return changelist_link(Ban, "ban history", member__id__exact=member.pk)
+
+    def has_ban_permission(self, request):
+        return may_ban(request.user) and request.user.has_perm("accounts.add_ban")
+
+    @admin.action(description="Ban the selected members…", permissions=["ban"])
+    def ban(self, request, queryset):
+        form = step_form(request, BanForm)
+        if not form.is_valid():
+            return step_page(self, request, queryset, form=form, action="ban", title="Ban")
+        run_each(
+            self,
+            request,
+            queryset,
+            lambda member: actions.ban_member(
+                member=member, moderator=request.user, **form.cleaned_data
+            ),
+            "Banned {count} members.",
+        )
+
+    @admin.action(description="Lift the selected members' bans", permissions=["ban"])
+    def unban(self, request, queryset):
+        run_each(
+            self,
+            request,
+            queryset.filter(is_banned=True),
+            lambda member: actions.unban_member(member=member, moderator=request.user),
+            "Lifted {count} bans.",
+        )
+
+    def has_recount_permission(self, request):
+        return request.user.is_superuser or request.user.moderated_forum_ids is None
+
+    @admin.action(description="Recount the selected members' posts", permissions=["recount"])
+    def recount_members(self, request, queryset):
+        changed = actions.recount(
+            threads=Thread.objects.none(), forums=Forum.objects.none(), members=queryset
+        )
+        self.message_user(request, f"Recounted: {changed['members']} members had wrong counts.")
+
+
+class BanAddForm(forms.ModelForm):
+    class Meta:
+        model = Ban
+        fields = ["member", "reason", "ends_at"]
+
+
+class BanStatusFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [("in_force", "In force"), ("over", "Expired or lifted")]
+
+    def queryset(self, request, queryset):
+        from django.db.models import Q
+        from django.utils import timezone
+
+        in_force = Q(lifted_at=None) & (Q(ends_at=None) | Q(ends_at__gt=timezone.now()))
+        if self.value() == "in_force":
+            return queryset.filter(in_force)
+        if self.value() == "over":
+            return queryset.exclude(in_force)
+        return queryset
+
+
+@admin.register(Ban)
+class BanAdmin(admin.ModelAdmin):
+    list_display = [
+        "member",
+        "reason",
+        "created_at",
+        "created_by",
+        "ends_at",
+        "lifted_at",
+        "in_force",
+    ]
+    list_filter = [BanStatusFilter]
+    list_select_related = ["member", "created_by"]
+    search_fields = ["=member__username", "reason"]
+    date_hierarchy = "created_at"
+    autocomplete_fields = ["member"]
+    show_full_result_count = False
+    form = BanAddForm
+    actions = ["lift"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["member", "reason", "ends_at"]
+        return ["member", "reason", "created_at", "created_by", "ends_at", "lifted_at", "lifted_by"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.get_fields(request, obj)
+
+    def has_add_permission(self, request):
+        return may_ban(request.user) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return may_ban(request.user) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    @admin.display(boolean=True, description="in force")
+    def in_force(self, ban):
+        return ban.is_in_force
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        ban = actions.ban_member(
+            member=obj.member, moderator=request.user, reason=obj.reason, ends_at=obj.ends_at
+        )
+        obj.pk, obj.created_at, obj.created_by = ban.pk, ban.created_at, ban.created_by
+
+    @admin.action(description="Lift the selected bans…", permissions=["change"])
+    def lift(self, request, queryset):
+        form = step_form(request, OptionalReasonForm)
+        if not form.is_valid():
+            return step_page(self, request, queryset, form=form, action="lift", title="Lift")
+        members = User.objects.filter(pk__in=queryset.values("member"), is_banned=True)
+        run_each(
+            self,
+            request,
+            members,
+            lambda member: actions.unban_member(
+                member=member, moderator=request.user, reason=form.cleaned_data["reason"]
+            ),
+            "Lifted the bans of {count} members.",
+        )
+        if not members:
+            self.message_user(request, "None of these members is banned.", messages.WARNING)

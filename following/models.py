@@ -1,0 +1,167 @@
+"""What each member has read, and what they follow.
+
+Read marks are kept as vBulletin's database tracking did: per thread, the highest post number
+the member has seen; per forum and board-wide, a time before which everything counts as read.
+Threads whose last post is older than BOARD_READ_TRACKING_DAYS count as read for everyone, so
+the tables stay small.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection, models
+from django.db.models import Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+
+from forum.models import Forum, Thread
+
+
+class ThreadRead(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="+")
+    last_read_number = models.PositiveIntegerField(help_text="The highest post number seen.")
+    read_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "thread"], name="one_read_mark_per_thread")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read {self.thread_id} to #{self.last_read_number}"
+
+
+class ForumRead(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    forum = models.ForeignKey(Forum, on_delete=models.CASCADE, related_name="+")
+    marked_at = models.DateTimeField(help_text="Everything posted before this counts as read.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "forum"], name="one_read_mark_per_forum")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} marked {self.forum_id} read at {self.marked_at}"
+
+
+class Subscription(models.Model):
+    """A member following a thread or a whole forum; replies are mailed to them."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="subscriptions"
+    )
+    thread = models.ForeignKey(
+        Thread, null=True, blank=True, on_delete=models.CASCADE, related_name="subscriptions"
+    )
+    forum = models.ForeignKey(
+        Forum, null=True, blank=True, on_delete=models.CASCADE, related_name="subscriptions"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    notified_at = models.DateTimeField(
+        null=True, blank=True, help_text="When we last mailed about this; reset by a visit."
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "thread"], name="one_subscription_per_thread"),
+            models.UniqueConstraint(fields=["user", "forum"], name="one_subscription_per_forum"),
+            models.CheckConstraint(
+                condition=Q(thread__isnull=True) ^ Q(forum__isnull=True),
+                name="subscription_to_a_thread_or_a_forum",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} follows {self.thread or self.forum}"
+
+
+def tracking_horizon(user):
+    """Before this time every post counts as read for `user`."""
+    horizon = timezone.now() - timedelta(days=settings.BOARD_READ_TRACKING_DAYS)
+    if user.marked_all_read_at and user.marked_all_read_at > horizon:
+        return user.marked_all_read_at
+    return horizon
+
+
+def with_read_state(threads, user):
+    """Annotates each thread with `first_unread_number` (None when all of it was read).
+
+    One subquery per mark kind, folded into the list's own query.
+    """
+    if not user.is_authenticated:
+        return threads.annotate(first_unread_number=Value(None, models.IntegerField()))
+    read_to = Subquery(
+        ThreadRead.objects.filter(user=user, thread=OuterRef("pk")).values("last_read_number")[:1]
+    )
+    forum_mark = Subquery(
+        ForumRead.objects.filter(user=user, forum=OuterRef("forum")).values("marked_at")[:1]
+    )
+    horizon = Value(tracking_horizon(user))
+    cutoff = Greatest(Coalesce(forum_mark, horizon), horizon)
+    return threads.annotate(read_to=Coalesce(read_to, 0), read_cutoff=cutoff).annotate(
+        first_unread_number=models.Case(
+            models.When(
+                Q(last_post_at__gt=F("read_cutoff")) & Q(last_number__gt=F("read_to")),
+                then=F("read_to") + 1,
+            ),
+            default=None,
+            output_field=models.IntegerField(),
+        )
+    )
+
+
+def with_unread_flag(forums, user):
+    """Annotates each forum with `has_unread`: a thread in it has posts `user` has not read."""
+    if not user.is_authenticated:
+        return forums.annotate(has_unread=Value(False))
+    horizon = tracking_horizon(user)
+    candidates = (
+        Thread.objects.visible()
+        .filter(forum=OuterRef("pk"), last_post_at__gt=horizon)
+        .exclude(
+            Exists(
+                ThreadRead.objects.filter(
+                    user=user, thread=OuterRef("pk"), last_read_number__gte=OuterRef("last_number")
+                )
+            )
+        )
+        .exclude(
+            Exists(
+                ForumRead.objects.filter(
+                    user=user, forum=OuterRef("forum"), marked_at__gte=OuterRef("last_post_at")
+                )
+            )
+        )
+    )
+    return forums.annotate(has_unread=Exists(candidates))
+
+
+def record_reading(user, thread: Thread, up_to_number: int) -> None:
+    """Moves the read mark in `thread` forward to `up_to_number`, never back. One query."""
+    bigger = "GREATEST" if connection.vendor == "postgresql" else "MAX"
+    table = ThreadRead._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (user_id, thread_id, last_read_number, read_at) "
+            "VALUES (%s, %s, %s, %s) ON CONFLICT (user_id, thread_id) DO UPDATE SET "
+            f"last_read_number = {bigger}({table}.last_read_number, EXCLUDED.last_read_number), "
+            "read_at = EXCLUDED.read_at",
+            [user.pk, thread.pk, up_to_number, timezone.now()],
+        )
+
+
+def subscribe(user, *, thread: Thread | None = None, forum: Forum | None = None) -> None:
+    """Follows a thread or a forum; following twice is one subscription. One query."""
+    Subscription.objects.bulk_create(
+        [Subscription(user=user, thread=thread, forum=forum)], ignore_conflicts=True
+    )
+
+
+def with_follow_state(queryset, user, *, field: str):
+    """Annotates `is_followed`: whether `user` subscribes to each row (a thread or a forum)."""
+    if not user.is_authenticated:
+        return queryset.annotate(is_followed=Value(False))
+    followed = Subscription.objects.filter(user=user, **{field: OuterRef("pk")})
+    return queryset.annotate(is_followed=Exists(followed))

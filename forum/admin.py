@@ -1,0 +1,549 @@
+"""The admin: the board's back office for superusers and moderators.
+
+Moderators (staff in the "Moderators" group) see only the threads, posts and reports of the
+forums they moderate (all forums when they are listed on none). Every moderation step goes
+through forum.actions, which checks the forum again, fixes counters and writes a LogEntry.
+Only superusers hard-delete, and PROTECT keeps even them from deleting forums with threads.
+Changelists are built for a large board: related rows joined, no full-table count.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.models import LogEntry
+from django.db.models import Q
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.text import Truncator
+
+from accounts.models import User
+from forum import actions
+from forum.models import Category, Forum, Post, PostRevision, Report, Thread
+from forum.moderation import MoveForm, OptionalReasonForm, ReasonForm
+
+admin.site.site_header = "Board administration"
+admin.site.site_title = "Board admin"
+
+
+def changelist_link(model, text: str, **filters) -> str:
+    opts = model._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+    query = "&".join(f"{key}={value}" for key, value in filters.items())
+    return format_html('<a href="{}?{}">{}</a>', url, query, text)
+
+
+def change_link(obj) -> str:
+    if obj is None:
+        return "-"
+    opts = obj._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+    return format_html('<a href="{}">{}</a>', url, obj)
+
+
+def step_page(modeladmin, request, queryset, *, form, action: str, title: str):
+    """The intermediate page of an admin action that needs a reason or a choice."""
+    return TemplateResponse(
+        request,
+        "admin/forum/moderation_step.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": title,
+            "opts": modeladmin.model._meta,
+            "queryset": queryset,
+            "form": form,
+            "action": action,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        },
+    )
+
+
+def step_form(request, form_class, **kwargs):
+    """The action's form, bound once the intermediate page was submitted."""
+    return form_class(request.POST if "apply" in request.POST else None, **kwargs)
+
+
+def run_each(modeladmin, request, objects, step, done: str) -> None:
+    """Runs one moderation step per object; a refusal on one does not stop the others."""
+    count = 0
+    for obj in objects:
+        try:
+            step(obj)
+        except actions.ModerationRefused as refused:
+            modeladmin.message_user(request, f"{obj}: {refused}", messages.ERROR)
+        else:
+            count += 1
+    if count:
+        modeladmin.message_user(request, done.format(count=count), messages.SUCCESS)
+
+
+class ModeratedAdmin(admin.ModelAdmin):
+    """Rows limited to the forums the user moderates; hard deletes for superusers only."""
+
+    forum_path = "forum_id"
+    show_full_result_count = False
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        scope = request.user.moderated_forum_ids
+        if scope is None:
+            return queryset
+        return queryset.filter(**{f"{self.forum_path}__in": scope})
+
+    def has_add_permission(self, request):
+        return False  # threads and posts are written on the board, through forum.actions
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "position", "forums"]
+    list_editable = ["position"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    @admin.display(description="forums")
+    def forums(self, category):
+        return changelist_link(Forum, "forums", category__id__exact=category.pk)
+
+
+@admin.register(Forum)
+class ForumAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "category",
+        "position",
+        "thread_count",
+        "post_count",
+        "last_post_at",
+        "threads",
+    ]
+    list_editable = ["position"]
+    list_filter = ["category"]
+    list_select_related = ["category"]
+    search_fields = ["name", "description"]
+    ordering = ["category__position", "category_id", "position", "id"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["category"]
+    filter_horizontal = ["moderators"]
+    fields = ["category", "name", "slug", "description", "position", "moderators"]
+    readonly_fields = ["thread_count", "post_count", "last_post_at"]
+    actions = ["recount_forums"]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "moderators":
+            kwargs["queryset"] = User.objects.filter(is_staff=True)
+            kwargs["help_text"] = (
+                "Staff in the Moderators group who moderate this forum only; moderators "
+                "listed on no forum moderate every forum."
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    @admin.display(description="threads")
+    def threads(self, forum):
+        return changelist_link(Thread, "threads", forum__id__exact=forum.pk)
+
+    def has_recount_permission(self, request):
+        return request.user.is_superuser or request.user.moderated_forum_ids is None
+
+    @admin.action(description="Recount the selected forums", permissions=["recount"])
+    def recount_forums(self, request, queryset):
+        changed = actions.recount(
+            threads=Thread.objects.none(), forums=queryset, members=User.objects.none()
+        )
+        self.message_user(request, f"Recounted: {changed['forums']} forums had wrong counters.")
+
+
+class MergeForm(OptionalReasonForm):
+    target = forms.ModelChoiceField(queryset=Thread.objects.none(), label="Merge into")
+    field_order = ["target", "reason"]
+
+
+@admin.register(Thread)
+class ThreadAdmin(ModeratedAdmin):
+    list_display = [
+        "title",
+        "forum",
+        "starter",
+        "created_at",
+        "post_count",
+        "last_post_at",
+        "is_sticky",
+        "is_locked",
+        "is_removed",
+        "posts",
+    ]
+    list_filter = ["is_removed", "is_locked", "is_sticky", "forum"]
+    list_select_related = ["forum", "starter"]
+    search_fields = ["title", "starter__username"]
+    date_hierarchy = "created_at"
+    ordering = ["-last_post_at", "-id"]
+    fields = [
+        "title",
+        "forum",
+        "starter",
+        "created_at",
+        "post_count",
+        "last_number",
+        "view_count",
+        "is_sticky",
+        "is_locked",
+        "is_removed",
+        "removed_at",
+        "removed_by",
+        "removed_reason",
+        "merged_into",
+        "on_the_board",
+        "posts",
+    ]
+    readonly_fields = [field for field in fields if field != "title"]
+    actions = [
+        "lock",
+        "unlock",
+        "stick",
+        "unstick",
+        "move",
+        "remove",
+        "restore",
+        "merge",
+        "recount_threads",
+    ]
+
+    @admin.display(description="posts")
+    def posts(self, thread):
+        return changelist_link(Post, f"{thread.post_count} posts", thread__id__exact=thread.pk)
+
+    @admin.display(description="on the board")
+    def on_the_board(self, thread):
+        return format_html('<a href="{}">{}</a>', thread.get_absolute_url(), "View the thread")
+
+    def simple_step(self, request, queryset, step, done, **options):
+        run_each(
+            self,
+            request,
+            queryset,
+            lambda thread: step(thread=thread, moderator=request.user, **options),
+            done,
+        )
+
+    @admin.action(description="Close the selected threads", permissions=["change"])
+    def lock(self, request, queryset):
+        self.simple_step(request, queryset, actions.lock_thread, "Closed {count}.", locked=True)
+
+    @admin.action(description="Open the selected threads", permissions=["change"])
+    def unlock(self, request, queryset):
+        self.simple_step(request, queryset, actions.lock_thread, "Opened {count}.", locked=False)
+
+    @admin.action(description="Stick the selected threads", permissions=["change"])
+    def stick(self, request, queryset):
+        self.simple_step(request, queryset, actions.stick_thread, "Stuck {count}.", sticky=True)
+
+    @admin.action(description="Unstick the selected threads", permissions=["change"])
+    def unstick(self, request, queryset):
+        self.simple_step(request, queryset, actions.stick_thread, "Unstuck {count}.", sticky=False)
+
+    @admin.action(description="Move the selected threads…", permissions=["change"])
+    def move(self, request, queryset):
+        form = step_form(request, MoveForm)
+        if not form.is_valid():
+            return step_page(self, request, queryset, form=form, action="move", title="Move")
+        self.simple_step(
+            request,
+            queryset,
+            actions.move_thread,
+            "Moved {count}.",
+            to_forum=form.cleaned_data["forum"],
+            reason=form.cleaned_data["reason"],
+        )
+
+    @admin.action(description="Remove the selected threads…", permissions=["change"])
+    def remove(self, request, queryset):
+        form = step_form(request, ReasonForm)
+        if not form.is_valid():
+            return step_page(self, request, queryset, form=form, action="remove", title="Remove")
+        self.simple_step(
+            request, queryset, actions.remove_thread, "Removed {count}.", **form.cleaned_data
+        )
+
+    @admin.action(description="Restore the selected threads", permissions=["change"])
+    def restore(self, request, queryset):
+        self.simple_step(request, queryset, actions.restore_thread, "Restored {count}.")
+
+    @admin.action(description="Merge the selected threads into one…", permissions=["change"])
+    def merge(self, request, queryset):
+        form = step_form(request, MergeForm)
+        form.fields["target"].queryset = queryset
+        if len(queryset) < 2 or not form.is_valid():
+            if len(queryset) < 2:
+                self.message_user(request, "Select two threads or more.", messages.WARNING)
+                return None
+            return step_page(self, request, queryset, form=form, action="merge", title="Merge")
+        target = form.cleaned_data["target"]
+        run_each(
+            self,
+            request,
+            [thread for thread in queryset if thread.pk != target.pk],
+            lambda source: actions.merge_threads(
+                source=source,
+                target=target,
+                moderator=request.user,
+                reason=form.cleaned_data["reason"],
+            ),
+            f"Merged {{count}} threads into thread {target.pk}.",
+        )
+
+    @admin.action(description="Recount the selected threads", permissions=["change"])
+    def recount_threads(self, request, queryset):
+        for thread in queryset:
+            actions.require_moderator(request.user, thread.forum_id)
+        changed = actions.recount(
+            threads=queryset, forums=Forum.objects.none(), members=User.objects.none()
+        )
+        self.message_user(request, f"Recounted: {changed['threads']} threads had wrong counters.")
+
+
+class RevisionInline(admin.TabularInline):
+    model = PostRevision
+    fields = ["written_at", "replaced_at", "replaced_by", "body"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Post)
+class PostAdmin(ModeratedAdmin):
+    forum_path = "thread__forum_id"
+    list_display = ["__str__", "excerpt", "thread", "author", "created_at", "is_removed"]
+    list_display_links = ["__str__"]
+    list_filter = ["is_removed", "thread__forum"]
+    list_select_related = ["thread", "author"]
+    search_fields = ["body", "=author__username"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-id"]
+    raw_id_fields = ["thread", "author", "edited_by"]
+    fields = [
+        "thread",
+        "number",
+        "author",
+        "created_at",
+        "body",
+        "edited_at",
+        "edited_by",
+        "is_removed",
+        "removed_at",
+        "removed_by",
+        "removed_reason",
+        "on_the_board",
+    ]
+    # Posts are edited on the board (forum.views.post_edit), which keeps revisions and HTML.
+    readonly_fields = fields
+    inlines = [RevisionInline]
+    actions = ["remove", "restore"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("body_html")
+
+    def delete_queryset(self, request, queryset):
+        """A superuser's hard delete, with the counters the posts were in rebuilt."""
+        rows = list(queryset.values_list("thread_id", "thread__forum_id", "author_id"))
+        super().delete_queryset(request, queryset)
+        actions.recount(
+            threads=Thread.objects.filter(pk__in={row[0] for row in rows}),
+            forums=Forum.objects.filter(pk__in={row[1] for row in rows}),
+            members=User.objects.filter(pk__in={row[2] for row in rows}),
+        )
+
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, Post.objects.filter(pk=obj.pk))
+
+    @admin.display(description="text")
+    def excerpt(self, post):
+        return Truncator(post.body).chars(80)
+
+    @admin.display(description="on the board")
+    def on_the_board(self, post):
+        return format_html(
+            '<a href="{}">View</a> · <a href="{}">Edit</a>',
+            post.get_absolute_url(),
+            reverse("forum:post_edit", args=[post.pk]),
+        )
+
+    @admin.action(description="Remove the selected posts…", permissions=["change"])
+    def remove(self, request, queryset):
+        form = step_form(request, ReasonForm)
+        if not form.is_valid():
+            return step_page(self, request, queryset, form=form, action="remove", title="Remove")
+        run_each(
+            self,
+            request,
+            queryset,
+            lambda post: actions.remove_post(
+                post=post, moderator=request.user, reason=form.cleaned_data["reason"]
+            ),
+            "Removed {count} posts.",
+        )
+
+    @admin.action(description="Restore the selected posts", permissions=["change"])
+    def restore(self, request, queryset):
+        run_each(
+            self,
+            request,
+            queryset,
+            lambda post: actions.restore_post(post=post, moderator=request.user),
+            "Restored {count} posts.",
+        )
+
+
+class ReportStatusFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Open"), ("resolved", "Resolved")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(is_open=True)
+        if self.value() == "resolved":
+            return queryset.filter(is_open=False)
+        return queryset
+
+
+@admin.register(Report)
+class ReportAdmin(ModeratedAdmin):
+    forum_path = "post__thread__forum_id"
+    list_display = [
+        "created_at",
+        "reported_post",
+        "thread",
+        "reporter",
+        "short_reason",
+        "is_open",
+        "resolved_by",
+        "resolved_at",
+    ]
+    list_filter = [ReportStatusFilter]
+    list_select_related = ["post__thread", "reporter", "resolved_by"]
+    search_fields = ["reason", "=reporter__username"]
+    date_hierarchy = "created_at"
+    fields = [
+        "post",
+        "post_text",
+        "reporter",
+        "reason",
+        "created_at",
+        "is_open",
+        "resolved_at",
+        "resolved_by",
+    ]
+    readonly_fields = fields
+    actions = ["resolve", "resolve_and_remove"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("post__body_html", "post__body")
+
+    @admin.display(description="post", ordering="post")
+    def reported_post(self, report):
+        url = reverse("forum:post_permalink", args=[report.post_id])
+        return format_html('<a href="{}">#{}</a>', url, report.post.number)
+
+    @admin.display(description="thread")
+    def thread(self, report):
+        return report.post.thread.title
+
+    @admin.display(description="reason")
+    def short_reason(self, report):
+        return Truncator(report.reason).chars(80)
+
+    @admin.display(description="the post's text")
+    def post_text(self, report):
+        return Post.objects.values_list("body", flat=True).get(pk=report.post_id)
+
+    @admin.action(description="Resolve the selected reports", permissions=["change"])
+    def resolve(self, request, queryset):
+        run_each(
+            self,
+            request,
+            queryset.filter(is_open=True),
+            lambda report: actions.resolve_report(report=report, moderator=request.user),
+            "Resolved {count} reports.",
+        )
+
+    @admin.action(description="Resolve and remove the reported posts…", permissions=["change"])
+    def resolve_and_remove(self, request, queryset):
+        form = step_form(request, OptionalReasonForm)
+        if not form.is_valid():
+            return step_page(
+                self,
+                request,
+                queryset,
+                form=form,
+                action="resolve_and_remove",
+                title="Resolve and remove the posts",
+            )
+        run_each(
+            self,
+            request,
+            queryset.filter(is_open=True),
+            lambda report: actions.resolve_report(
+                report=report,
+                moderator=request.user,
+                remove_post_too=True,
+                reason=form.cleaned_data["reason"],
+            ),
+            "Resolved {count} reports and removed their posts.",
+        )
+
+
+@admin.register(LogEntry)
+class LogEntryAdmin(admin.ModelAdmin):
+    """The moderation log, read-only, for superusers: who did what to which object, and why."""
+
+    list_display = ["action_time", "user", "content_type", "object_link", "action_flag", "message"]
+    list_filter = ["action_flag", "content_type"]
+    list_select_related = ["user", "content_type"]
+    search_fields = ["object_repr", "change_message", "=user__username"]
+    date_hierarchy = "action_time"
+    show_full_result_count = False
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="object")
+    def object_link(self, entry):
+        return f"{entry.object_repr} ({entry.object_id})"
+
+    @admin.display(description="what and why")
+    def message(self, entry):
+        return entry.get_change_message()
+
+
+def open_reports_for(user) -> int:
+    """How many reports wait for `user`, in one query."""
+    if not (user.is_active and user.is_staff and user.has_perm("forum.view_report")):
+        return 0
+    scope = user.moderated_forum_ids
+    reports = Report.objects.filter(is_open=True)
+    if scope is not None:
+        reports = reports.filter(Q(post__thread__forum_id__in=scope))
+    return reports.count()

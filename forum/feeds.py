@@ -1,0 +1,143 @@
+"""RSS 2.0 and Atom feeds: the board's newest threads, a forum's newest threads, a thread's
+newest posts. Removed threads and posts never appear. Each feed runs a fixed number of queries:
+one for the board, two for a forum or a thread (the object, then its items)."""
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
+
+from forum.models import Forum, Post, Thread
+
+FEED_LENGTH = 20
+
+
+class LatestThreadsFeed(Feed):
+    """The newest threads of the whole board, each with its first post."""
+
+    def title(self) -> str:
+        return f"{settings.BOARD_NAME}: newest threads"
+
+    def link(self) -> str:
+        return reverse("forum:index")
+
+    def description(self) -> str:
+        return f"The newest threads on {settings.BOARD_NAME}."
+
+    subtitle = description  # Atom's name for it
+
+    def items(self):
+        return newest_threads(Thread.objects.all())
+
+    def item_title(self, thread: Thread) -> str:
+        # Escaped once more, as Django's default does: readers show titles as HTML.
+        return escape(thread.title)
+
+    def item_description(self, thread: Thread) -> str:
+        first = thread.first_post
+        return first.body_html if first and not first.is_removed else ""
+
+    def item_link(self, thread: Thread) -> str:
+        return thread.get_absolute_url()
+
+    def item_pubdate(self, thread: Thread):
+        return thread.created_at
+
+    def item_author_name(self, thread: Thread) -> str:
+        return thread.starter.username
+
+    def item_categories(self, thread: Thread) -> list[str]:
+        return [thread.forum.name]
+
+
+class ForumThreadsFeed(LatestThreadsFeed):
+    """The newest threads of one forum."""
+
+    def get_object(self, request, slug: str) -> Forum:
+        return get_object_or_404(Forum, slug=slug)
+
+    def title(self, forum: Forum) -> str:
+        return f"{settings.BOARD_NAME}: {forum.name}"
+
+    def link(self, forum: Forum) -> str:
+        return forum.get_absolute_url()
+
+    def description(self, forum: Forum) -> str:
+        return forum.description or f"The newest threads in {forum.name}."
+
+    subtitle = description
+
+    def items(self, forum: Forum):
+        threads = newest_threads(Thread.objects.in_forum(forum))
+        for thread in threads:
+            thread.forum = forum
+        return threads
+
+
+class ThreadPostsFeed(Feed):
+    """The newest posts of one thread."""
+
+    def get_object(self, request, pk: int) -> Thread:
+        return get_object_or_404(Thread.objects.visible(), pk=pk)
+
+    def title(self, thread: Thread) -> str:
+        return f"{settings.BOARD_NAME}: {thread.title}"
+
+    def link(self, thread: Thread) -> str:
+        return thread.get_absolute_url()
+
+    def description(self, thread: Thread) -> str:
+        return f"The newest posts in “{thread.title}”."
+
+    subtitle = description
+
+    def items(self, thread: Thread) -> list[Post]:
+        posts = list(
+            Post.objects.visible()
+            .filter(thread=thread)
+            .select_related("author")
+            .order_by("-number")[:FEED_LENGTH]
+        )
+        for post in posts:
+            post.thread = thread
+        return posts
+
+    def item_title(self, post: Post) -> str:
+        return escape(f"#{post.number} {post.thread.title}, by {post.author.username}")
+
+    def item_description(self, post: Post) -> str:
+        return post.body_html
+
+    def item_link(self, post: Post) -> str:
+        return post.get_absolute_url()
+
+    def item_pubdate(self, post: Post):
+        return post.created_at
+
+    def item_updateddate(self, post: Post):
+        return post.edited_at or post.created_at
+
+    def item_author_name(self, post: Post) -> str:
+        return post.author.username
+
+
+def newest_threads(threads) -> list[Thread]:
+    return list(
+        threads.visible()
+        .select_related("forum", "starter", "first_post")
+        .order_by("-created_at", "-pk")[:FEED_LENGTH]
+    )
+
+
+class LatestThreadsAtomFeed(LatestThreadsFeed):
+    feed_type = Atom1Feed
+
+
+class ForumThreadsAtomFeed(ForumThreadsFeed):
+    feed_type = Atom1Feed
+
+
+class ThreadPostsAtomFeed(ThreadPostsFeed):
+    feed_type = Atom1Feed

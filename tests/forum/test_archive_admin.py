@@ -1,0 +1,121 @@
+"""Uploading an archive in the admin: preview, then import on confirm; staff with permission."""
+
+import re
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from accounts.models import User
+from forum import actions
+from forum.archive_admin import MAX_ARCHIVE_BYTES
+from forum.management.commands.build_fixtures import SAMPLE_ARCHIVE
+from forum.models import Thread
+from tests.conftest import make_member
+
+URL = "/admin/forum/archive-upload/"
+
+
+@pytest.fixture
+def importer(db) -> User:
+    staff = make_member("Importer", is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="add_thread"))
+    return staff
+
+
+@pytest.fixture
+def importer_client(client, importer):
+    client.force_login(importer)
+    return client
+
+
+def upload(client, forum, data: bytes = b"", name: str = "cardio.txt", **fields):
+    archive = SimpleUploadedFile(name, data or SAMPLE_ARCHIVE.read_bytes())
+    return client.post(
+        URL, {"archive": archive, "forum": forum.pk, "time_zone": "America/New_York", **fields}
+    )
+
+
+def token_of(preview) -> str:
+    return re.search(r'name="token" value="([0-9a-f]+)"', preview.content.decode())[1]
+
+
+def test_the_upload_form_is_an_admin_page(importer_client, forum):
+    html = importer_client.get(URL).content.decode()
+    assert "Import a thread archive" in html
+    assert 'enctype="multipart/form-data"' in html
+    assert ">Running<" in html
+
+
+def test_the_preview_shows_what_will_be_created_and_writes_nothing(importer_client, forum):
+    make_member("ross86")
+    html = upload(importer_client, forum).content.decode()
+    assert "Cardio = Back pain... (new)" in html
+    assert "10 in the archive, 10 to import" in html
+    assert "12-11-2007 10:22 PM (America/New_York)" in html
+    assert "12-12-2007 09:59 PM" in html
+    assert "New members</th><td>4: iron_worker, MONSTAFACE, Pitysister, Eddie0206" in html
+    assert "Existing members</th><td>1: ross86</td>" in html
+    assert not Thread.objects.exists()
+    assert User.objects.count() == 2
+
+
+def test_confirming_the_preview_imports_the_thread(importer_client, forum):
+    preview = upload(importer_client, forum, legacy_thread_id="555")
+    response = importer_client.post(URL, {"confirm": "Import", "token": token_of(preview)})
+    assert response.status_code == 302
+    thread = Thread.objects.get()
+    assert (thread.title, thread.post_count, thread.legacy_id) == ("Cardio = Back pain...", 10, 555)
+    assert actions.recount() == {"threads": 0, "forums": 0, "members": 0}
+    page = importer_client.get(response.url).content.decode()
+    assert f'Imported <a href="{thread.get_absolute_url()}">Cardio = Back pain...</a>' in page
+    assert "10 new posts, 5 new members" in page
+
+
+def test_a_confirmation_without_its_preview_imports_nothing(importer_client, forum):
+    upload(importer_client, forum)
+    response = importer_client.post(URL, {"confirm": "Import", "token": "0" * 64}, follow=True)
+    assert "That preview has expired" in response.content.decode()
+    assert not Thread.objects.exists()
+
+
+def test_an_archive_already_imported_has_nothing_to_confirm(importer_client, forum):
+    importer_client.post(
+        URL, {"confirm": "Import", "token": token_of(upload(importer_client, forum))}
+    )
+    html = upload(importer_client, forum).content.decode()
+    assert "(already on the board)" in html
+    assert "10 in the archive, 0 to import" in html
+    assert 'name="confirm"' not in html
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        (b"Ross86 13-45-2007 10:22 PM\n\nTitle\nBody\n", "bad.txt, line 1: bad date or time"),
+        (b"Ross86 12-11-2007 10:22 PM\n\nTitle\n\x00", "bad.txt, line 4: a NUL byte"),
+        (b"Hello\n", "bad.txt, line 1: expected a post header"),
+    ],
+)
+def test_a_malformed_archive_is_shown_with_its_line_number(importer_client, forum, data, error):
+    html = upload(importer_client, forum, data, name="bad.txt").content.decode()
+    assert error in html
+    assert 'name="confirm"' not in html
+
+
+def test_an_archive_over_the_size_limit_is_refused(importer_client, forum):
+    data = SAMPLE_ARCHIVE.read_bytes() + b"x" * MAX_ARCHIVE_BYTES
+    assert "over 2 MB" in upload(importer_client, forum, data).content.decode()
+
+
+def test_a_plain_member_is_sent_to_the_admin_login_and_imports_nothing(member_client, forum):
+    assert member_client.get(URL).url.startswith("/admin/login/")
+    assert upload(member_client, forum).url.startswith("/admin/login/")
+    assert not Thread.objects.exists()
+
+
+def test_staff_without_the_permission_to_add_threads_are_refused(client, forum):
+    client.force_login(make_member("Helper", is_staff=True))
+    assert client.get(URL).status_code == 403
+    assert upload(client, forum).status_code == 403
+    assert not Thread.objects.exists()

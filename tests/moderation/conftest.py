@@ -1,0 +1,53 @@
+import pytest
+from django.contrib.auth.models import Group
+
+from accounts.models import MODERATORS_GROUP, User
+from forum import actions
+from forum.models import Forum
+from tests.conftest import make_member
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    # Every role here gets a password; the real hasher would spend seconds per test on them.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def make_moderator(username: str, forums=()) -> User:
+    """Staff in the Moderators group; listed on `forums`, or on none to moderate everywhere."""
+    moderator = make_member(username, is_staff=True)
+    moderator.groups.add(Group.objects.get(name=MODERATORS_GROUP))
+    for forum in forums:
+        forum.moderators.add(moderator)
+    return moderator
+
+
+@pytest.fixture
+def other_forum(category) -> Forum:
+    return Forum.objects.create(category=category, name="Lifting", slug="lifting")
+
+
+@pytest.fixture
+def forum_moderator(forum) -> User:
+    return make_moderator("Forum_Mod", forums=[forum])
+
+
+@pytest.fixture
+def other_forum_moderator(other_forum) -> User:
+    return make_moderator("Other_Mod", forums=[other_forum])
+
+
+@pytest.fixture
+def global_moderator(db) -> User:
+    return make_moderator("Global_Mod")
+
+
+@pytest.fixture
+def superuser(db) -> User:
+    return User.objects.create_superuser(
+        username="Boss", email="boss@example.com", password="a-long-pass-42"
+    )
+
+
+def reply(thread, author, body="A reply.", **kwargs):
+    return actions.add_reply(thread=thread, author=author, body=body, **kwargs)
