@@ -20,3 +20,5 @@ urlpatterns = [
     path("", include("following.urls")),
     path("", include("forum.urls")),
 ]
+
+handler500 = "config.views.server_error"
