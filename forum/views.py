@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import User
@@ -83,7 +84,9 @@ def thread_detail(request, pk, slug):
             return redirect(merged[0].merged_into.get_absolute_url(), permanent=True)
         raise
     if slug != thread.slug:
-        return redirect(thread.get_absolute_url() + request.get_full_path()[len(request.path) :])
+        # The query string as sent: get_full_path() escapes the path, so its length differs.
+        query = request.META.get("QUERY_STRING", "")
+        return redirect(thread.get_absolute_url() + (f"?{query}" if query else ""))
     page = page_from_request(request, thread.page_count())
     posts = list(Post.objects.page_of(thread, page))
     now = timezone.now()
@@ -93,6 +96,10 @@ def thread_detail(request, pk, slug):
     thread.view_count = thread.count_view()
     if request.user.is_authenticated and posts:
         record_reading(request.user, thread, posts[-1].number)
+        if thread.first_unread_number and thread.first_unread_number <= posts[-1].number:
+            # This page was the unread part: what stays unread starts after it.
+            unread_left = posts[-1].number < thread.last_number
+            thread.first_unread_number = posts[-1].number + 1 if unread_left else None
     refusal = thread.refusal_to_reply(request.user)
     return render(
         request,
@@ -136,6 +143,7 @@ def quoted_posts(request, thread: Thread) -> str:
     return "\n".join(post.quote_source() for post in posts)
 
 
+@never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def thread_reply(request, pk):
@@ -179,6 +187,7 @@ def preview_of(form) -> str | None:
     return None
 
 
+@never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def thread_create(request, slug):
@@ -196,6 +205,7 @@ def thread_create(request, slug):
     )
 
 
+@never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def post_edit(request, pk):
@@ -224,6 +234,7 @@ def post_edit(request, pk):
     )
 
 
+@never_cache
 @login_required
 def post_history(request, pk):
     post = get_object_or_404(

@@ -97,3 +97,9 @@ def test_tracking_keeps_member_page_query_counts_fixed(
     # 1: session; 2: member; 3: forum with follow state; 4: threads with read state
     with django_assert_num_queries(4):
         client.get("/forums/running/")
+
+
+def test_reading_the_last_unread_page_clears_the_go_to_unread_link_at_once(client, reader, thread):
+    reply_as_someone_else(thread)
+    html = client.get(thread.get_absolute_url()).content.decode()
+    assert "Go to first unread post" not in html
