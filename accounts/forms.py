@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.db.models import Q
 
+from accounts import throttle
 from accounts.models import User, username_key
 from forum.forms import clean_member_text
 from forum.markup import render_bbcode
@@ -55,13 +56,24 @@ class LoginForm(AuthenticationForm):
     }
 
     def clean(self):
+        login = self.cleaned_data.get("username") or ""
+        address = throttle.client_address(self.request)
+        refusal = throttle.login_refusal(login, address)
+        if refusal:
+            raise forms.ValidationError(refusal, code="throttled")
         try:
-            return super().clean()
-        except forms.ValidationError:
+            cleaned_data = super().clean()
+        except forms.ValidationError as error:
             banned = self.banned_member()
             if banned is not None:
                 raise forms.ValidationError(banned.ban_message(), code="banned") from None
+            warning = throttle.record_login_failure(login, address)
+            if warning:
+                raise forms.ValidationError([*error.error_list, warning]) from None
             raise
+        if self.user_cache is not None:
+            throttle.clear_login_failures(login)
+        return cleaned_data
 
     def banned_member(self) -> User | None:
         """The banned member these credentials belong to: the right password learns why the

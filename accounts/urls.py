@@ -1,5 +1,6 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
+from django.views.decorators.cache import never_cache
 
 from accounts import views
 from accounts.forms import LoginForm
@@ -19,8 +20,11 @@ urlpatterns = [
     path("profile/", views.profile_edit, name="profile_edit"),
     path(
         "password/",
-        auth_views.PasswordChangeView.as_view(
-            success_url=reverse_lazy("accounts:password_change_done")
+        # Django's password change sends no Cache-Control: keep it out of shared caches.
+        never_cache(
+            auth_views.PasswordChangeView.as_view(
+                success_url=reverse_lazy("accounts:password_change_done")
+            )
         ),
         name="password_change",
     ),

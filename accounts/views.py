@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from accounts import throttle
 from accounts.forms import ProfileForm, RegistrationForm
 from accounts.models import User
 from forum.models import Post
@@ -62,8 +63,12 @@ def register(request):
     if request.user.is_authenticated:
         return redirect("forum:index")
     form = RegistrationForm(request.POST or None)
+    address = throttle.client_address(request)
+    if form.is_bound and (refusal := throttle.registration_refusal(address)):
+        form.add_error(None, refusal)
     if request.method == "POST" and form.is_valid():
         member = form.save()
+        throttle.record_registration(address)
         login(request, member, backend="accounts.backends.UsernameOrEmailBackend")
         if settings.BOARD_REQUIRE_EMAIL_CONFIRMATION:
             send_confirmation(request, member)

@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from forum import actions
@@ -144,6 +145,7 @@ def thread_moderate(request, pk):
     return redirect(thread.get_absolute_url())
 
 
+@never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def thread_move(request, pk):
@@ -163,6 +165,7 @@ def thread_move(request, pk):
     )
 
 
+@never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def thread_merge(request, pk):
@@ -191,6 +194,7 @@ def thread_merge(request, pk):
     )
 
 
+@never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def thread_split(request, pk):
@@ -245,6 +249,7 @@ def post_moderate(request, pk):
     return redirect(post.location())
 
 
+@never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def post_report(request, pk):
