@@ -147,7 +147,9 @@ def record_reading(user, thread: Thread, up_to_number: int) -> None:
             f"INSERT INTO {table} (user_id, thread_id, last_read_number, read_at) "
             "VALUES (%s, %s, %s, %s) ON CONFLICT (user_id, thread_id) DO UPDATE SET "
             f"last_read_number = {bigger}({table}.last_read_number, EXCLUDED.last_read_number), "
-            "read_at = EXCLUDED.read_at",
+            "read_at = EXCLUDED.read_at "
+            # Re-reading writes nothing (no row version, no WAL flush at commit).
+            f"WHERE {table}.last_read_number < EXCLUDED.last_read_number",
             [user.pk, thread.pk, up_to_number, timezone.now()],
         )
 

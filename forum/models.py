@@ -9,6 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+# A list shows who posted last and when, never what: leave the bodies in the database.
+UNLISTED_POST_FIELDS = ("last_post__body", "last_post__body_html")
+
 
 class Category(models.Model):
     """A heading on the board index that groups forums."""
@@ -29,8 +32,10 @@ class Category(models.Model):
 class ForumQuerySet(models.QuerySet):
     def for_index(self):
         """Forums with everything the board index shows, in the index's order."""
-        return self.select_related("category", "last_post__thread", "last_post__author").order_by(
-            "category__position", "category_id", "position", "id"
+        return (
+            self.select_related("category", "last_post__thread", "last_post__author")
+            .defer(*UNLISTED_POST_FIELDS)
+            .order_by("category__position", "category_id", "position", "id")
         )
 
 
@@ -87,8 +92,10 @@ class ThreadQuerySet(models.QuerySet):
 
     def for_listing(self):
         """Threads as a forum page lists them: stickies first, then by last activity."""
-        return self.select_related("starter", "last_post__author").order_by(
-            "-is_sticky", "-last_post_at", "-id"
+        return (
+            self.select_related("starter", "last_post__author")
+            .defer(*UNLISTED_POST_FIELDS)
+            .order_by("-is_sticky", "-last_post_at", "-id")
         )
 
 
@@ -180,12 +187,10 @@ class Thread(models.Model):
         lands exactly on the threshold writes, so concurrent viewers never double-count.
         """
         key = f"thread-views:{self.pk}"
-        cache.add(key, 0, timeout=None)
         try:
-            pending = cache.incr(key)
-        except ValueError:  # evicted between add and incr
-            cache.set(key, 1, timeout=None)
-            pending = 1
+            pending = cache.incr(key)  # one round trip on every view but a thread's first
+        except ValueError:
+            pending = 1 if cache.add(key, 1, timeout=None) else cache.incr(key)
         flush_every = settings.BOARD_VIEW_FLUSH_EVERY
         if pending == flush_every:
             cache.decr(key, flush_every)

@@ -103,3 +103,12 @@ def test_reading_the_last_unread_page_clears_the_go_to_unread_link_at_once(clien
     reply_as_someone_else(thread)
     html = client.get(thread.get_absolute_url()).content.decode()
     assert "Go to first unread post" not in html
+
+
+def test_reading_a_thread_again_writes_nothing_when_the_mark_does_not_move(client, reader, thread):
+    from following.models import ThreadRead
+
+    client.get(thread.get_absolute_url())
+    first = ThreadRead.objects.get(user=reader, thread=thread)
+    client.get(thread.get_absolute_url())
+    assert ThreadRead.objects.get(user=reader, thread=thread).read_at == first.read_at
