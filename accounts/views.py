@@ -14,7 +14,7 @@ from accounts import throttle
 from accounts.forms import ProfileForm, RegistrationForm
 from accounts.models import User
 from forum.models import Post
-from forum.paging import page_from_request, page_window
+from forum.paging import paginate
 
 CONFIRM_SALT = "accounts.confirm-email"
 MEMBER_ORDERS = {
@@ -40,21 +40,12 @@ def member_list(request):
     order = request.GET.get("sort", "name")
     if order not in MEMBER_ORDERS:
         order = "name"
-    members = User.objects.filter(is_active=True)
-    per_page = settings.BOARD_MEMBERS_PER_PAGE
-    page_count = max(1, -(-members.count() // per_page))
-    page = page_from_request(request, page_count)
-    start = (page - 1) * per_page
+    members = User.objects.filter(is_active=True).order_by(*MEMBER_ORDERS[order])
+    listing = paginate(request, members, settings.BOARD_MEMBERS_PER_PAGE)
     return render(
         request,
         "accounts/member_list.html",
-        {
-            "members": list(members.order_by(*MEMBER_ORDERS[order])[start : start + per_page]),
-            "sort": order,
-            "page": page,
-            "page_count": page_count,
-            "page_window": page_window(page, page_count),
-        },
+        {**listing, "members": listing["items"], "sort": order},
     )
 
 

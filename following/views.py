@@ -12,7 +12,7 @@ from accounts.models import User
 from following.models import ForumRead, Subscription, subscribe, with_read_state
 from following.notifications import subscription_from_token
 from forum.models import Forum, Post, Thread
-from forum.paging import page_from_request, page_window
+from forum.paging import paginate
 
 
 @login_required
@@ -86,20 +86,8 @@ def new_posts(request):
         .select_related("forum", "starter", "last_post__author")
         .order_by("-last_post_at", "-pk")
     )
-    per_page = settings.BOARD_THREADS_PER_PAGE
-    page_count = max(1, -(-unread.count() // per_page))
-    page = page_from_request(request, page_count)
-    start = (page - 1) * per_page
-    return render(
-        request,
-        "following/new_posts.html",
-        {
-            "threads": list(unread[start : start + per_page]),
-            "page": page,
-            "page_count": page_count,
-            "page_window": page_window(page, page_count),
-        },
-    )
+    listing = paginate(request, unread, settings.BOARD_THREADS_PER_PAGE)
+    return render(request, "following/new_posts.html", {**listing, "threads": listing["items"]})
 
 
 @never_cache

@@ -26,3 +26,19 @@ def page_window(page: int, page_count: int, around: int = 2) -> list[int | None]
             window.append(None)
         window.append(n)
     return window
+
+
+def paginate(request, queryset, per_page: int) -> dict:
+    """One page of `queryset` for ?page=, with what includes/pagination.html needs.
+
+    Two queries: the count, then the page.
+    """
+    page_count = max(1, -(-queryset.count() // per_page))
+    page = page_from_request(request, page_count)
+    start = (page - 1) * per_page
+    return {
+        "items": list(queryset[start : start + per_page]),
+        "page": page,
+        "page_count": page_count,
+        "page_window": page_window(page, page_count),
+    }
