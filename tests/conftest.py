@@ -1,3 +1,7 @@
+import os
+import subprocess
+import sys
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
@@ -82,3 +86,33 @@ def thread(forum, member):
 def member_client(client, member):
     client.force_login(member)
     return client
+
+
+class SqliteBoard:
+    """A fresh embedded SQLite board in `folder`, driven through subprocesses: the test process
+    itself is bound to PostgreSQL."""
+
+    def __init__(self, folder, *commands: list[str]):
+        from django.conf import settings
+
+        self.base_dir = settings.BASE_DIR
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": "",
+            "VAR_DIR": str(folder),
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DEBUG": "true",
+            "ALLOWED_HOSTS": "testserver",
+        }
+        for command in (["migrate", "--noinput"], *commands):
+            self.run([str(self.base_dir / "manage.py"), *command], timeout=120)
+
+    def run(self, arguments: list[str], timeout: int = 60) -> str:
+        return subprocess.run(
+            [sys.executable, *arguments], env=self.env, cwd=self.base_dir,
+            check=True, capture_output=True, text=True, timeout=timeout,
+        ).stdout  # fmt: skip
+
+    def script(self, source: str) -> str:
+        """Runs Python source with Django set up on this board; returns what it printed."""
+        return self.run(["-c", "import django\ndjango.setup()\n" + source])

@@ -1,14 +1,8 @@
 """The no-server path: a fresh SQLite file migrates, loads the sample and renders the thread."""
 
-import os
-import subprocess
-import sys
-
-from django.conf import settings
+from tests.conftest import SqliteBoard
 
 RENDER = """
-import django
-django.setup()
 from django.test import Client
 response = Client().get("/threads/1/cardio-back-pain/")
 print(response.status_code)
@@ -17,8 +11,6 @@ print(response.content.decode())
 
 # A member's round on SQLite: read marks (upsert), a reply (locks, counters), search, new posts.
 MEMBER_ROUND = """
-import django
-django.setup()
 from django.test import Client
 from accounts.models import User
 from forum.models import Thread
@@ -34,33 +26,12 @@ print(statuses, Thread.objects.get(pk=1).post_count)
 
 
 def test_a_fresh_sqlite_board_migrates_loads_the_sample_and_renders_it(tmp_path):
-    env = {
-        **os.environ,
-        "DATABASE_URL": "",
-        "VAR_DIR": str(tmp_path),
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DEBUG": "true",
-        "ALLOWED_HOSTS": "testserver",
-    }
-    manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
-    for command in (["migrate", "--noinput"], ["load_sample", "--demo"]):
-        subprocess.run(manage + command, env=env, check=True, capture_output=True, timeout=120)
+    board = SqliteBoard(tmp_path, ["load_sample", "--demo"])
     assert (tmp_path / "board.sqlite3").exists()
-    rendered = subprocess.run(
-        [sys.executable, "-c", RENDER],
-        env=env,
-        cwd=settings.BASE_DIR,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    ).stdout
+    rendered = board.script(RENDER)
     assert rendered.startswith("200\n")
     assert "12-12-2007 09:59 PM" in rendered
     assert "What kind of shoes are you wearing when you run?" in rendered
 
-    member_round = subprocess.run(
-        [sys.executable, "-c", MEMBER_ROUND], env=env, cwd=settings.BASE_DIR,
-        check=True, capture_output=True, text=True, timeout=60,
-    ).stdout  # fmt: skip
+    member_round = board.script(MEMBER_ROUND)
     assert member_round.strip().splitlines()[-1] == "[200, 302, 200, 200, 200, 200, 200] 11"

@@ -1,20 +1,16 @@
 """Search: relevance on the sample thread, web search syntax, filters, removed content, the GIN
 plan, query counts, hostile input, and the same page on the embedded SQLite board."""
 
-import os
 import re
-import subprocess
-import sys
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.test import override_settings
 
 from forum import actions
 from forum.models import Category, Forum, Post, Thread
 from forum.search import MARK_START, MARK_STOP, Search, union
-from tests.conftest import make_member
+from tests.conftest import SqliteBoard, make_member
 
 RESULT_LINK = re.compile(r'<h3 class="h6 mb-1"><a class="thread-title" href="/posts/(\d+)/">')
 
@@ -361,39 +357,19 @@ def test_the_search_columns_are_generated_by_postgresql(db):
 
 SQLITE_SEARCH = """
 import re
-import django
-django.setup()
 from django.test import Client
 client = Client()
 for query in ("q=shoes", "q=stretch", "q=shoes+-cross", "q=cardio&titles=1", "member=2",
               "q=shoes&show=threads", "q=zebra+%22"):
-    html = client.get("/search/?" + query).content.decode()
+    response = client.get("/search/?" + query)
+    html = response.content.decode()
     found = re.findall(r'class="thread-title" href="/(?:posts|threads)/(\\d+)/', html)
-    print(client.get("/search/?" + query).status_code, query, ",".join(found))
+    print(response.status_code, query, ",".join(found))
 """
 
 
 def test_search_works_on_the_embedded_sqlite_board_without_full_text(tmp_path):
-    env = {
-        **os.environ,
-        "DATABASE_URL": "",
-        "VAR_DIR": str(tmp_path),
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DEBUG": "true",
-        "ALLOWED_HOSTS": "testserver",
-    }
-    manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
-    for command in (["migrate", "--noinput"], ["loaddata", "sample_thread"]):
-        subprocess.run(manage + command, env=env, check=True, capture_output=True, timeout=120)
-    lines = subprocess.run(
-        [sys.executable, "-c", SQLITE_SEARCH],
-        env=env,
-        cwd=settings.BASE_DIR,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    ).stdout.splitlines()
+    lines = SqliteBoard(tmp_path, ["loaddata", "sample_thread"]).script(SQLITE_SEARCH).splitlines()
     # Newest first; "stretch" is found inside "stretching" and "Stretching".
     assert lines == [
         "200 q=shoes 10,9",
