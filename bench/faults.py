@@ -28,6 +28,7 @@ from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.databases import create_database  # noqa: E402
 from bench.run_benchmark import BASE_DIR, Server, member_cookie, setup_django  # noqa: E402
 
 DATABASE = "board_faults"
@@ -59,10 +60,7 @@ def manage(env: dict[str, str], *command: str) -> str:
 
 
 def fresh_database(env: dict[str, str]) -> None:
-    for sql in (f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)", f"CREATE DATABASE {DATABASE}"):
-        subprocess.run(
-            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", sql], check=True, timeout=60
-        )
+    create_database(env["DATABASE_URL"], replace=True)
     manage(env, "migrate", "--noinput", "-v", "0")
     manage(env, "loaddata", "sample_thread", "-v", "0")
     manage(env, "collectstatic", "--noinput", "-v", "0")

@@ -21,6 +21,9 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
+
+from bench.databases import create_database  # noqa: E402
+
 DATABASE_URL = os.environ.get(
     "BENCH_IMPORT_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/board_bench_import"
 )
@@ -58,30 +61,13 @@ def write_archives(folder: Path, archives: int, posts: int, rng: random.Random) 
         (folder / f"thread-{number:04}.txt").write_text("".join(blocks), encoding="utf-8")
 
 
-def fresh_database() -> None:
-    import dj_database_url
-    import psycopg
-
-    config = dj_database_url.parse(DATABASE_URL)
-    with psycopg.connect(
-        dbname="postgres",
-        user=config["USER"] or None,
-        password=config["PASSWORD"] or None,
-        host=config["HOST"] or None,
-        port=config["PORT"] or None,
-        autocommit=True,
-    ) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{config["NAME"]}"')
-        admin.execute(f'CREATE DATABASE "{config["NAME"]}"')
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--archives", type=int, default=100)
     parser.add_argument("--posts", type=int, default=100_000)
     args = parser.parse_args()
 
-    fresh_database()
+    create_database(DATABASE_URL, replace=True)
     import django
 
     django.setup()

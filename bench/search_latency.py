@@ -22,6 +22,9 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
+
+from bench.databases import create_database  # noqa: E402
+
 DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/board_bench"
 )
@@ -181,22 +184,7 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true")
     args = parser.parse_args()
 
-    import dj_database_url
-    import psycopg
-
-    config = dj_database_url.parse(DATABASE_URL)
-    with psycopg.connect(
-        dbname="postgres",
-        user=config["USER"] or None,
-        password=config["PASSWORD"] or None,
-        host=config["HOST"] or None,
-        port=config["PORT"] or None,
-        autocommit=True,
-    ) as admin:
-        if not admin.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]
-        ).fetchone():
-            admin.execute(f'CREATE DATABASE "{config["NAME"]}"')
+    create_database(DATABASE_URL, replace=False)
 
     import django
 
@@ -213,7 +201,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     existing = Post.objects.count()
     if existing and existing != args.posts and not args.rebuild:
-        sys.exit(f"{config['NAME']} holds {existing:,} posts: --rebuild empties it and builds anew")
+        sys.exit(f"{DATABASE_URL} holds {existing:,} posts: --rebuild empties it and builds anew")
     if args.rebuild or existing != args.posts:
         build(args.posts, random.Random(2007))
 
