@@ -14,6 +14,7 @@ from accounts import throttle
 from accounts.forms import ProfileForm, RegistrationForm
 from accounts.models import User
 from forum.models import Post
+from forum.pagecache import cached_for_visitors
 from forum.paging import paginate
 
 CONFIRM_SALT = "accounts.confirm-email"
@@ -24,6 +25,7 @@ MEMBER_ORDERS = {
 }
 
 
+@cached_for_visitors()
 def member_detail(request, pk):
     # 1: the member; 2: their recent posts with threads
     member = get_object_or_404(User.objects.filter(is_active=True), pk=pk)
@@ -35,6 +37,7 @@ def member_detail(request, pk):
     )
 
 
+@cached_for_visitors(params=("sort", "page"))
 def member_list(request):
     # 1: the count; 2: the page of members
     order = request.GET.get("sort", "name")

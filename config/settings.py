@@ -75,6 +75,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "forum.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -141,6 +142,9 @@ if REDIS_URL:
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "board"),
         }
     }
+    # Sessions are read from Redis and written through to the database, so a member's request
+    # costs no session query and a Redis restart logs nobody out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -229,6 +233,9 @@ BOARD_NAME = os.environ.get("BOARD_NAME", "IronWorks Fitness Forums")
 BOARD_POSTS_PER_PAGE = env_int("BOARD_POSTS_PER_PAGE", 10)
 BOARD_THREADS_PER_PAGE = env_int("BOARD_THREADS_PER_PAGE", 20)
 BOARD_MEMBERS_PER_PAGE = env_int("BOARD_MEMBERS_PER_PAGE", 30)
+# Visitors' pages are served from the shared cache for up to this many seconds, and never after
+# a write made them stale (forum/pagecache.py). Only with REDIS_URL: 0 turns it off.
+BOARD_PAGE_CACHE_SECONDS = env_int("BOARD_PAGE_CACHE_SECONDS", 300) if REDIS_URL else 0
 # Thread views are counted in the cache and written to the thread row once per this many views,
 # so a page view never takes a write lock on the thread.
 BOARD_VIEW_FLUSH_EVERY = env_int("BOARD_VIEW_FLUSH_EVERY", 10)

@@ -180,13 +180,19 @@ class Thread(models.Model):
         return max(1, -(-self.last_number // settings.BOARD_POSTS_PER_PAGE))
 
     def count_view(self) -> int:
-        """Counts one view and returns the thread's view count including this one.
+        """Counts one view and returns the thread's view count including this one."""
+        return self.view_count + Thread.add_view(self.pk)
+
+    @staticmethod
+    def add_view(pk: int) -> int:
+        """Counts one view of thread `pk`; returns how many views it has beyond the row as it
+        was read before this call (including those this call moved to the row).
 
         Views pile up in the cache and reach the thread row once per BOARD_VIEW_FLUSH_EVERY,
         so reading a thread never takes a write lock on it. Only the request whose increment
         lands exactly on the threshold writes, so concurrent viewers never double-count.
         """
-        key = f"thread-views:{self.pk}"
+        key = f"thread-views:{pk}"
         try:
             pending = cache.incr(key)  # one round trip on every view but a thread's first
         except ValueError:
@@ -194,8 +200,8 @@ class Thread(models.Model):
         flush_every = settings.BOARD_VIEW_FLUSH_EVERY
         if pending == flush_every:
             cache.decr(key, flush_every)
-            Thread.objects.filter(pk=self.pk).update(view_count=F("view_count") + flush_every)
-        return self.view_count + pending
+            Thread.objects.filter(pk=pk).update(view_count=F("view_count") + flush_every)
+        return pending
 
     @staticmethod
     def pending_views(threads) -> None:

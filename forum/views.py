@@ -17,10 +17,12 @@ from forum.archive import archive_of
 from forum.forms import PostEditForm, ReplyForm, ThreadForm
 from forum.markup import render_bbcode
 from forum.models import Forum, Post, Thread
+from forum.pagecache import cached_for_visitors
 from forum.paging import page_from_request, page_window
 from forum.search import SearchForm, forums_for_filter
 
 
+@cached_for_visitors()
 def board_index(request):
     # 1: forums with category, last post and the member's unread flag; 2: member statistics
     forums = list(with_unread_flag(Forum.objects.for_index(), request.user))
@@ -39,6 +41,7 @@ def board_index(request):
     )
 
 
+@cached_for_visitors()
 def forum_detail(request, slug):
     # 1: the forum, its category and whether the member follows it; 2: a page of threads
     forum = get_object_or_404(
@@ -72,6 +75,7 @@ def get_thread_or_404(request, pk, *, with_member_state: bool = False) -> Thread
     return get_object_or_404(threads, pk=pk)
 
 
+@cached_for_visitors(on_hit=lambda request, pk, slug: Thread.add_view(pk))
 def thread_detail(request, pk, slug):
     try:
         thread = get_thread_or_404(request, pk, with_member_state=True)
@@ -250,6 +254,7 @@ def post_history(request, pk):
     )
 
 
+@cached_for_visitors(params=tuple(SearchForm.base_fields) + ("page",))
 def search(request):
     # 1: the forums for the filter; a valid search adds 2: the capped count, 3: a page of results
     # (none when the count is 0), and a member filter the member's name.

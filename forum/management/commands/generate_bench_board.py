@@ -8,6 +8,7 @@ from django.utils import timezone
 from accounts.models import User
 from forum.benchdata import SCALES, Progress, plan_board, truncate_board, write_board
 from forum.models import Category, Forum, Post, Thread
+from forum.pagecache import note_write
 
 ANALYZED = [
     "accounts_user",
@@ -85,6 +86,7 @@ class Command(BaseCommand):
                 cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
                 cursor.execute("SET LOCAL work_mem = '256MB'")
             counts = write_board(plan, progress=progress)
+        note_write()
         written = time.perf_counter()
         # The planner needs statistics, and index-only scans a visibility map, as a board that
         # grew over a year would have them.

@@ -2,6 +2,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from forum.models import Thread
+from forum.pagecache import note_write
 
 
 class Command(BaseCommand):
@@ -24,3 +25,4 @@ class Command(BaseCommand):
         if demo:
             call_command("loaddata", "demo_board", verbosity=0)
             self.stdout.write("Loaded the demo board.")
+        note_write()

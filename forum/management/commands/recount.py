@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from forum.actions import recount
+from forum.pagecache import note_write
 
 
 class Command(BaseCommand):
@@ -8,6 +9,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         changed = recount()
+        note_write()
         self.stdout.write(
             "Recounted: {threads} threads, {forums} forums, {members} members changed.".format(
                 **changed

@@ -1,0 +1,166 @@
+"""Visitors' pages from the cache: served without a query, never stale after a write."""
+
+import uuid
+
+import pytest
+from django.core import signing
+from django.core.management import call_command
+from django.test import Client
+
+from accounts.models import User
+from accounts.views import CONFIRM_SALT
+from forum import pagecache
+from forum.models import Thread
+from tests.conftest import make_member
+from tests.moderation.conftest import make_moderator
+
+SAMPLE_THREAD = "/threads/1/cardio-back-pain/"
+CACHED_PAGES = [
+    "/",
+    "/forums/cardio/",
+    SAMPLE_THREAD,
+    f"{SAMPLE_THREAD}?page=1",
+    "/members/",
+    "/members/?sort=posts",
+    "/search/?q=cardio",
+]
+
+
+@pytest.fixture(autouse=True)
+def page_cache(settings):
+    settings.BOARD_PAGE_CACHE_SECONDS = 300
+
+
+@pytest.fixture
+def ross(sample):
+    return User.objects.get(username="Ross86")
+
+
+@pytest.fixture
+def ross_client(ross):
+    client = Client()
+    client.force_login(ross)
+    return client
+
+
+@pytest.mark.parametrize("url", CACHED_PAGES)
+def test_a_visitors_second_request_is_answered_without_a_query(
+    client, sample, url, django_assert_num_queries
+):
+    first = client.get(url)
+    with django_assert_num_queries(0):
+        second = client.get(url)
+    assert first.status_code == second.status_code == 200
+    assert second.content == first.content
+
+
+def test_a_profile_is_cached_for_visitors_too(client, ross, django_assert_num_queries):
+    client.get(f"/members/{ross.pk}/")
+    with django_assert_num_queries(0):
+        assert client.get(f"/members/{ross.pk}/").status_code == 200
+
+
+def test_a_reply_shows_on_the_visitors_next_request(client, ross_client):
+    client.get(f"{SAMPLE_THREAD}?page=2")
+    client.get("/")
+    ross_client.post(
+        "/threads/1/reply/",
+        {"body": "Rowing machine instead?", "submission_key": str(uuid.uuid4())},
+    )
+    assert "Rowing machine instead?" in client.get(f"{SAMPLE_THREAD}?page=2").text
+    assert "10 replies" in client.get(SAMPLE_THREAD).text
+
+
+def test_an_edit_shows_on_the_visitors_next_request(client, thread, member):
+    client.get(thread.get_absolute_url())
+    author = Client()
+    author.force_login(member)
+    author.post(f"/posts/{thread.first_post_id}/edit/", {"body": "Edited: try the bike."})
+    assert "Edited: try the bike." in client.get(thread.get_absolute_url()).text
+
+
+def test_a_moderators_action_shows_on_the_visitors_next_request(client, sample):
+    moderator = Client()
+    moderator.force_login(make_moderator("Mod_Squad"))
+    assert "Closed" not in client.get(SAMPLE_THREAD).text
+    moderator.post("/threads/1/moderate/", {"step": "lock", "reason": ""})
+    assert "Closed" in client.get(SAMPLE_THREAD).text
+
+
+def test_any_post_even_a_refused_one_makes_cached_pages_stale(
+    client, sample, django_assert_num_queries
+):
+    # The admin, the profile form, logins: whatever a POST wrote, the next visitor sees it.
+    client.get(SAMPLE_THREAD)
+    Client().post("/admin/login/", {"username": "nobody", "password": "wrong"})
+    with django_assert_num_queries(2):
+        client.get(SAMPLE_THREAD)
+
+
+def test_a_management_command_that_writes_makes_cached_pages_stale(client, db):
+    assert "Cardio = Back pain" not in client.get("/").text
+    call_command("load_sample", verbosity=0)
+    assert "Cardio = Back pain" in client.get("/").text
+
+
+def test_a_page_rendered_before_a_write_is_never_served_after_it(
+    client, sample, monkeypatch, django_assert_num_queries
+):
+    # A write that commits while a visitor's page renders: that page may hold the old data.
+    pending_views = Thread.pending_views
+    monkeypatch.setattr(
+        Thread, "pending_views", lambda threads: (pagecache.note_write(), pending_views(threads))
+    )
+    client.get("/forums/cardio/")
+    monkeypatch.undo()
+    with django_assert_num_queries(2):
+        client.get("/forums/cardio/")
+
+
+def test_members_never_get_a_visitors_page_nor_leave_theirs(client, ross, ross_client):
+    client.get(SAMPLE_THREAD)
+    page = ross_client.get(SAMPLE_THREAD).text
+    assert "Log out" in page and "Quick Reply" in page
+    page = client.get(SAMPLE_THREAD).text
+    assert "Log out" not in page and "Quick Reply" not in page
+
+
+def test_thread_views_are_counted_when_the_cache_answers(client, sample):
+    for _ in range(4):
+        client.get(SAMPLE_THREAD)
+    thread = Thread.objects.get(pk=1)
+    before = thread.view_count
+    Thread.pending_views([thread])
+    assert thread.view_count == before + 4
+
+
+@pytest.mark.parametrize("query", ["?utm_source=mail", "?sort=posts"])
+def test_unknown_query_parameters_are_rendered_and_not_stored(
+    client, sample, query, django_assert_num_queries
+):
+    client.get(SAMPLE_THREAD + query)
+    with django_assert_num_queries(2):
+        client.get(SAMPLE_THREAD + query)
+
+
+def test_a_visitor_with_a_message_waiting_sees_it_and_nobody_else_does(client, ross):
+    client.get("/")
+    token = signing.dumps(ross.pk, salt=CONFIRM_SALT)
+    confirmed = Client().get(f"/accounts/confirm/{token}/", follow=True)
+    assert "your email address is confirmed" in confirmed.text
+    assert "your email address is confirmed" not in client.get("/").text
+
+
+def test_without_a_shared_cache_every_page_is_rendered(
+    client, sample, settings, django_assert_num_queries
+):
+    settings.BOARD_PAGE_CACHE_SECONDS = 0
+    client.get(SAMPLE_THREAD)
+    with django_assert_num_queries(2):
+        client.get(SAMPLE_THREAD)
+
+
+def test_error_pages_are_not_stored(client, sample, django_assert_num_queries):
+    client.get("/threads/999/nothing/")
+    with django_assert_num_queries(2):  # the thread, then a thread merged away
+        assert client.get("/threads/999/nothing/").status_code == 404
