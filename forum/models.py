@@ -5,9 +5,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+
+from forum.links import link
 
 # A list shows who posted last and when, never what: leave the bodies in the database.
 UNLISTED_POST_FIELDS = ("last_post__body", "last_post__body_html")
@@ -69,7 +70,7 @@ class Forum(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("forum:forum_detail", args=[self.slug])
+        return link("forum:forum_detail", self.slug)
 
     def page_count(self) -> int:
         return max(1, -(-self.thread_count // settings.BOARD_THREADS_PER_PAGE))
@@ -156,7 +157,7 @@ class Thread(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("forum:thread_detail", args=[self.pk, self.slug])
+        return link("forum:thread_detail", self.pk, self.slug)
 
     @property
     def reply_count(self) -> int:
@@ -233,7 +234,7 @@ class PostQuerySet(models.QuerySet):
                 number__gt=(page - 1) * per_page,
                 number__lte=page * per_page,
             )
-            .select_related("author")
+            .select_related("author", "edited_by")
             .order_by("number")
         )
 
@@ -288,7 +289,7 @@ class Post(models.Model):
         return f"#{self.number} in {self.thread_id} by {self.author_id}"
 
     def get_absolute_url(self) -> str:
-        return reverse("forum:post_permalink", args=[self.pk])
+        return link("forum:post_permalink", self.pk)
 
     def page_number(self) -> int:
         return (self.number - 1) // settings.BOARD_POSTS_PER_PAGE + 1

@@ -19,6 +19,7 @@ from forum.markup import render_bbcode
 from forum.models import Forum, Post, Thread
 from forum.pagecache import cached_for_visitors
 from forum.paging import page_from_request, page_window
+from forum.postbits import render_postbits
 from forum.search import SearchForm, forums_for_filter
 
 
@@ -97,8 +98,10 @@ def thread_detail(request, pk, slug):
     for post in posts:
         post.thread = thread
         post.is_editable = post.may_be_edited_by(request.user, now)
+    moderates = request.user.is_authenticated and request.user.moderates(thread.forum_id)
+    render_postbits(posts, moderates=moderates)
     thread.view_count = thread.count_view()
-    if request.user.is_authenticated and posts:
+    if request.user.is_authenticated and posts and thread.read_to < posts[-1].number:
         record_reading(request.user, thread, posts[-1].number)
         if thread.first_unread_number and thread.first_unread_number <= posts[-1].number:
             # This page was the unread part: what stays unread starts after it.
@@ -117,7 +120,7 @@ def thread_detail(request, pk, slug):
             "page_window": page_window(page, thread.page_count()),
             "reply_refusal": refusal,
             "reply_form": ReplyForm() if refusal is None else None,
-            "moderates": request.user.is_authenticated and request.user.moderates(thread.forum_id),
+            "moderates": moderates,
         },
     )
 

@@ -233,3 +233,21 @@ def test_thread_page_query_count_for_a_member_is_fixed(client, poster, django_as
         actions.add_reply(thread=Thread.objects.get(pk=1), author=poster, body=f"more {n}")
     with django_assert_num_queries(5):
         client.get("/threads/1/cardio-back-pain/?page=2")
+
+
+def test_rereading_a_page_writes_no_read_mark(client, poster, django_assert_num_queries):
+    client.get("/threads/1/cardio-back-pain/")
+    # 1: session; 2: member; 3: thread with its read mark (already at this page); 4: posts
+    with django_assert_num_queries(4):
+        client.get("/threads/1/cardio-back-pain/")
+
+
+def test_edited_posts_cost_no_query_each(client, poster, django_assert_num_queries):
+    for n in range(3):
+        reply(client, f"typo {n}")
+    for post in Post.objects.filter(number__gt=10):
+        client.post(f"/posts/{post.pk}/edit/", {"body": f"fixed {post.number}"})
+    # 1: session; 2: member; 3: thread; 4: posts with authors and editors; 5: the read mark
+    with django_assert_num_queries(5):
+        html = client.get("/threads/1/cardio-back-pain/?page=2").text
+    assert html.count("Last edited by") == 3
