@@ -7,9 +7,10 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Count, Value, Window
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+
+from forum.links import link
 
 
 def username_key(username: str) -> str:
@@ -121,7 +122,7 @@ class User(AbstractUser):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("members:member_detail", args=[self.pk])
+        return link("members:member_detail", self.pk)
 
     @property
     def rank(self) -> str:

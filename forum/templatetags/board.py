@@ -2,6 +2,8 @@ from django import template
 from django.utils.dateformat import format as format_date
 from django.utils.timezone import localtime
 
+from forum.links import link as board_link
+
 register = template.Library()
 
 # The archive's own stamp: 12-11-2007 10:22 PM.
@@ -22,3 +24,9 @@ def join_date(value) -> str:
     if not value:
         return ""
     return format_date(localtime(value), "M Y")
+
+
+@register.simple_tag
+def link(name: str, *args) -> str:
+    """{% url %} for the links repeated down a page (forum/links.py)."""
+    return board_link(name, *args)
