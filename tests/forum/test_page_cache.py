@@ -11,7 +11,6 @@ from accounts.models import User
 from accounts.views import CONFIRM_SALT
 from forum import pagecache
 from forum.models import Thread
-from tests.conftest import make_member
 from tests.moderation.conftest import make_moderator
 
 SAMPLE_THREAD = "/threads/1/cardio-back-pain/"
