@@ -112,10 +112,11 @@ def with_read_state(threads, user):
     )
 
 
-def with_unread_flag(forums, user):
-    """Annotates each forum with `has_unread`: a thread in it has posts `user` has not read."""
+def unread_forum_ids(user) -> set[int]:
+    """The forums holding a thread with posts `user` has not read. One query; none for
+    visitors."""
     if not user.is_authenticated:
-        return forums.annotate(has_unread=Value(False))
+        return set()
     horizon = tracking_horizon(user)
     candidates = (
         Thread.objects.visible()
@@ -135,7 +136,7 @@ def with_unread_flag(forums, user):
             )
         )
     )
-    return forums.annotate(has_unread=Exists(candidates))
+    return set(Forum.objects.filter(Exists(candidates)).values_list("pk", flat=True))
 
 
 def record_reading(user, thread: Thread, up_to_number: int) -> None:

@@ -8,6 +8,8 @@ moderation action or an admin change, the next visitor gets a freshly rendered p
 generation is read before the page is rendered: a page rendered from data older than a write
 is stored under the generation that write replaced, and is never served.
 
+The same generation keeps data every reader shares (shared()), such as the index's forums.
+
 Only visitors' pages are cached: a GET with no session or messages cookie and only known query
 parameters, answered with a 200 that set no cookie and used no CSRF token. Members' pages
 carry their own read marks, time zone and tools, so they are always rendered.
@@ -70,6 +72,22 @@ def is_storable(request, response) -> bool:
         and not response.cookies
         and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
     )
+
+
+def shared(name: str, compute):
+    """What `compute()` returns, kept under the current generation while pages are cached:
+    data every reader sees alike, such as the board index's forums, fresh after any write."""
+    if not is_enabled():
+        return compute()
+    key = f"shared:{name}"
+    found = cache.get_many([GENERATION_KEY, key])
+    generation = current_generation(found)
+    stored = found.get(key)
+    if stored is not None and stored[0] == generation:
+        return stored[1]
+    value = compute()
+    cache.set(key, (generation, value), settings.BOARD_PAGE_CACHE_SECONDS)
+    return value
 
 
 def cached_for_visitors(params: tuple[str, ...] = ("page",), on_hit=None):

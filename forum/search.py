@@ -1,3 +1,4 @@
+
 """Search over thread titles and post bodies, vBulletin's "Search Forums".
 
 On PostgreSQL it is full-text search on the tsvector columns PostgreSQL keeps beside
@@ -9,6 +10,7 @@ first: enough for a laptop.
 Removed posts and removed threads never show, whoever searches.
 """
 
+import hashlib
 import html
 import re
 from dataclasses import dataclass
@@ -115,6 +117,16 @@ class Search:
     @property
     def by_threads(self) -> bool:
         return self.show == "threads"
+
+    @property
+    def key(self) -> str:
+        """Names this search's results for pagecache.shared(): the same words and filters, in
+        the same time zone (dates start at the reader's midnight), find the same posts."""
+        member_id = self.member.pk if self.member else None
+        zone = timezone.get_current_timezone_name()
+        terms = (self.words, self.forum_id, member_id, self.date_from, self.date_to)
+        wanted = repr((*terms, self.titles_only, self.show, zone))
+        return hashlib.blake2b(wanted.encode(), digest_size=16).hexdigest()
 
     def query(self) -> SearchQuery:
         return SearchQuery(self.words, config=CONFIG, search_type="websearch")

@@ -11,35 +11,41 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import User
-from following.models import record_reading, with_follow_state, with_read_state, with_unread_flag
+from following.models import record_reading, unread_forum_ids, with_follow_state, with_read_state
 from forum import actions
 from forum.archive import archive_of
 from forum.forms import PostEditForm, ReplyForm, ThreadForm
+from forum.fragments import render_postbits, render_thread_rows
 from forum.markup import render_bbcode
 from forum.models import Forum, Post, Thread
-from forum.pagecache import cached_for_visitors
+from forum.pagecache import cached_for_visitors, shared
 from forum.paging import page_from_request, page_window
-from forum.postbits import render_postbits
 from forum.search import SearchForm, forums_for_filter
 
 
 @cached_for_visitors()
 def board_index(request):
-    # 1: forums with category, last post and the member's unread flag; 2: member statistics
-    forums = list(with_unread_flag(Forum.objects.for_index(), request.user))
+    # 1: forums with category and last post; 2: member statistics (both shared by every
+    # reader: pagecache.shared); 3: for a member, the forums with unread posts
+    index = shared("board-index", board_index_data)
+    unread = unread_forum_ids(request.user)
+    for forum in index["forums"]:
+        forum.has_unread = forum.pk in unread
     categories = [
-        (category, list(group)) for category, group in groupby(forums, key=lambda f: f.category)
+        (category, list(group))
+        for category, group in groupby(index["forums"], key=lambda f: f.category)
     ]
-    return render(
-        request,
-        "forum/board_index.html",
-        {
-            "categories": categories,
-            "thread_total": sum(forum.thread_count for forum in forums),
-            "post_total": sum(forum.post_count for forum in forums),
-            "members": User.objects.board_statistics(),
-        },
-    )
+    return render(request, "forum/board_index.html", {**index, "categories": categories})
+
+
+def board_index_data() -> dict:
+    forums = list(Forum.objects.for_index())
+    return {
+        "forums": forums,
+        "thread_total": sum(forum.thread_count for forum in forums),
+        "post_total": sum(forum.post_count for forum in forums),
+        "members": User.objects.board_statistics(),
+    }
 
 
 @cached_for_visitors()
@@ -54,6 +60,7 @@ def forum_detail(request, slug):
     listing = Thread.objects.visible().in_forum(forum).for_listing()
     threads = list(with_read_state(listing, request.user)[(page - 1) * per_page : page * per_page])
     Thread.pending_views(threads)
+    render_thread_rows(threads)
     return render(
         request,
         "forum/forum_detail.html",
@@ -260,12 +267,13 @@ def post_history(request, pk):
 @cached_for_visitors(params=tuple(SearchForm.base_fields) + ("page",))
 def search(request):
     # 1: the forums for the filter; a valid search adds 2: the capped count, 3: a page of results
-    # (none when the count is 0), and a member filter the member's name.
-    form = SearchForm(request.GET or None, forums=forums_for_filter())
+    # (none when the count is 0), and a member filter the member's name. With a shared cache
+    # the forums, counts and pages of results are kept until the next write (pagecache.shared).
+    form = SearchForm(request.GET or None, forums=shared("search-forums", forums_for_filter))
     if not form.is_valid():
         return render(request, "forum/search.html", {"form": form})
     search = form.search()
-    count = search.count()
+    count = shared(f"search-count:{search.key}", search.count)
     page_count = search.page_count(count)
     page = page_from_request(request, page_count)
     query = request.GET.copy()
@@ -277,7 +285,9 @@ def search(request):
             "form": form,
             "search": search,
             "count": count,
-            "results": search.page(page) if count else [],
+            "results": shared(f"search:{search.key}:{page}", lambda: search.page(page))
+            if count
+            else [],
             "page": page,
             "page_count": page_count,
             "page_window": page_window(page, page_count),

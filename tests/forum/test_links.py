@@ -33,6 +33,8 @@ def test_a_link_is_what_reverse_gives(name, args):
 def test_links_follow_the_script_prefix_the_board_is_mounted_under(script_prefix):
     assert link("forum:post_permalink", 5) == "/posts/5/"
     set_script_prefix("/board/")
-    assert link("forum:post_permalink", 5) == "/board/posts/5/" == reverse(
-        "forum:post_permalink", args=[5]
+    assert (
+        link("forum:post_permalink", 5)
+        == "/board/posts/5/"
+        == reverse("forum:post_permalink", args=[5])
     )

@@ -9,8 +9,9 @@ from django.test import Client
 
 from accounts.models import User
 from accounts.views import CONFIRM_SALT
-from forum import pagecache
-from forum.models import Thread
+from forum import actions, pagecache
+from forum.models import Forum, Thread
+from tests.conftest import make_member
 from tests.moderation.conftest import make_moderator
 
 SAMPLE_THREAD = "/threads/1/cardio-back-pain/"
@@ -163,3 +164,42 @@ def test_error_pages_are_not_stored(client, sample, django_assert_num_queries):
     client.get("/threads/999/nothing/")
     with django_assert_num_queries(2):  # the thread, then a thread merged away
         assert client.get("/threads/999/nothing/").status_code == 404
+
+
+def test_a_members_index_shows_the_newest_post_at_once(ross_client, sample):
+    ross_client.get("/")
+    poster = Client()
+    poster.force_login(make_member("Fresh_Poster"))
+    poster.post("/threads/1/reply/", {"body": "Hi all", "submission_key": str(uuid.uuid4())})
+    assert "Fresh_Poster" in ross_client.get("/").text
+
+
+def test_a_members_index_comes_from_the_shared_data_in_three_queries(
+    ross_client, sample, django_assert_num_queries
+):
+    ross_client.get("/")
+    # 1: session (not cached in tests); 2: member; 3: forums with unread posts
+    with django_assert_num_queries(3):
+        ross_client.get("/")
+
+
+def test_a_members_search_is_answered_from_the_shared_results_until_a_write(
+    ross_client, ross, sample, django_assert_num_queries
+):
+    ross_client.get("/search/?q=cardio")
+    # 1: session (not cached in tests); 2: member
+    with django_assert_num_queries(2):
+        assert "Back pain" in ross_client.get("/search/?q=cardio").text
+    actions.create_thread(
+        forum=Forum.objects.get(slug="cardio"), author=ross, title="Rowing", body="cardio rowing"
+    )
+    pagecache.note_write()  # as the POST that wrote it would
+    assert "Rowing" in ross_client.get("/search/?q=cardio").text
+
+
+def test_searches_in_other_zones_are_kept_apart(ross_client, ross, sample):
+    # The first two posts were written on 12-11-2007 in New York, on the 12th in Tokyo.
+    url = "/search/?q=cardio&date_from=2007-12-11&date_to=2007-12-11"
+    assert "Search results: 1 post" in ross_client.get(url).text
+    User.objects.filter(pk=ross.pk).update(time_zone="Asia/Tokyo")
+    assert "No results" in ross_client.get(url).text

@@ -1,29 +1,27 @@
-"""Postbits rendered once and kept: never stale, whatever changed."""
+"""Postbits and thread rows rendered once and kept: never stale, whatever changed."""
 
 from django.utils import timezone
 
 from accounts.models import User
-from forum import actions, postbits
-from forum.models import Post
+from forum import actions, fragments
+from forum.models import Post, Thread
 
 SAMPLE_THREAD = "/threads/1/cardio-back-pain/"
 
 
 def count_renders(monkeypatch) -> list:
     rendered = []
-    render = postbits.render_to_string
+    render = fragments.render_to_string
 
     def counting(*args, **kwargs):
-        rendered.append(args[1]["post"].number)
+        rendered.append(args[1]["post"].number if "post" in args[1] else args[1]["thread"].pk)
         return render(*args, **kwargs)
 
-    monkeypatch.setattr(postbits, "render_to_string", counting)
+    monkeypatch.setattr(fragments, "render_to_string", counting)
     return rendered
 
 
-def test_a_postbit_is_rendered_once_for_every_reader_who_sees_it_alike(
-    client, sample, monkeypatch
-):
+def test_a_postbit_is_rendered_once_for_every_reader_who_sees_it_alike(client, sample, monkeypatch):
     rendered = count_renders(monkeypatch)
     client.get(SAMPLE_THREAD)
     client.get(SAMPLE_THREAD)
@@ -74,3 +72,21 @@ def test_an_edit_shows_in_the_postbit_at_once(client, sample):
     actions.edit_post(post=post, editor=boss, body="Edited by hand")
     html = client.get(SAMPLE_THREAD).text
     assert "Edited by hand" in html and "Last edited by Boss" in html
+
+
+def test_a_forum_lists_each_reader_their_own_unread_threads(client, thread):
+    first, second = (User.objects.create_user(name, password="a-long-pass-42") for name in "AB")
+    client.force_login(first)
+    client.get(thread.get_absolute_url())
+    assert 'class="thread-title is-unread"' not in client.get("/forums/running/").text
+    client.force_login(second)
+    assert 'class="thread-title is-unread"' in client.get("/forums/running/").text
+
+
+def test_a_thread_row_shows_new_replies_and_views_at_once(client, sample):
+    ross = User.objects.get(username="Ross86")
+    assert "10,000" not in client.get("/forums/cardio/").text
+    Thread.objects.filter(pk=1).update(view_count=10_000)
+    actions.add_reply(thread=Thread.objects.get(pk=1), author=ross, body="Bump")
+    html = client.get("/forums/cardio/").text
+    assert "10,000" in html and ">10<" in html
