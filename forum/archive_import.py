@@ -6,10 +6,11 @@ one post at a time, and one archive is one thread and one transaction.
 """
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
@@ -165,20 +166,25 @@ def import_thread(
             created_at=plan.times[0],
             legacy_id=legacy_thread_id,
         )
-    posts = Post.objects.bulk_create(
-        [
-            Post(
-                thread=thread,
-                number=number,
-                author=members[plan.authors[number - 1]],
-                created_at=posted_at,
-                body=post.body,
-                body_html=render_bbcode(post.body),
-                legacy_id=legacy_post_ids[number - 1] if legacy_post_ids else None,
+    new_posts = plan.new_posts
+    authors = [members[plan.authors[number - 1]].pk for number, _, _ in new_posts]
+    post_ids = insert_rows(
+        Post,
+        ["thread_id", "number", "author_id", "created_at", "body", "body_html", "legacy_id"],
+        (
+            (
+                thread.pk,
+                number,
+                author_id,
+                posted_at,
+                post.body,
+                # Rendered as the rows stream out, while PostgreSQL indexes the ones before.
+                render_bbcode(post.body),
+                legacy_post_ids[number - 1] if legacy_post_ids else None,
             )
-            for number, post, posted_at in plan.new_posts
-        ],
-        batch_size=1000,
+            for (number, post, posted_at), author_id in zip(new_posts, authors, strict=True)
+        ),
+        count=len(new_posts),
     )
     recount(
         threads=Thread.objects.filter(pk=thread.pk),
@@ -186,13 +192,13 @@ def import_thread(
         members=User.objects.none(),
     )
     if not thread.is_removed:
-        newest = max(posts, key=lambda post: (post.created_at, post.pk))
+        newest_at, newest_id = max(zip([at for *_, at in new_posts], post_ids, strict=True))
         Forum.objects.filter(pk=thread.forum_id).update(
             thread_count=F("thread_count") + int(plan.is_new_thread),
-            post_count=F("post_count") + len(posts),
-            **newer_last_post(newest),
+            post_count=F("post_count") + len(post_ids),
+            **newer_last_post(Post(pk=newest_id, created_at=newest_at)),
         )
-        count_imported_posts(thread, posts)
+        count_imported_posts(thread, authors)
     return plan
 
 
@@ -212,11 +218,11 @@ def create_imported_members(plan: ImportPlan) -> dict[str, User]:
     return {member.username_key: member for member in User.objects.bulk_create(new)}
 
 
-def count_imported_posts(thread: Thread, posts: list[Post]) -> None:
-    """Adds imported posts to their authors' post counts and last activity: one UPDATE per
-    distinct number of posts added, which for a thread is a handful."""
+def count_imported_posts(thread: Thread, author_ids: list[int]) -> None:
+    """Adds imported posts (by their authors' ids) to their authors' post counts and last
+    activity: one UPDATE per distinct number of posts added, which for a thread is a handful."""
     authors_by_count = defaultdict(list)
-    for author_id, count in Counter(post.author_id for post in posts).items():
+    for author_id, count in Counter(author_ids).items():
         authors_by_count[count].append(author_id)
     newest = Subquery(
         Post.objects.filter(thread=thread, author=OuterRef("pk"))
@@ -228,3 +234,56 @@ def count_imported_posts(thread: Thread, posts: list[Post]) -> None:
             post_count=F("post_count") + count,
             last_activity_at=Greatest(Coalesce("last_activity_at", newest), newest),
         )
+
+
+def insert_rows(model, columns: list[str], rows: Iterable[tuple], *, count: int) -> list[int]:
+    """Inserts `count` rows (values for `columns`) into `model`'s table; returns their ids.
+
+    On PostgreSQL with COPY, several times faster than INSERT for thousands of rows, the ids
+    taken from the table's sequence first so they need not be read back. Elsewhere (SQLite)
+    with bulk_create."""
+    if connection.vendor != "postgresql":
+        created = model.objects.bulk_create(
+            (model(**dict(zip(columns, row, strict=True))) for row in rows), batch_size=1000
+        )
+        return [row.pk for row in created]
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [table, model._meta.pk.column, count],
+        )
+        ids = [pk for (pk,) in cursor.fetchall()]
+    copy_rows(
+        model,
+        [model._meta.pk.column, *columns],
+        ((pk, *row) for pk, row in zip(ids, rows, strict=True)),
+    )
+    return ids
+
+
+def copy_rows(model, columns: list[str], rows: Iterable[tuple], progress=None, total=0) -> None:
+    """COPYs `rows` (values for `columns`) into `model`'s table; every other column the model
+    declares gets its field's default, or NULL where the field allows it and has none."""
+    fixed_fields = [
+        f
+        for f in model._meta.concrete_fields
+        if f.column not in columns
+        and not f.primary_key  # the table gives it out
+        and not (f.null and not f.has_default())
+    ]
+    fixed = tuple(f.get_db_prep_save(f.get_default(), connection) for f in fixed_fields)
+    all_columns = [*columns, *(f.column for f in fixed_fields)]
+    sql = f"COPY {model._meta.db_table} ({', '.join(all_columns)}) FROM STDIN"
+    # The raw psycopg cursor raises psycopg's errors: made Django's, as callers expect.
+    with (
+        connection.wrap_database_errors,
+        connection.cursor() as cursor,
+        cursor.cursor.copy(sql) as copy,
+    ):
+        for n, row in enumerate(rows, start=1):
+            copy.write_row(row + fixed)
+            if progress and n % 10_000 == 0:
+                progress(model._meta.db_table, n, total)
+    if progress:
+        progress(model._meta.db_table, total, total)
