@@ -5,9 +5,7 @@ them, with F() expressions or under the thread's row lock, so concurrent posters
 update. Locks are always taken in the order member -> thread -> forum to avoid deadlocks.
 """
 
-from collections import Counter, defaultdict
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime
 
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
@@ -25,13 +23,11 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from accounts.models import User, username_key
+from accounts.models import User
 from following.models import subscribe
 from following.notifications import notify_after_commit
-from forum.archive import ArchivedPost, ArchivedThread, ArchiveError
 from forum.markup import render_bbcode
 from forum.models import Forum, Post, PostRevision, Report, Thread
 
@@ -319,215 +315,6 @@ def recount(*, threads=None, forums=None, members=None) -> dict[str, int]:
         lambda member: {"post_count": member.real_post_count or 0},
     )
     return {"threads": changed_threads, "forums": changed_forums, "members": changed_members}
-
-
-@dataclass
-class ImportPlan:
-    """What importing an archive changes, worked out before anything is written."""
-
-    archived: ArchivedThread
-    thread: Thread | None  # the thread that holds this archive already, if any
-    times: list[datetime]  # each archived post's time, in UTC
-    authors: list[str]  # each archived post's author, as a username_key
-    new_numbers: list[int]  # the numbers of the archived posts the thread lacks
-    members: dict[str, User]  # the authors who are members already, by username_key
-    new_members: dict[str, str]  # username_key -> username: authors of new posts to create
-    is_new_thread: bool  # the import creates the thread
-
-    @property
-    def new_posts(self) -> list[tuple[int, ArchivedPost, datetime]]:
-        return [(n, self.archived.posts[n - 1], self.times[n - 1]) for n in self.new_numbers]
-
-
-def plan_import(
-    *,
-    forum: Forum,
-    archived: ArchivedThread,
-    time_zone: tzinfo,
-    legacy_thread_id: int | None = None,
-    lock: bool = False,
-) -> ImportPlan:
-    """Works out what importing `archived` into `forum` creates, without writing anything.
-
-    The thread is the one with `legacy_thread_id`, else the one in `forum` with the archive's
-    title, first author and first time. Posts it has (same number, author and time, to the
-    minute the archive shows) are left alone; a post that contradicts the archive raises
-    ArchiveError. With `lock`, the rows are locked in the board's order: members, then the
-    thread (or the forum, for a new thread).
-    """
-    # In UTC: an aware time in a DST gap or fold never equals one in another zone (PEP 495).
-    times = [
-        timezone.make_aware(post.posted_at, time_zone).astimezone(UTC) for post in archived.posts
-    ]
-    authors = [username_key(post.username) for post in archived.posts]
-    known = User.objects.filter(username_key__in=set(authors)).order_by("pk")
-    members = {m.username_key: m for m in (known.select_for_update() if lock else known)}
-    thread = imported_thread(forum, archived, authors[0], times[0], legacy_thread_id, lock)
-    have = {}
-    if thread is not None:
-        have = {
-            number: (author, at.replace(second=0, microsecond=0))
-            for number, author, at in thread.posts.values_list(
-                "number", "author__username_key", "created_at"
-            )
-        }
-    new_numbers = []
-    for number, post in enumerate(archived.posts, start=1):
-        if number not in have:
-            new_numbers.append(number)
-        elif have[number] != (authors[number - 1], times[number - 1]):
-            raise ArchiveError(
-                post.line, f"the thread's post #{number} is not this one: another author or time"
-            )
-    new_members = {}
-    for number in new_numbers:
-        if authors[number - 1] not in members:
-            new_members.setdefault(authors[number - 1], archived.posts[number - 1].username)
-    return ImportPlan(
-        archived, thread, times, authors, new_numbers, members, new_members, thread is None
-    )
-
-
-def imported_thread(
-    forum: Forum,
-    archived: ArchivedThread,
-    starter_key: str,
-    created_at: datetime,
-    legacy_thread_id: int | None,
-    lock: bool,
-) -> Thread | None:
-    """The thread an archive was imported into before, if any (see plan_import)."""
-    same_content = Thread.objects.filter(
-        forum=forum,
-        title=archived.title,
-        starter__username_key=starter_key,
-        created_at__gte=created_at,
-        created_at__lt=created_at + timedelta(minutes=1),  # archives show whole minutes
-    )
-    queries = [same_content]
-    if legacy_thread_id is not None:
-        queries = [
-            Thread.objects.filter(legacy_id=legacy_thread_id),
-            same_content.filter(legacy_id=None),
-        ]
-
-    def find() -> Thread | None:
-        for query in queries:
-            if lock:
-                query = query.select_for_update(of=("self",))
-            found = query.order_by("pk").first()
-            if found is not None:
-                return found
-        return None
-
-    thread = find()
-    if thread is None and lock:
-        # Two imports of one new thread queue on the forum's row; the second then finds it.
-        Forum.objects.select_for_update().get(pk=forum.pk)
-        thread = find()
-    return thread
-
-
-@transaction.atomic
-def import_thread(
-    *,
-    forum: Forum,
-    archived: ArchivedThread,
-    time_zone: tzinfo,
-    legacy_thread_id: int | None = None,
-    legacy_post_ids: list[int] | None = None,
-) -> ImportPlan:
-    """Imports an archived thread into `forum`: the whole thread, or the posts it lacks.
-
-    Importing an archive again changes nothing; a longer version adds only its new posts.
-    Members and posts are bulk inserted; the thread is recounted and the forum's and authors'
-    counters are raised by what was added. `legacy_post_ids` (one per archived post) go to the
-    posts this import creates. Returns the plan it carried out, with the thread filled in.
-    """
-    plan = plan_import(
-        forum=forum,
-        archived=archived,
-        time_zone=time_zone,
-        legacy_thread_id=legacy_thread_id,
-        lock=True,
-    )
-    thread = plan.thread
-    if thread is not None and legacy_thread_id is not None and thread.legacy_id is None:
-        Thread.objects.filter(pk=thread.pk).update(legacy_id=legacy_thread_id)
-    if not plan.new_numbers:
-        return plan
-    members = plan.members | create_imported_members(plan)
-    if thread is None:
-        thread = plan.thread = Thread.objects.create(
-            forum=forum,
-            title=archived.title,
-            starter=members[plan.authors[0]],
-            created_at=plan.times[0],
-            legacy_id=legacy_thread_id,
-        )
-    posts = Post.objects.bulk_create(
-        [
-            Post(
-                thread=thread,
-                number=number,
-                author=members[plan.authors[number - 1]],
-                created_at=posted_at,
-                body=post.body,
-                body_html=render_bbcode(post.body),
-                legacy_id=legacy_post_ids[number - 1] if legacy_post_ids else None,
-            )
-            for number, post, posted_at in plan.new_posts
-        ],
-        batch_size=1000,
-    )
-    recount(
-        threads=Thread.objects.filter(pk=thread.pk),
-        forums=Forum.objects.none(),
-        members=User.objects.none(),
-    )
-    if not thread.is_removed:
-        newest = max(posts, key=lambda post: (post.created_at, post.pk))
-        Forum.objects.filter(pk=thread.forum_id).update(
-            thread_count=F("thread_count") + int(plan.is_new_thread),
-            post_count=F("post_count") + len(posts),
-            **newer_last_post(newest),
-        )
-        count_imported_posts(thread, posts)
-    return plan
-
-
-def create_imported_members(plan: ImportPlan) -> dict[str, User]:
-    """Creates the authors who are not members yet: no usable password, joined at their first
-    post, marked as imported."""
-    joined = {}
-    for number, _, posted_at in plan.new_posts:
-        joined.setdefault(plan.authors[number - 1], posted_at)
-    new = []
-    for key, username in sorted(plan.new_members.items()):
-        member = User(
-            username=username, username_key=key, is_imported=True, date_joined=joined[key]
-        )
-        member.set_unusable_password()
-        new.append(member)
-    return {member.username_key: member for member in User.objects.bulk_create(new)}
-
-
-def count_imported_posts(thread: Thread, posts: list[Post]) -> None:
-    """Adds imported posts to their authors' post counts and last activity: one UPDATE per
-    distinct number of posts added, which for a thread is a handful."""
-    authors_by_count = defaultdict(list)
-    for author_id, count in Counter(post.author_id for post in posts).items():
-        authors_by_count[count].append(author_id)
-    newest = Subquery(
-        Post.objects.filter(thread=thread, author=OuterRef("pk"))
-        .order_by("-created_at")
-        .values("created_at")[:1]
-    )
-    for count, author_ids in authors_by_count.items():
-        User.objects.filter(pk__in=author_ids).update(
-            post_count=F("post_count") + count,
-            last_activity_at=Greatest(Coalesce("last_activity_at", newest), newest),
-        )
 
 
 # Moderation. Each action checks, on the server, that the moderator moderates the forum it

@@ -15,8 +15,8 @@ from django.shortcuts import redirect, render
 from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
-from forum import actions
 from forum.archive import ArchiveError, parse_archive, read_archive
+from forum.archive_import import import_thread, plan_import
 from forum.models import Forum
 
 MAX_ARCHIVE_BYTES = 2 * 1024 * 1024
@@ -67,7 +67,7 @@ def archive_upload(request):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            plan = actions.plan_import(
+            plan = plan_import(
                 forum=data["forum"],
                 archived=form.archived,
                 time_zone=zoneinfo.ZoneInfo(data["time_zone"]),
@@ -105,7 +105,7 @@ def archive_import(request):
         messages.error(request, "That preview has expired: upload the archive again.")
         return redirect("archive_upload")
     try:
-        plan = actions.import_thread(
+        plan = import_thread(
             forum=forum,
             archived=parse_archive(pending["text"]),
             time_zone=zoneinfo.ZoneInfo(pending["time_zone"]),

@@ -16,7 +16,6 @@ post actually quoted.
 import random
 import sys
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -24,6 +23,7 @@ from django.db import connection
 from django.utils.text import slugify
 
 from accounts.models import username_key
+from forum.archive_import import copy_rows
 from forum.markup import render_bbcode
 
 SCALES = {
@@ -322,28 +322,6 @@ FORUM_TABLES = [
     "accounts_user_user_permissions",
     "accounts_user",
 ]
-
-
-def copy_rows(model, columns: list[str], rows: Iterable[tuple], progress=None, total=0) -> None:
-    """COPYs `rows` (values for `columns`) into `model`'s table; every other column the model
-    declares gets its field's default, or NULL where the field allows it and has none."""
-    fixed_fields = [
-        f
-        for f in model._meta.concrete_fields
-        if f.column not in columns
-        and not f.primary_key  # the table gives it out
-        and not (f.null and not f.has_default())
-    ]
-    fixed = tuple(f.get_db_prep_save(f.get_default(), connection) for f in fixed_fields)
-    all_columns = [*columns, *(f.column for f in fixed_fields)]
-    sql = f"COPY {model._meta.db_table} ({', '.join(all_columns)}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        for n, row in enumerate(rows, start=1):
-            copy.write_row(row + fixed)
-            if progress and n % 10_000 == 0:
-                progress(model._meta.db_table, n, total)
-    if progress:
-        progress(model._meta.db_table, total, total)
 
 
 def write_board(plan: BoardPlan, progress=None) -> dict[str, int]:

@@ -50,9 +50,11 @@ _TAG_RE = re.compile(
 _RAW_CLOSE_RE = {name: re.compile(rf"\[/{name}\]", re.I) for name in ("code", "img", "url")}
 # Runs on escaped text: "&" only ever starts an entity, and only "&amp;" can belong to a URL.
 _BARE_URL_RE = re.compile(r"(?<![\w/.@])(?:https?://|www\.)(?:[^\s\[\]&]|&amp;){1,2000}", re.I)
-# ";)" must not match the end of an entity such as "&quot;)" produced by escaping '")'.
+# ";)" must not match the end of an entity such as "&quot;)" produced by escaping '")'. The
+# look-behinds come after the ";" so every branch starts with ":" or ";" and the regex engine
+# skips quickly to those characters (a look-behind first is tried at every position: 9x slower).
 _SMILIE_RE = re.compile(
-    r":(?:mad|rolleyes|cool|confused|eek):|:\)|:\(|(?<!&quot)(?<!&amp)(?<!&lt)(?<!&gt)(?<!&#x27);\)"
+    r":(?:mad|rolleyes|cool|confused|eek):|:\)|:\(|;(?<!&quot;)(?<!&amp;)(?<!&lt;)(?<!&gt;)(?<!&#x27;)\)"
     r"|:[DpPo](?!\w)"
 )
 _HTTP_URL_RE = re.compile(r"https?://[\w-]+(?:\.[\w-]+)*(?::\d{1,5})?(?:[/?#].*)?", re.I)
@@ -62,6 +64,9 @@ _QUOTE_ARG_RE = re.compile(r"(.*?);\s*(\d{1,18})")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
 # Line breaks next to block elements would add blank lines the author never saw in vBulletin.
+# Every one of those edges has a block tag in it, and most posts have none: looking for one first
+# saves running the slow look-behinds over the whole post.
+_BLOCK_TAG_RE = re.compile(r"</?(?:blockquote|ul|ol|li|pre|div)\b")
 _BLOCK_EDGE_BR_RE = re.compile(
     r"<br>(?=<(?:blockquote|ul|ol|li|pre)[ >]|</(?:li|ul|ol)>|</div></blockquote>)"
     r"|(?<=</blockquote>)<br>|(?<=</pre>)<br>|(?<=</ul>)<br>|(?<=</ol>)<br>"
@@ -97,7 +102,9 @@ def render_bbcode(source: str) -> str:
     text = html.escape(_normalise(source))
     if not text:
         return ""
-    markup = _BLOCK_EDGE_BR_RE.sub("", _Parser(text).render())
+    markup = _Parser(text).render()
+    if _BLOCK_TAG_RE.search(markup):
+        markup = _BLOCK_EDGE_BR_RE.sub("", markup)
     return _CLEANER.clean(markup)
 
 
@@ -162,10 +169,17 @@ def _strip_trailing_punctuation(url: str) -> str:
     return url[:end]
 
 
+def _may_hold_url(text: str) -> bool:
+    """False only where _BARE_URL_RE cannot match: every match holds "://" or a "www." that
+    lower() keeps (no letter but "W" case-folds to "w"). Two substring tests are far quicker
+    than the regex's look-behind at every position."""
+    return "://" in text or "www." in text.lower()
+
+
 def _render_text(text: str, autolink: bool = True) -> str:
     """Escaped text -> HTML with bare links, smilies and <br> for every newline."""
     pieces, pos = [], 0
-    for match in _BARE_URL_RE.finditer(text) if autolink else ():
+    for match in _BARE_URL_RE.finditer(text) if autolink and _may_hold_url(text) else ():
         url = _strip_trailing_punctuation(html.unescape(match.group(0)))
         shown = html.escape(url)  # escaping is per character, so this is a prefix of the match
         href = safe_url(url)

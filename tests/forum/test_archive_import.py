@@ -96,6 +96,31 @@ def test_members_already_on_the_board_are_matched_whatever_the_case(forum):
     assert Post.objects.filter(author=ross).count() == 4
 
 
+def test_an_import_raises_last_activity_to_the_newest_imported_post_and_never_lowers_it(forum):
+    recent = datetime(2024, 5, 1, tzinfo=UTC)
+    ross = make_member("Ross86")
+    User.objects.filter(pk=ross.pk).update(last_activity_at=recent, post_count=7)
+    iron = make_member("iron_worker")
+    User.objects.filter(pk=iron.pk).update(last_activity_at=datetime(2001, 1, 1, tzinfo=UTC))
+    run_import(SAMPLE_ARCHIVE, "--forum", "running")
+    ross.refresh_from_db()
+    iron.refresh_from_db()
+    assert (ross.post_count, ross.last_activity_at) == (11, recent)
+    # Posts #1, #4 and #7, the last at 12-12-2007 05:50 PM.
+    assert iron.post_count == 3
+    assert iron.last_activity_at == datetime(2007, 12, 12, 17, 50, tzinfo=NEW_YORK)
+
+
+def test_bodies_are_stored_exactly_whatever_characters_they_hold(forum, tmp_path):
+    # Backslashes, tabs and "\\N" mean something to PostgreSQL's COPY, which writes the posts.
+    body = "Paths: C:\\new\\N and \\.\tTabbed\\\n[b]Ünïcode[/b] 😀 'quoted' \"too\" <b>&amp;"
+    archive = tmp_path / "odd.txt"
+    archive.write_text(f"Odd_One 01-05-2008 10:00 AM\n\nOdd characters\n{body}\n", encoding="utf-8")
+    run_import(archive, "--forum", "running")
+    post = Post.objects.get()
+    assert (post.body, post.body_html) == (body, render_bbcode(body))
+
+
 def test_importing_the_same_file_twice_changes_nothing(forum):
     run_import(SAMPLE_ARCHIVE, "--forum", "running")
     before = board_state()

@@ -5,7 +5,7 @@ import zoneinfo
 import pytest
 from django.test import override_settings
 
-from forum import actions
+from forum import archive_import
 from forum.archive import parse_archive
 from forum.models import Post, Thread
 
@@ -15,7 +15,7 @@ def old_thread(forum):
     """A 25-post thread that was thread 4321 on the old board, its posts 7001, 7002 ..."""
     posts = [f"Runner{n % 3} 01-{n:02}-2008 10:00 AM\n\nPost {n}\n\n" for n in range(1, 26)]
     text = "".join(posts).replace("\n\nPost 1\n", "\n\nShin splints\nPost 1\n", 1)
-    return actions.import_thread(
+    return archive_import.import_thread(
         forum=forum,
         archived=parse_archive(text),
         time_zone=zoneinfo.ZoneInfo("UTC"),

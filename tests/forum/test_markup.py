@@ -2,7 +2,10 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from forum import markup
 from forum.markup import render_bbcode, render_plain_snippet
 
 ALLOWED_TAGS = {"br", "strong", "em", "u", "del", "blockquote", "div", "a", "img", "pre", "code"}
@@ -430,3 +433,31 @@ def test_plain_snippet_drops_tags_and_cuts_at_a_word():
     source = "[quote=A;1]hello [b]world[/b][/quote]\n\nsome [img]http://x/a.png[/img] text"
     assert render_plain_snippet(source) == "hello world some text"
     assert render_plain_snippet("one two three four", length=10) == "one two…"
+
+
+# What the shortcuts in markup.py stand in for: the smilie regex with its look-behinds first (as
+# it reads most plainly), and running the URL and block-edge regexes on every piece of text.
+PLAIN_SMILIE_RE = re.compile(
+    r":(?:mad|rolleyes|cool|confused|eek):|:\)|:\(|(?<!&quot)(?<!&amp)(?<!&lt)(?<!&gt)(?<!&#x27);\)"
+    r"|:[DpPo](?!\w)"
+)
+# Pieces that make the renderer take every turn, mixed with arbitrary characters.
+MARKUP_PIECES = st.sampled_from(
+    ["[b]", "[/b]", "[I]", "[/i]", "[quote]", "[quote=Ann;12]", "[/quote]", "[list]", "[list=1]"]
+    + ["[*]", "[/list]", "[code]", "[/code]", "[url]", "[/url]", "[url=www.a.org]", "[img]"]
+    + ["[/img]", "[color=red]", "[/color]", "http://", "https://x.org/a_(b)", "www.", "WwW."]
+    + [":)", ";)", ":(", ":D", ":p", ":o", ":mad:", ":eek:", "&", "&quot;", '"', "'", "<", ">"]
+    + ['");)', "');)", "&;)", "<;)", ">;)"]  # escaped, each ends in ";)": never a wink
+    + ["<br>", "</div>", "<li>", "\n", "\n\n", "\r\n", " ", "\u00a0", ".", ")", "@", "/", ":", ";"]
+)
+
+
+@settings(max_examples=1000, deadline=None, database=None)
+@given(st.lists(MARKUP_PIECES | st.characters(), max_size=40).map("".join))
+def test_the_quick_paths_render_exactly_what_the_plain_ones_do(source):
+    quick = render_bbcode(source)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(markup, "_SMILIE_RE", PLAIN_SMILIE_RE)
+        patch.setattr(markup, "_may_hold_url", lambda text: True)
+        patch.setattr(markup, "_BLOCK_TAG_RE", re.compile(""))  # always "found"
+        assert quick == render_bbcode(source)

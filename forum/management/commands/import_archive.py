@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from forum import actions
+from forum import archive_import
 from forum.archive import TIMESTAMP_FORMAT, ArchiveError, read_archive
 from forum.models import Forum
 
@@ -58,9 +58,9 @@ class Command(BaseCommand):
                     )
                 given = {"forum": forum, "archived": archived, "time_zone": zone}
                 if dry_run:
-                    plan = actions.plan_import(**given, legacy_thread_id=legacy_thread_id)
+                    plan = archive_import.plan_import(**given, legacy_thread_id=legacy_thread_id)
                 else:
-                    plan = actions.import_thread(
+                    plan = archive_import.import_thread(
                         **given, legacy_thread_id=legacy_thread_id, legacy_post_ids=legacy_post_ids
                     )
             except ArchiveError as error:
@@ -126,7 +126,7 @@ def legacy_ids(options, paths: list[str]) -> tuple[int | None, list[int] | None]
     return thread_id, post_ids or None
 
 
-def describe(plan: actions.ImportPlan, forum: Forum, dry_run: bool) -> str:
+def describe(plan: archive_import.ImportPlan, forum: Forum, dry_run: bool) -> str:
     title = plan.archived.title
     if not plan.new_numbers:
         return f'nothing new for "{title}" (thread {plan.thread.pk})'
