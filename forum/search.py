@@ -1,4 +1,3 @@
-
 """Search over thread titles and post bodies, vBulletin's "Search Forums".
 
 On PostgreSQL it is full-text search on the tsvector columns PostgreSQL keeps beside

@@ -1,5 +1,6 @@
 """Visitors' pages from the cache: served without a query, never stale after a write."""
 
+import io
 import uuid
 
 import pytest
@@ -203,3 +204,11 @@ def test_searches_in_other_zones_are_kept_apart(ross_client, ross, sample):
     assert "Search results: 1 post" in ross_client.get(url).text
     User.objects.filter(pk=ross.pk).update(time_zone="Asia/Tokyo")
     assert "No results" in ross_client.get(url).text
+
+
+def test_an_archive_import_makes_cached_pages_stale(client, sample, tmp_path):
+    client.get("/forums/cardio/")
+    archive = tmp_path / "rowing.txt"
+    archive.write_text("Rower Ray 01-02-2008 07:00 AM\n\nRowing beats running\nNo impact.\n")
+    call_command("import_archive", str(archive), "--forum", "cardio", stdout=io.StringIO())
+    assert "Rowing beats running" in client.get("/forums/cardio/").text

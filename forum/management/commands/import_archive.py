@@ -15,6 +15,7 @@ from django.db import DatabaseError
 from forum import archive_import
 from forum.archive import TIMESTAMP_FORMAT, ArchiveError, read_archive
 from forum.models import Forum
+from forum.pagecache import note_write
 
 
 class Command(BaseCommand):
@@ -74,6 +75,8 @@ class Command(BaseCommand):
                 self.report(progress, f"{path}: {describe(plan, forum, dry_run)}", self.stdout)
             if progress:
                 progress.advance(path)
+        if not dry_run:
+            note_write()
         if failed:
             raise CommandError(
                 f"{failed} of {len(files)} archives failed; the others were imported."
