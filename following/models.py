@@ -112,6 +112,32 @@ def with_read_state(threads, user):
     )
 
 
+def add_reading_state(thread: Thread, user) -> None:
+    """Sets `read_to`, `first_unread_number` and `is_followed` on one loaded thread, as
+    with_read_state() and with_follow_state() annotate a list, by the same rule. One query for
+    a member, none for a visitor."""
+    thread.read_to, thread.first_unread_number, thread.is_followed = 0, None, False
+    if not user.is_authenticated:
+        return
+    last_post_at = connection.ops.adapt_datetimefield_value(thread.last_post_at)
+    reads, forum_reads = ThreadRead._meta.db_table, ForumRead._meta.db_table
+    subscriptions = Subscription._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT last_read_number FROM {reads} WHERE user_id = %s AND thread_id = %s),"
+            f" EXISTS (SELECT 1 FROM {forum_reads} WHERE user_id = %s AND forum_id = %s"
+            " AND marked_at >= %s),"
+            f" EXISTS (SELECT 1 FROM {subscriptions} WHERE user_id = %s AND thread_id = %s)",
+            [user.pk, thread.pk, user.pk, thread.forum_id, last_post_at, user.pk, thread.pk],
+        )
+        read_to, forum_marked_since, followed = cursor.fetchone()
+    thread.read_to = read_to or 0
+    thread.is_followed = bool(followed)
+    is_recent = thread.last_post_at is not None and thread.last_post_at > tracking_horizon(user)
+    if is_recent and not forum_marked_since and thread.last_number > thread.read_to:
+        thread.first_unread_number = thread.read_to + 1
+
+
 def unread_forum_ids(user) -> set[int]:
     """The forums holding a thread with posts `user` has not read. One query; none for
     visitors."""

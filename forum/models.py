@@ -12,6 +12,7 @@ from forum.links import link
 
 # A list shows who posted last and when, never what: leave the bodies in the database.
 UNLISTED_POST_FIELDS = ("last_post__body", "last_post__body_html")
+LISTING_ORDER = ("-is_sticky", "-last_post_at", "-id")
 
 
 class Category(models.Model):
@@ -96,8 +97,15 @@ class ThreadQuerySet(models.QuerySet):
         return (
             self.select_related("starter", "last_post__author")
             .defer(*UNLISTED_POST_FIELDS)
-            .order_by("-is_sticky", "-last_post_at", "-id")
+            .order_by(*LISTING_ORDER)
         )
+
+    def listing_page(self, page: int, per_page: int):
+        """Page `page` of these threads in listing order, found by id first: the rows an
+        OFFSET skips are read from the index alone, never joined or annotated. Page 255 of a
+        forum of 6,800 threads costs about what page 1 costs."""
+        ids = self.order_by(*LISTING_ORDER).values("pk")[(page - 1) * per_page : page * per_page]
+        return self.filter(pk__in=models.Subquery(ids)).for_listing()
 
 
 class Thread(models.Model):
@@ -179,6 +187,10 @@ class Thread(models.Model):
 
     def page_count(self) -> int:
         return max(1, -(-self.last_number // settings.BOARD_POSTS_PER_PAGE))
+
+    def is_visible_to(self, user) -> bool:
+        """ThreadQuerySet.visible_to()'s rule, for a thread already loaded."""
+        return not self.is_removed or (user.is_authenticated and user.moderates(self.forum_id))
 
     def count_view(self) -> int:
         """Counts one view and returns the thread's view count including this one."""

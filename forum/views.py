@@ -11,7 +11,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import User
-from following.models import record_reading, unread_forum_ids, with_follow_state, with_read_state
+from following.models import (
+    add_reading_state,
+    record_reading,
+    unread_forum_ids,
+    with_follow_state,
+    with_read_state,
+)
 from forum import actions
 from forum.archive import archive_of
 from forum.forms import PostEditForm, ReplyForm, ThreadForm
@@ -57,8 +63,8 @@ def forum_detail(request, slug):
     )
     page = page_from_request(request, forum.page_count())
     per_page = settings.BOARD_THREADS_PER_PAGE
-    listing = Thread.objects.visible().in_forum(forum).for_listing()
-    threads = list(with_read_state(listing, request.user)[(page - 1) * per_page : page * per_page])
+    listing = Thread.objects.visible().in_forum(forum).listing_page(page, per_page)
+    threads = list(with_read_state(listing, request.user))
     Thread.pending_views(threads)
     render_thread_rows(threads)
     return render(
@@ -74,38 +80,38 @@ def forum_detail(request, slug):
     )
 
 
-def get_thread_or_404(request, pk, *, with_member_state: bool = False) -> Thread:
+def get_thread_or_404(request, pk) -> Thread:
     threads = Thread.objects.visible_to(request.user).select_related("forum__category")
-    if with_member_state:
-        threads = with_follow_state(
-            with_read_state(threads, request.user), request.user, field="thread"
-        )
     return get_object_or_404(threads, pk=pk)
+
+
+def load_thread(pk: int) -> Thread | None:
+    return Thread.objects.select_related("forum__category", "merged_into").filter(pk=pk).first()
 
 
 @cached_for_visitors(on_hit=lambda request, pk, slug: Thread.add_view(pk))
 def thread_detail(request, pk, slug):
-    try:
-        thread = get_thread_or_404(request, pk, with_member_state=True)
-    except Http404:
+    # 1: the thread with forum and category; 2: the page's posts with authors and editors (both
+    # shared by every reader until the next write, with a shared cache: pagecache.shared).
+    # A member adds 3: their read mark and subscription; 4: the read mark moved, if it moves.
+    thread = shared(f"thread:{pk}", lambda: load_thread(pk))
+    if thread is None or not thread.is_visible_to(request.user):
         # A thread merged away leads to the thread that took its posts.
-        merged = (
-            Thread.objects.filter(pk=pk).exclude(merged_into=None).select_related("merged_into")
-        )
-        if merged and not merged[0].merged_into.is_removed:
-            return redirect(merged[0].merged_into.get_absolute_url(), permanent=True)
-        raise
+        if thread and thread.merged_into and not thread.merged_into.is_removed:
+            return redirect(thread.merged_into.get_absolute_url(), permanent=True)
+        raise Http404("No such thread.")
     if slug != thread.slug:
         # The query string as sent: get_full_path() escapes the path, so its length differs.
         query = request.META.get("QUERY_STRING", "")
         return redirect(thread.get_absolute_url() + (f"?{query}" if query else ""))
     page = page_from_request(request, thread.page_count())
-    posts = list(Post.objects.page_of(thread, page))
+    posts = shared(f"thread:{pk}:page:{page}", lambda: list(Post.objects.page_of(thread, page)))
+    add_reading_state(thread, request.user)
+    moderates = request.user.is_authenticated and request.user.moderates(thread.forum_id)
     now = timezone.now()
     for post in posts:
         post.thread = thread
         post.is_editable = post.may_be_edited_by(request.user, now)
-    moderates = request.user.is_authenticated and request.user.moderates(thread.forum_id)
     render_postbits(posts, moderates=moderates)
     thread.view_count = thread.count_view()
     if request.user.is_authenticated and posts and thread.read_to < posts[-1].number:

@@ -1,5 +1,7 @@
 """Unread marks, jumping to the first unread post, marking read, and the New posts page."""
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 
@@ -113,3 +115,44 @@ def test_reading_a_thread_again_writes_nothing_when_the_mark_does_not_move(clien
     first = ThreadRead.objects.get(user=reader, thread=thread)
     client.get(thread.get_absolute_url())
     assert ThreadRead.objects.get(user=reader, thread=thread).read_at == first.read_at
+
+
+@pytest.mark.parametrize(
+    "situation",
+    ["never read", "read to the end", "read part-way", "forum marked", "all marked", "old"],
+)
+def test_one_threads_reading_state_follows_the_lists_rule(reader, thread, member, forum, situation):
+    from following.models import (
+        ForumRead,
+        Subscription,
+        ThreadRead,
+        add_reading_state,
+        with_follow_state,
+        with_read_state,
+    )
+
+    for n in range(3):
+        actions.add_reply(thread=thread, author=member, body=f"reply {n}")
+    thread.refresh_from_db()
+    if situation == "read to the end":
+        ThreadRead.objects.create(user=reader, thread=thread, last_read_number=4)
+    elif situation == "read part-way":
+        ThreadRead.objects.create(user=reader, thread=thread, last_read_number=2)
+        Subscription.objects.create(user=reader, thread=thread)
+    elif situation == "forum marked":
+        ForumRead.objects.create(user=reader, forum=forum, marked_at=timezone.now())
+    elif situation == "all marked":
+        type(reader).objects.filter(pk=reader.pk).update(marked_all_read_at=timezone.now())
+        reader.refresh_from_db()
+    elif situation == "old":
+        Thread.objects.filter(pk=thread.pk).update(last_post_at=timezone.now() - timedelta(days=90))
+        thread.refresh_from_db()
+    listed = with_follow_state(
+        with_read_state(Thread.objects.filter(pk=thread.pk), reader), reader, field="thread"
+    ).get()
+    add_reading_state(thread, reader)
+    assert (thread.first_unread_number, thread.read_to, thread.is_followed) == (
+        listed.first_unread_number,
+        listed.read_to,
+        listed.is_followed,
+    )

@@ -69,6 +69,24 @@ def test_forum_pages_split_threads_by_the_page_size(client, forum, member):
     assert "Thread 0" in last and "Thread 1" not in last
 
 
+@override_settings(BOARD_THREADS_PER_PAGE=3)
+def test_forum_pages_together_list_every_visible_thread_once_in_order(client, forum, member):
+    threads = [
+        actions.create_thread(forum=forum, author=member, title=f"Thread {n}", body="x").thread
+        for n in range(8)
+    ]
+    Thread.objects.filter(pk__in=[threads[2].pk, threads[6].pk]).update(is_sticky=True)
+    Thread.objects.filter(pk=threads[4].pk).update(is_removed=True)
+    Forum.objects.filter(pk=forum.pk).update(thread_count=7)
+    listed = []
+    for page in (1, 2, 3):
+        html = client.get(f"/forums/running/?page={page}").text
+        on_page = [t.title for t in threads if f">{t.title}</a>" in html]
+        listed += sorted(on_page, key=lambda title: html.index(f">{title}</a>"))
+    expected = ["Thread 6", "Thread 2", "Thread 7", "Thread 5", "Thread 3", "Thread 1", "Thread 0"]
+    assert listed == expected
+
+
 @pytest.mark.parametrize("post_count", [1, 10])
 def test_thread_page_runs_two_queries_as_a_visitor_whatever_it_shows(
     client, django_assert_num_queries, thread, member, post_count

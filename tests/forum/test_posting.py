@@ -225,20 +225,20 @@ def test_the_edit_history_is_for_moderators_only(client, poster):
 
 
 def test_thread_page_query_count_for_a_member_is_fixed(client, poster, django_assert_num_queries):
-    # 1: session; 2: member; 3: thread with forum, category, read mark and subscription;
-    # 4: posts with authors; 5: the read mark moved forward
-    with django_assert_num_queries(5):
+    # 1: session; 2: member; 3: thread with forum and category; 4: posts with authors and
+    # editors; 5: the member's read mark and subscription; 6: the read mark moved forward
+    with django_assert_num_queries(6):
         client.get("/threads/1/cardio-back-pain/")
     for n in range(15):
         actions.add_reply(thread=Thread.objects.get(pk=1), author=poster, body=f"more {n}")
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         client.get("/threads/1/cardio-back-pain/?page=2")
 
 
 def test_rereading_a_page_writes_no_read_mark(client, poster, django_assert_num_queries):
     client.get("/threads/1/cardio-back-pain/")
-    # 1: session; 2: member; 3: thread with its read mark (already at this page); 4: posts
-    with django_assert_num_queries(4):
+    # 1: session; 2: member; 3: thread; 4: posts; 5: read mark (already at this page)
+    with django_assert_num_queries(5):
         client.get("/threads/1/cardio-back-pain/")
 
 
@@ -247,7 +247,8 @@ def test_edited_posts_cost_no_query_each(client, poster, django_assert_num_queri
         reply(client, f"typo {n}")
     for post in Post.objects.filter(number__gt=10):
         client.post(f"/posts/{post.pk}/edit/", {"body": f"fixed {post.number}"})
-    # 1: session; 2: member; 3: thread; 4: posts with authors and editors; 5: the read mark
-    with django_assert_num_queries(5):
+    # 1: session; 2: member; 3: thread; 4: posts with authors and editors; 5: read mark and
+    # subscription; 6: the read mark moved
+    with django_assert_num_queries(6):
         html = client.get("/threads/1/cardio-back-pain/?page=2").text
     assert html.count("Last edited by") == 3
