@@ -48,6 +48,9 @@ def environment(static_root: Path) -> dict[str, str]:
         "BOARD_LOGIN_FAILURES_PER_ADDRESS": "1000",
         "LOG_LEVEL": "CRITICAL",
         "CONN_MAX_AGE": "60",
+        # As production runs: sessions, the page cache and view counts in Redis (own keys).
+        "REDIS_URL": os.environ.get("BOARD_FAULTS_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "CACHE_KEY_PREFIX": f"faults-{secrets.token_hex(4)}",
     }
 
 

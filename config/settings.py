@@ -238,7 +238,7 @@ BOARD_MEMBERS_PER_PAGE = env_int("BOARD_MEMBERS_PER_PAGE", 30)
 BOARD_PAGE_CACHE_SECONDS = env_int("BOARD_PAGE_CACHE_SECONDS", 300) if REDIS_URL else 0
 # Thread views are counted in the cache and written to the thread row once per this many views,
 # so a page view never takes a write lock on the thread.
-BOARD_VIEW_FLUSH_EVERY = env_int("BOARD_VIEW_FLUSH_EVERY", 10)
+BOARD_VIEW_FLUSH_EVERY = env_int("BOARD_VIEW_FLUSH_EVERY", 100)
 # Rank ladder: (posts needed, title), shown under members without a custom title.
 BOARD_RANKS = [(0, "Junior Member"), (30, "Member"), (100, "Senior Member"), (500, "Veteran")]
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
