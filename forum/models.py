@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from forum.links import link
+from forum.pagecache import forget_shared
 
 # A list shows who posted last and when, never what: leave the bodies in the database.
 UNLISTED_POST_FIELDS = ("last_post__body", "last_post__body_html")
@@ -220,6 +221,8 @@ class Thread(models.Model):
                     with connection.cursor() as cursor:
                         cursor.execute("SET LOCAL synchronous_commit = off")
                 Thread.objects.filter(pk=pk).update(view_count=F("view_count") + flush_every)
+            # The shared copy of the thread (forum.views) holds the row's old count.
+            forget_shared(f"thread:{pk}")
         return pending
 
     @staticmethod

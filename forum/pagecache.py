@@ -90,6 +90,11 @@ def shared(name: str, compute):
     return value
 
 
+def forget_shared(name: str) -> None:
+    """Drops one shared() value, for a change that is not a write every page must see."""
+    cache.delete(f"shared:{name}")
+
+
 def cached_for_visitors(params: tuple[str, ...] = ("page",), on_hit=None):
     """Serves the view's page to visitors from the cache (see the module's docstring).
 

@@ -236,3 +236,14 @@ def test_a_thread_removed_after_it_was_shared_is_gone_for_members_at_once(
     moderator.post("/threads/1/moderate/", {"step": "remove", "reason": "Spam"})
     assert ross_client.get(SAMPLE_THREAD).status_code == 404
     assert moderator.get(SAMPLE_THREAD).status_code == 200
+
+
+def test_a_thread_shows_its_views_rising_when_a_batch_reaches_the_row(
+    ross_client, sample, settings
+):
+    settings.BOARD_VIEW_FLUSH_EVERY = 3
+    shown = []
+    for _ in range(7):
+        page = ross_client.get(SAMPLE_THREAD).text
+        shown.append(int(page.split(" view")[0].rsplit(",", 1)[-1].strip()))
+    assert shown == sorted(shown) and shown[-1] - shown[0] == 6
