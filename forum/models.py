@@ -198,6 +198,11 @@ class Thread(models.Model):
         return self.view_count + Thread.add_view(self.pk)
 
     @staticmethod
+    def shared_name(pk: int) -> str:
+        """The name the thread is kept under with pagecache.shared()."""
+        return f"thread:{pk}"
+
+    @staticmethod
     def add_view(pk: int) -> int:
         """Counts one view of thread `pk`; returns how many views it has beyond the row as it
         was read before this call (including those this call moved to the row).
@@ -222,7 +227,7 @@ class Thread(models.Model):
                         cursor.execute("SET LOCAL synchronous_commit = off")
                 Thread.objects.filter(pk=pk).update(view_count=F("view_count") + flush_every)
             # The shared copy of the thread (forum.views) holds the row's old count.
-            forget_shared(f"thread:{pk}")
+            forget_shared(Thread.shared_name(pk))
         return pending
 
     @staticmethod

@@ -30,6 +30,7 @@ from django.core.cache import cache
 from django.http import HttpResponse
 
 GENERATION_KEY = "pages:generation"
+MISSING = object()  # what kept() gives for a key with nothing under the current generation
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 
 
@@ -74,19 +75,32 @@ def is_storable(request, response) -> bool:
     )
 
 
+def kept(key: str):
+    """The current generation, and what `key` holds under it or MISSING. One round trip."""
+    found = cache.get_many([GENERATION_KEY, key])
+    generation = current_generation(found)
+    stored = found.get(key)
+    if stored is not None and stored[0] == generation:
+        return generation, stored[1]
+    return generation, MISSING
+
+
+def keep(key: str, generation: str, value) -> None:
+    """Stores `value` under `key` for as long as `generation` is current (and at most
+    BOARD_PAGE_CACHE_SECONDS). Read it back with kept()."""
+    cache.set(key, (generation, value), settings.BOARD_PAGE_CACHE_SECONDS)
+
+
 def shared(name: str, compute):
     """What `compute()` returns, kept under the current generation while pages are cached:
     data every reader sees alike, such as the board index's forums, fresh after any write."""
     if not is_enabled():
         return compute()
     key = f"shared:{name}"
-    found = cache.get_many([GENERATION_KEY, key])
-    generation = current_generation(found)
-    stored = found.get(key)
-    if stored is not None and stored[0] == generation:
-        return stored[1]
-    value = compute()
-    cache.set(key, (generation, value), settings.BOARD_PAGE_CACHE_SECONDS)
+    generation, value = kept(key)
+    if value is MISSING:
+        value = compute()
+        keep(key, generation, value)
     return value
 
 
@@ -109,17 +123,15 @@ def cached_for_visitors(params: tuple[str, ...] = ("page",), on_hit=None):
             if not is_enabled() or not is_visitor_request(request, params):
                 return view(request, *args, **kwargs)
             key = page_key(request)
-            found = cache.get_many([GENERATION_KEY, key])  # one round trip
-            generation = current_generation(found)
-            stored = found.get(key)
-            if stored is not None and stored[0] == generation:
+            generation, page = kept(key)
+            if page is not MISSING:
                 if on_hit is not None:
                     on_hit(request, *args, **kwargs)
-                return HttpResponse(stored[2], content_type=stored[1])
+                content_type, content = page
+                return HttpResponse(content, content_type=content_type)
             response = view(request, *args, **kwargs)
             if is_storable(request, response):
-                page = (generation, response["Content-Type"], response.content)
-                cache.set(key, page, settings.BOARD_PAGE_CACHE_SECONDS)
+                keep(key, generation, (response["Content-Type"], response.content))
             return response
 
         return view_or_cached_page

@@ -94,7 +94,7 @@ def thread_detail(request, pk, slug):
     # 1: the thread with forum and category; 2: the page's posts with authors and editors (both
     # shared by every reader until the next write, with a shared cache: pagecache.shared).
     # A member adds 3: their read mark and subscription; 4: the read mark moved, if it moves.
-    thread = shared(f"thread:{pk}", lambda: load_thread(pk))
+    thread = shared(Thread.shared_name(pk), lambda: load_thread(pk))
     if thread is None or not thread.is_visible_to(request.user):
         # A thread merged away leads to the thread that took its posts.
         if thread and thread.merged_into and not thread.merged_into.is_removed:
@@ -105,7 +105,8 @@ def thread_detail(request, pk, slug):
         query = request.META.get("QUERY_STRING", "")
         return redirect(thread.get_absolute_url() + (f"?{query}" if query else ""))
     page = page_from_request(request, thread.page_count())
-    posts = shared(f"thread:{pk}:page:{page}", lambda: list(Post.objects.page_of(thread, page)))
+    page_name = f"{Thread.shared_name(pk)}:page:{page}"
+    posts = shared(page_name, lambda: list(Post.objects.page_of(thread, page)))
     add_reading_state(thread, request.user)
     moderates = request.user.is_authenticated and request.user.moderates(thread.forum_id)
     now = timezone.now()
