@@ -3,8 +3,9 @@
 A postbit (a post's header, author box, message and signature) or a thread's row in a forum
 list looks the same to every reader in the same time zone. Each is kept under a hash of
 everything it can show: every loaded field of the objects it is rendered from, what else the
-caller says it depends on, the reader's time zone, and the template's own text. Any change to
-any of them makes a new key, so a kept fragment is never stale, on any cache, shared or per
+caller says it depends on, the reader's time zone, and the text of the board's templates and
+template tags (a fragment may include other templates). Any change to any of them makes a new
+key, so a kept fragment is never stale, on any cache, shared or per
 process; old ones expire. What differs from reader to reader (the tools under a post) stays
 in the page's template and is rendered each time.
 """
@@ -12,19 +13,31 @@ in the page's template and is rendered each time.
 import hashlib
 from functools import cache as once
 
+from django.conf import settings
 from django.core.cache import cache
-from django.template.loader import get_template, render_to_string
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 FRAGMENT_SECONDS = 24 * 3600  # rendering one again costs a fraction of a millisecond
 
 
+RENDERING_SOURCES = [
+    (settings.BASE_DIR / "templates", "*.html"),
+    (settings.BASE_DIR / "forum" / "templatetags", "*.py"),
+]
+
+
 @once
-def template_version(template_name: str) -> str:
-    """A digest of a template's text: a deployment that changes it changes every key."""
-    source = get_template(template_name.partition("#")[0]).template.source
-    return hashlib.blake2b(source.encode(), digest_size=16).hexdigest()
+def rendering_version() -> str:
+    """A digest of the board's templates and template tags, read once per process: a
+    deployment that changes any of them changes every key."""
+    digest = hashlib.blake2b(digest_size=16)
+    for folder, pattern in RENDERING_SOURCES:
+        for path in sorted(folder.rglob(pattern)):
+            digest.update(str(path.relative_to(settings.BASE_DIR)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def field_values(obj) -> tuple:
@@ -40,13 +53,14 @@ def render_fragments(items, template_name: str, *, context, shown) -> list:
     kept. `context(item)` is the template's context; `shown(item)` the model instances and
     values the result depends on, beyond the reader's zone and the template."""
     zone = timezone.get_current_timezone_name()
-    version = template_version(template_name)
+    version = rendering_version()
     keys = []
     for item in items:
         depends_on = tuple(
             field_values(part) if hasattr(part, "_meta") else part for part in shown(item)
         )
-        digest = hashlib.blake2b(repr((depends_on, zone, version)).encode(), digest_size=20)
+        wanted = repr((template_name, depends_on, zone, version))
+        digest = hashlib.blake2b(wanted.encode(), digest_size=20)
         keys.append(f"fragment:{digest.hexdigest()}")
     found = cache.get_many(keys)
     rendered = {}

@@ -90,3 +90,20 @@ def test_a_thread_row_shows_new_replies_and_views_at_once(client, sample):
     actions.add_reply(thread=Thread.objects.get(pk=1), author=ross, body="Bump")
     html = client.get("/forums/cardio/").text
     assert "10,000" in html and ">10<" in html
+
+
+def test_a_change_to_any_template_a_fragment_may_include_makes_new_keys(
+    settings, tmp_path, monkeypatch
+):
+    templates = tmp_path / "templates"
+    (templates / "includes").mkdir(parents=True)
+    include = templates / "includes" / "thread_last_post.html"
+    include.write_text("by {{ thread.last_post.author }}")
+    settings.BASE_DIR = tmp_path
+    monkeypatch.setattr(fragments, "RENDERING_SOURCES", [(templates, "*.html")])
+    fragments.rendering_version.cache_clear()
+    before = fragments.rendering_version()
+    include.write_text("by {{ thread.last_post.author }} at {{ thread.last_post_at }}")
+    fragments.rendering_version.cache_clear()
+    assert fragments.rendering_version() != before
+    fragments.rendering_version.cache_clear()

@@ -227,9 +227,7 @@ def test_a_members_thread_page_reads_only_their_own_state_from_the_database(
     assert "Quick Reply" in page and "Log out" in page
 
 
-def test_a_thread_removed_after_it_was_shared_is_gone_for_members_at_once(
-    ross_client, sample
-):
+def test_a_thread_removed_after_it_was_shared_is_gone_for_members_at_once(ross_client, sample):
     moderator = Client()
     moderator.force_login(make_moderator("Mod_Squad"))
     assert ross_client.get(SAMPLE_THREAD).status_code == 200
