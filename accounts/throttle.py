@@ -13,7 +13,8 @@ have the proxy pass the visitor's address with the PROXY protocol (gunicorn's
 --proxy-protocol and --proxy-allow-from, with --forwarded-allow-ips for the scheme).
 
 With REDIS_URL set every app server shares the counts; with the local-memory cache each
-process counts alone.
+process counts alone. While Redis is unreachable logins fail closed (every login is refused for
+a moment: guessing must not get unlimited tries), while registrations go on uncounted.
 """
 
 import hashlib
@@ -25,6 +26,7 @@ from django.core.cache import cache
 from django.http import HttpRequest
 
 from accounts.models import username_key
+from config.cache import CacheUnavailable, strict
 
 LOGIN_WINDOW = 15 * 60
 REGISTRATION_WINDOW = 60 * 60
@@ -45,6 +47,11 @@ def _count(key: str) -> int:
     return cache.get(key, 0)
 
 
+def _login_count(key: str) -> int:
+    """The count, raising CacheUnavailable if it cannot be read: logins fail closed."""
+    return strict().get(key, 0)
+
+
 def _add_one(key: str, window: int) -> None:
     # The window's end is stored beside the count, to tell visitors how long to wait.
     cache.add(f"{key}:ends", time.time() + window, window)
@@ -53,6 +60,8 @@ def _add_one(key: str, window: int) -> None:
         cache.incr(key)
     except ValueError:  # the window ended between add and incr
         cache.set(key, 1, window)
+    except CacheUnavailable:  # lost: logins are refused until the counts can be read again
+        pass
 
 
 def _minutes_left(key: str) -> int:
@@ -72,7 +81,11 @@ def _login_keys(login: str, address: str) -> list[tuple[str, int]]:
 def login_refusal(login: str, address: str) -> str | None:
     """Why no login for `login` from `address` is tried now, or None."""
     for key, limit in _login_keys(login, address):
-        if _count(key) >= limit:
+        try:
+            count = _login_count(key)
+        except CacheUnavailable:
+            return "Logging in is paused for a moment. Please try again in a minute."
+        if count >= limit:
             return (
                 "Too many failed logins for this account or from your address. "
                 f"Try again in {_minutes_left(key)} minutes."
