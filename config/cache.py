@@ -80,7 +80,8 @@ class ResilientRedisCache(RedisCache):
 
     def strict(self) -> "ResilientRedisCache":
         """This cache, raising CacheUnavailable where it would otherwise answer as cold."""
-        self._cache  # noqa: B018 - made now, so the twin shares this instance's client and connection pool
+        # Made now, so that the twin shares this instance's client and connection pool.
+        self._cache  # noqa: B018
         twin = copy.copy(self)
         twin.is_strict = True
         return twin
