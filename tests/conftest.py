@@ -126,10 +126,15 @@ def database_tasks(settings):
 
 
 @pytest.fixture
-def run_tasks(database_tasks):
+def run_tasks(database_tasks, monkeypatch):
     """Runs the queued tasks that are due with django-tasks-db's own worker loop, in this
     process and this test's transaction, until none is left; returns how many ran."""
+    from django_tasks_db.management.commands import db_worker
     from django_tasks_db.management.commands.db_worker import Worker
+
+    # It would close the test's connection, which is inside a transaction (Django's test
+    # client turns the same call off between requests).
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
 
     def run() -> int:
         worker = Worker(
