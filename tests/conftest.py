@@ -1,4 +1,5 @@
 import os
+import socket
 import subprocess
 import sys
 
@@ -145,3 +146,17 @@ def run_tasks(database_tasks, monkeypatch):
         return worker._run_tasks
 
     return run
+
+
+@pytest.fixture
+def mail_server_down(settings):
+    """Mail goes to an SMTP server on a local port nothing listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": closed_port, "timeout": 5},
+        }
+    }

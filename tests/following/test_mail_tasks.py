@@ -4,7 +4,6 @@ import os
 import re
 import select
 import signal
-import socket
 import subprocess
 import sys
 from datetime import timedelta
@@ -34,24 +33,6 @@ def follower(thread):
     member = make_member("Follower")
     actions.add_reply(thread=thread, author=member, body="Following along")
     return member
-
-
-@pytest.fixture
-def closed_port():
-    """A local port nothing listens on: a mail server that is down."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_down(settings, closed_port):
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": closed_port, "timeout": 5},
-        }
-    }
 
 
 def recipients(outbox):
@@ -99,7 +80,7 @@ def test_a_notification_task_that_runs_twice_mails_once(run_tasks, thread, follo
 
 
 def test_a_failed_send_is_retried_with_backoff_then_kept_as_failed_for_superusers(
-    run_tasks, settings, smtp_down, thread, follower, other_member, client
+    run_tasks, settings, mail_server_down, thread, follower, other_member, client
 ):
     settings.BOARD_MAIL_ATTEMPTS = 3
     settings.BOARD_MAIL_RETRY_SECONDS = 60
