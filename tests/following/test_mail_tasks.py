@@ -110,6 +110,8 @@ def test_a_failed_send_is_retried_with_backoff_then_kept_as_failed_for_superuser
 
     boss = User.objects.create_superuser("Boss", "boss@example.com", "a-long-pass-42")
     client.force_login(boss)
+    index = client.get("/admin/").text
+    assert "Task Results" in index and "Notifications" in index
     listing = client.get("/admin/django_tasks_database/dbtaskresult/?status__exact=FAILED")
     assert listing.status_code == 200
     assert listing.text.count("send_reply_mail") >= 3
