@@ -149,11 +149,16 @@ def run_tasks(database_tasks, monkeypatch):
 
 
 @pytest.fixture
-def mail_server_down(settings):
-    """Mail goes to an SMTP server on a local port nothing listens on."""
+def closed_port() -> int:
+    """A local port nothing listens on: a server that is down."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        closed_port = probe.getsockname()[1]
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def mail_server_down(settings, closed_port):
+    """Mail goes to an SMTP server that is down."""
     settings.MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",

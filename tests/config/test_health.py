@@ -1,7 +1,6 @@
 """/healthz and /readyz for load balancers, and the task queue's numbers."""
 
 import json
-import socket
 from datetime import timedelta
 
 import pytest
@@ -13,12 +12,6 @@ from django_tasks_db.models import DBTaskResult
 
 from accounts.mail import send_confirmation_mail
 from config.health import task_queue
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def probe(client, path, **headers):
@@ -73,10 +66,10 @@ def test_a_deferred_retry_waits_from_its_run_after_and_a_future_one_is_not_waiti
 
 
 @pytest.mark.django_db(transaction=True)
-def test_readyz_is_503_with_the_database_down_and_healthz_still_200(client, settings):
+def test_readyz_is_503_with_the_database_down_and_healthz_still_200(client, closed_port):
     real_port = connection.settings_dict["PORT"]
     connection.close()
-    connection.settings_dict["PORT"] = closed_port()
+    connection.settings_dict["PORT"] = closed_port
     try:
         status, body = probe(client, "/readyz")
         assert probe(client, "/healthz") == (200, {"status": "ok"})
@@ -87,14 +80,14 @@ def test_readyz_is_503_with_the_database_down_and_healthz_still_200(client, sett
     assert body == {"status": "unavailable", "database": "unreachable", "cache": "ok"}
 
 
-def test_readyz_is_503_with_the_cache_down_and_200_with_it_up(client, db):
+def test_readyz_is_503_with_the_cache_down_and_200_with_it_up(client, db, closed_port):
     def redis_at(url):
         return override_settings(
             CACHES={"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                                 "LOCATION": url, "KEY_PREFIX": "board-tasks-test"}}
         )  # fmt: skip
 
-    with redis_at(f"redis://127.0.0.1:{closed_port()}/11"):
+    with redis_at(f"redis://127.0.0.1:{closed_port}/11"):
         status, body = probe(client, "/readyz")
     assert status == 503
     assert body["cache"] == "unreachable" and body["database"] == "ok"
