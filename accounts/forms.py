@@ -4,10 +4,11 @@ import zoneinfo
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, UserCreationForm
 from django.db.models import Q
 
 from accounts import throttle
+from accounts.mail import send_password_reset_mail
 from accounts.models import User, username_key
 from forum.forms import clean_member_text
 from forum.markup import render_bbcode
@@ -132,3 +133,11 @@ class ProfileForm(forms.ModelForm):
     def save(self, commit=True):
         self.instance.signature_html = render_bbcode(self.instance.signature)
         return super().save(commit)
+
+
+class PasswordResetMailForm(PasswordResetForm):
+    """Django's password reset, with the mail sent by the task worker (accounts/mail.py)."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        site_url = f"{context['protocol']}://{context['domain']}"
+        send_password_reset_mail.enqueue(context["user"].pk, site_url)

@@ -3,7 +3,7 @@ from django.urls import path, reverse_lazy
 from django.views.decorators.cache import never_cache
 
 from accounts import views
-from accounts.forms import LoginForm
+from accounts.forms import LoginForm, PasswordResetMailForm
 
 app_name = "accounts"
 urlpatterns = [
@@ -34,8 +34,8 @@ urlpatterns = [
     path(
         "password/reset/",
         auth_views.PasswordResetView.as_view(
+            form_class=PasswordResetMailForm,
             success_url=reverse_lazy("accounts:password_reset_done"),
-            email_template_name="registration/password_reset_email.txt",
         ),
         name="password_reset",
     ),

@@ -3,21 +3,20 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.core.mail import send_mail
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from accounts import throttle
 from accounts.forms import ProfileForm, RegistrationForm
+from accounts.mail import CONFIRM_SALT, send_confirmation_mail
 from accounts.models import User
 from forum.models import Post
 from forum.pagecache import cached_for_visitors
 from forum.paging import paginate
 
-CONFIRM_SALT = "accounts.confirm-email"
 MEMBER_ORDERS = {
     "name": ("username_key",),
     "joined": ("date_joined", "pk"),
@@ -53,6 +52,7 @@ def member_list(request):
 
 
 @require_http_methods(["GET", "POST"])
+@transaction.atomic  # the account and its confirmation mail's task commit together
 def register(request):
     if request.user.is_authenticated:
         return redirect("forum:index")
@@ -68,7 +68,8 @@ def register(request):
             send_confirmation(request, member)
             messages.info(
                 request,
-                f"Welcome, {member}! Confirm your email to start posting: we sent you a link.",
+                f"Welcome, {member}! Confirm your email to start posting: "
+                "a link is on its way to you.",
             )
         else:
             messages.success(request, f"Welcome to {settings.BOARD_NAME}, {member}!")
@@ -77,15 +78,9 @@ def register(request):
 
 
 def send_confirmation(request, member: User) -> None:
-    token = signing.dumps(member.pk, salt=CONFIRM_SALT)
-    link = request.build_absolute_uri(reverse("accounts:confirm_email", args=[token]))
-    send_mail(
-        f"Confirm your email for {settings.BOARD_NAME}",
-        f"Hello {member},\n\nConfirm your email address to start posting:\n{link}\n\n"
-        "The link works for seven days.",
-        None,
-        [member.email],
-    )
+    """Enqueues the confirmation mail: the worker sends it, and retries while the mail server
+    is down, so registering never waits for (or fails with) the mail server."""
+    send_confirmation_mail.enqueue(member.pk, request.build_absolute_uri("/"))
 
 
 def confirm_email(request, token):

@@ -29,6 +29,8 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 
+from config.health import task_queue
+
 REQUESTS = Counter(
     "board_http_requests", "Requests answered, by view, method and status.",
     ["view", "method", "status"],
@@ -59,9 +61,19 @@ KNOWN_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 
 # Gauges read when /metrics is read, each (name, help, function returning a number). Register
 # such gauges here, not as prometheus_client Gauges: a function run at scrape time gives one
-# true value from whichever worker answers. The task queue's depth and oldest waiting task's age
-# belong here.
-SCRAPE_TIME_GAUGES: list[tuple[str, str, Callable[[], float]]] = []
+# true value from whichever worker answers.
+SCRAPE_TIME_GAUGES: list[tuple[str, str, Callable[[], float]]] = [
+    (
+        "board_task_queue_waiting",
+        "Tasks (mail) due now and waiting for a worker.",
+        lambda: task_queue()["waiting"],
+    ),
+    (
+        "board_task_queue_oldest_waiting_seconds",
+        "How long the oldest task due now has waited for a worker (0 when none waits).",
+        lambda: task_queue()["oldest_waiting_seconds"],
+    ),
+]
 
 
 class ScrapeTimeGauges:

@@ -83,9 +83,12 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
+    # First, so load balancers' probes meet no redirect, session, cache or host check.
+    "config.health.HealthProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "forum.pagecache.PageCacheMiddleware",
@@ -270,8 +273,6 @@ BOARD_SIGNATURE_MAX_LENGTH = 500
 AUTHENTICATION_BACKENDS = ["accounts.backends.UsernameOrEmailBackend"]
 # Read tracking: threads whose last post is older than this count as read for everyone.
 BOARD_READ_TRACKING_DAYS = env_int("BOARD_READ_TRACKING_DAYS", 30)
-# Reply notifications are sent from a background thread after the reply commits.
-BOARD_MAIL_IN_BACKGROUND = env_bool("BOARD_MAIL_IN_BACKGROUND", True)
 # The board's public address, for links in mail.
 BOARD_SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
@@ -279,6 +280,20 @@ BOARD_SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 # empty: no metrics, and /metrics is the 404 page for everyone.
 BOARD_METRICS_ALLOWED_ADDRESSES = env_list("BOARD_METRICS_ALLOWED_ADDRESSES", "")
 if BOARD_METRICS_ALLOWED_ADDRESSES:
-    MIDDLEWARE.insert(0, "config.metrics.MetricsMiddleware")
+    # After the probes, which stay out of the request metrics.
+    MIDDLEWARE.insert(1, "config.metrics.MetricsMiddleware")
 # Scrapers read /metrics from the app server over plain HTTP.
 SECURE_REDIRECT_EXEMPT = [r"^metrics$"]
+
+# Background work (config/tasks.py): every mail is a task stored in the database in the same
+# transaction as the write that causes it; `manage.py db_worker` runs them.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A failed mail is tried this many times in all, waiting BOARD_MAIL_RETRY_SECONDS after the first
+# failure and twice as long after each next one (1, 2, 4, 8 minutes), then kept as failed.
+BOARD_MAIL_ATTEMPTS = env_int("BOARD_MAIL_ATTEMPTS", 5)
+BOARD_MAIL_RETRY_SECONDS = env_int("BOARD_MAIL_RETRY_SECONDS", 60)
+# A task a worker started this long ago and never finished had its worker killed:
+# `manage.py requeue_stuck_tasks` (run before each worker starts) puts it back in the queue.
+BOARD_TASK_STUCK_SECONDS = env_int("BOARD_TASK_STUCK_SECONDS", 15 * 60)
+# /readyz answers 503 when a task has waited longer than this for a worker (0: never).
+BOARD_READY_MAX_TASK_AGE_SECONDS = env_int("BOARD_READY_MAX_TASK_AGE_SECONDS", 10 * 60)

@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings as django_settings
 from prometheus_client import REGISTRY
 
+from accounts.mail import send_confirmation_mail
 from config import metrics
 
 SAMPLE_THREAD = "/threads/1/cardio-back-pain/"
@@ -73,6 +74,16 @@ def test_gauges_registered_for_scrape_time_are_read_at_each_scrape(
     )
     assert "board_test_waiting 3.0" in client.get("/metrics").text
     assert "board_test_waiting 5.0" in client.get("/metrics").text
+
+
+def test_the_task_queue_depth_and_oldest_wait_are_read_at_scrape_time(
+    client, member, database_tasks, metrics_on
+):
+    assert "board_task_queue_waiting 0.0" in client.get("/metrics").text
+    send_confirmation_mail.enqueue(member.pk, "http://testserver")
+    text = client.get("/metrics").text
+    assert "board_task_queue_waiting 1.0" in text
+    assert "board_task_queue_oldest_waiting_seconds" in text
 
 
 def test_cache_hits_and_timings_are_counted(client, sample, board_on_redis, metrics_on):

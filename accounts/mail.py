@@ -1,0 +1,69 @@
+"""The mail accounts sends (email confirmation, password reset), built here and sent by the task
+worker, retrying while the mail server fails (config/tasks.py).
+
+The tasks carry only the member's id and the board's address: the signed link is made when the
+mail is sent, so no token waits in the task table.
+"""
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core import signing
+from django.core.mail import EmailMessage
+from django.tasks import task
+from django.template import loader
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from accounts.models import User
+from config.tasks import retried_on_failure
+
+CONFIRM_SALT = "accounts.confirm-email"
+CONFIRM_MAX_AGE = 7 * 24 * 3600
+
+
+def confirmation_mail(member: User, site_url: str) -> EmailMessage:
+    token = signing.dumps(member.pk, salt=CONFIRM_SALT)
+    link = site_url.rstrip("/") + reverse("accounts:confirm_email", args=[token])
+    return EmailMessage(
+        subject=f"Confirm your email for {settings.BOARD_NAME}",
+        body=f"Hello {member},\n\nConfirm your email address to start posting:\n{link}\n\n"
+        "The link works for seven days.",
+        to=[member.email],
+    )
+
+
+def password_reset_mail(member: User, site_url: str) -> EmailMessage:
+    protocol, _, domain = site_url.rstrip("/").partition("://")
+    context = {
+        "email": member.email,
+        "domain": domain,
+        "site_name": settings.BOARD_NAME,
+        "uid": urlsafe_base64_encode(force_bytes(member.pk)),
+        "user": member,
+        "token": default_token_generator.make_token(member),
+        "protocol": protocol,
+    }
+    subject = loader.render_to_string("registration/password_reset_subject.txt", context)
+    body = loader.render_to_string("registration/password_reset_email.txt", context)
+    return EmailMessage(subject="".join(subject.splitlines()), body=body, to=[member.email])
+
+
+@task()
+def send_confirmation_mail(member_id: int, site_url: str, attempt: int = 1) -> str:
+    member = User.objects.filter(pk=member_id, is_active=True).first()
+    if member is None or member.email_confirmed or not member.email:
+        return "not sent: nothing to confirm"
+    with retried_on_failure(send_confirmation_mail, member_id, site_url, attempt=attempt):
+        confirmation_mail(member, site_url).send()
+    return "sent"
+
+
+@task()
+def send_password_reset_mail(member_id: int, site_url: str, attempt: int = 1) -> str:
+    member = User.objects.filter(pk=member_id, is_active=True).first()
+    if member is None or not member.has_usable_password() or not member.email:
+        return "not sent: the account may not reset its password"
+    with retried_on_failure(send_password_reset_mail, member_id, site_url, attempt=attempt):
+        password_reset_mail(member, site_url).send()
+    return "sent"
