@@ -11,6 +11,7 @@ worker answers gives the server's totals. Without it (one process: runserver, th
 process's own numbers are the totals.
 """
 
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -30,6 +31,8 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 
 from config.health import task_queue
+
+log = logging.getLogger(__name__)
 
 REQUESTS = Counter(
     "board_http_requests", "Requests answered, by view, method and status.",
@@ -81,7 +84,14 @@ class ScrapeTimeGauges:
 
     def collect(self):
         for name, documentation, function in SCRAPE_TIME_GAUGES:
-            yield GaugeMetricFamily(name, documentation, value=function())
+            try:
+                value = function()
+            except Exception:
+                # A gauge whose source is down (the database, for the task queue) is left out
+                # of this scrape rather than taking the request and cache numbers with it.
+                log.warning("metrics: %s could not be read", name, exc_info=True)
+                continue
+            yield GaugeMetricFamily(name, documentation, value=value)
 
 
 def time_query(execute, sql, params, many, context):
