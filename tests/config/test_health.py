@@ -80,9 +80,7 @@ def test_readyz_is_503_with_the_database_down_and_healthz_still_200(client, clos
     assert body == {"status": "unavailable", "database": "unreachable", "cache": "ok"}
 
 
-def test_readyz_reports_a_cache_outage_but_keeps_the_server_in_rotation(
-    client, db, closed_port
-):
+def test_readyz_reports_a_cache_outage_but_keeps_the_server_in_rotation(client, db, closed_port):
     def redis_at(url):
         return override_settings(
             CACHES={"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
