@@ -185,7 +185,8 @@ class _TreeBuilder:
         attributes = dict(attrib)
         for name in ("href", "src"):
             if name in attributes:
-                attributes[name] = _WAYBACK_URL_RE.sub("", attributes[name].strip())
+                value = attributes[name].strip()
+                attributes[name] = _WAYBACK_URL_RE.sub("", value) if "/web/" in value else value
         top = self.stack[-1]
         node = Node(tag, attributes, top)
         top.children.append(node)

@@ -275,6 +275,12 @@ def import_thread(
         legacy_post_ids[number - archived.first_number] if legacy_post_ids else None
         for number, _, _ in new_posts
     ]
+    bodies = [post.body for _, post, _ in new_posts]
+    quoting = legacy_quotes and any(LEGACY_QUOTE.search(body) for body in bodies)
+    # Quotes of posts in this very import need the ids the new rows will get.
+    post_ids = reserve_ids(Post, len(new_posts)) if quoting else None
+    if post_ids is not None:
+        bodies = link_legacy_quotes(bodies, dict(zip(legacy_ids, post_ids, strict=True)))
     post_ids = insert_rows(
         Post,
         [
@@ -294,22 +300,26 @@ def import_thread(
                 number,
                 author_id,
                 posted_at,
-                post.body,
+                body,
                 # Rendered as the rows stream out, while PostgreSQL indexes the ones before.
-                render_bbcode(post.body),
+                render_bbcode(body),
                 legacy_id,
                 edit[1] if edit else None,
                 members[edit[0]].pk if edit else None,
             )
-            for (number, post, posted_at), author_id, legacy_id, edit in zip(
-                new_posts, authors, legacy_ids, edits, strict=True
+            for (number, _, posted_at), body, author_id, legacy_id, edit in zip(
+                new_posts, bodies, authors, legacy_ids, edits, strict=True
             )
         ),
         count=len(new_posts),
+        ids=post_ids,
     )
-    if legacy_quotes:
-        bodies = [post.body for _, post, _ in new_posts]
-        link_legacy_quotes(dict(zip(post_ids, bodies, strict=True)))
+    if quoting and connection.vendor != "postgresql":
+        # No ids to reserve without a sequence: the quotes are linked once the rows exist.
+        linked = link_legacy_quotes(bodies, dict(zip(legacy_ids, post_ids, strict=True)))
+        for pk, body, new_body in zip(post_ids, bodies, linked, strict=True):
+            if new_body != body:
+                Post.objects.filter(pk=pk).update(body=new_body, body_html=render_bbcode(new_body))
     recount(
         threads=Thread.objects.filter(pk=thread.pk),
         forums=Forum.objects.none(),
@@ -329,22 +339,19 @@ def import_thread(
 LEGACY_QUOTE = re.compile(r"\[QUOTE=([^\]\n;]*);(\d{1,10})\]", re.I)
 
 
-def link_legacy_quotes(bodies: dict[int, str]) -> None:
-    """Points [QUOTE=name;old id] in the new posts (`bodies` by pk) at the board's copy of the
-    quoted post; a quote of a post the board does not have keeps its name and loses the id."""
-    quoting = {pk: body for pk, body in bodies.items() if LEGACY_QUOTE.search(body)}
-    if not quoting:
-        return
-    wanted = {int(m[2]) for body in quoting.values() for m in LEGACY_QUOTE.finditer(body)}
+def link_legacy_quotes(bodies: list[str], new_ids: dict[int | None, int]) -> list[str]:
+    """The bodies with each [QUOTE=name;old id] pointed at the board's copy of the quoted post:
+    one of this import's (`new_ids`, old id -> pk) or one already on the board. A quote of a
+    post the board does not have keeps its name and loses the id."""
+    wanted = {int(m[2]) for body in bodies for m in LEGACY_QUOTE.finditer(body)} - new_ids.keys()
     board_ids = dict(Post.objects.filter(legacy_id__in=wanted).values_list("legacy_id", "pk"))
+    board_ids.update(new_ids)
 
     def linked(match: re.Match) -> str:
         pk = board_ids.get(int(match[2]))
         return f"[QUOTE={match[1]};{pk}]" if pk else f"[QUOTE={match[1]}]"
 
-    for pk, body in quoting.items():
-        body = LEGACY_QUOTE.sub(linked, body)
-        Post.objects.filter(pk=pk).update(body=body, body_html=render_bbcode(body))
+    return [LEGACY_QUOTE.sub(linked, body) for body in bodies]
 
 
 def create_imported_members(plan: ImportPlan, profiles: Mapping[str, Profile]) -> dict[str, User]:
@@ -403,30 +410,40 @@ def count_imported_posts(author_ids: list[int], times: list[datetime]) -> None:
         )
 
 
-def insert_rows(model, columns: list[str], rows: Iterable[tuple], *, count: int) -> list[int]:
+def insert_rows(
+    model, columns: list[str], rows: Iterable[tuple], *, count: int, ids: list[int] | None = None
+) -> list[int]:
     """Inserts `count` rows (values for `columns`) into `model`'s table; returns their ids.
 
     On PostgreSQL with COPY, several times faster than INSERT for thousands of rows, the ids
-    taken from the table's sequence first so they need not be read back. Elsewhere (SQLite)
-    with bulk_create."""
+    taken from the table's sequence first (or given: see reserve_ids) so they need not be read
+    back. Elsewhere (SQLite) with bulk_create."""
     if connection.vendor != "postgresql":
         created = model.objects.bulk_create(
             (model(**dict(zip(columns, row, strict=True))) for row in rows), batch_size=1000
         )
         return [row.pk for row in created]
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [table, model._meta.pk.column, count],
-        )
-        ids = [pk for (pk,) in cursor.fetchall()]
+    if ids is None:
+        ids = reserve_ids(model, count)
     copy_rows(
         model,
         [model._meta.pk.column, *columns],
         ((pk, *row) for pk, row in zip(ids, rows, strict=True)),
     )
     return ids
+
+
+def reserve_ids(model, count: int) -> list[int] | None:
+    """`count` ids from the table's sequence, for rows about to be inserted; None where there
+    is no sequence to take them from (SQLite)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [model._meta.db_table, model._meta.pk.column, count],
+        )
+        return [pk for (pk,) in cursor.fetchall()]
 
 
 def copy_rows(model, columns: list[str], rows: Iterable[tuple], progress=None, total=0) -> None:

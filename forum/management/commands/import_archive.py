@@ -109,7 +109,9 @@ class Command(BaseCommand):
         Returns how many pages failed, or belonged to a thread that failed."""
         failed_ids, failed = set(), 0
         pages = []
-        progress = Progress(sizes_of(paths), self.stderr) if len(paths) > 1 else None
+        progress = (
+            Progress(sizes_of(paths), self.stderr, unit="pages read") if len(paths) > 1 else None
+        )
         for path in paths:
             try:
                 pages.append(
@@ -129,7 +131,7 @@ class Command(BaseCommand):
             Progress(
                 {i: sum(len(page.posts) for page in group) for i, group in enumerate(groups)},
                 self.stderr,
-                unit="threads",
+                unit="threads imported",
             )
             if len(groups) > 1
             else None
