@@ -421,15 +421,21 @@ def main() -> None:
             f"in {time.perf_counter() - started:.1f}s"
         )
         with open(os.devnull, "w") as quiet:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             call_command("import_archive", folder, "--forum", "old-board", stdout=quiet)
-            took = time.perf_counter() - started
+            took, cpu = time.perf_counter() - started, time.process_time() - cpu
             imported = Post.objects.count()
-            print(f"Imported {imported:,} posts in {took:.1f}s: {imported / took:,.0f} posts/s")
+            print(
+                f"Imported {imported:,} posts in {took:.1f}s: {imported / took:,.0f} posts/s "
+                f"({cpu:.1f}s of CPU in this process; load average {os.getloadavg()[0]:.1f})"
+            )
 
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             call_command("import_archive", folder, "--forum", "old-board", stdout=quiet)
-            print(f"Imported again (nothing new) in {time.perf_counter() - started:.1f}s")
+            print(
+                f"Imported again (nothing new) in {time.perf_counter() - started:.1f}s "
+                f"({time.process_time() - cpu:.1f}s of CPU: reading the pages, mostly)"
+            )
 
     expected = args.posts // args.posts_per_thread * args.posts_per_thread
     assert imported == expected, (imported, expected)

@@ -476,3 +476,24 @@ def test_a_thread_already_imported_into_another_forum_is_found_by_its_old_id(
     out, _ = run_import(PAGES / "squat-2-wayback.html", "--forum", second_forum.slug)
     assert Thread.objects.count() == 1 and Thread.objects.get().post_count == 5
     assert Category.objects.count() == 1
+
+
+def test_a_post_number_linked_without_an_id_as_vbulletin_3_0_did_is_read():
+    data = (
+        b'<a href="showthread.php?t=77">t</a>'
+        b'<table id="post9"><tr><td class="thead"><a name="post9"></a> 01-02-2007, 10:00 AM</td>'
+        b'<td class="thead">#<a href="showpost.php?p=9&amp;postcount=4" target="new">4</a></td>'
+        b'</tr><tr><td><div id="postmenu_9"><a class="bigusername" href="member.php?u=1">x</a>'
+        b'</div></td><td><div id="post_message_9">Hello</div></td></tr></table>'
+    )
+    post = read_page(data, "old.html").posts[0]
+    assert (post.legacy_id, post.number, post.username, post.body) == (9, 4, "x", "Hello")
+
+
+def test_ids_out_of_the_boards_range_are_refused():
+    data = (
+        b'<div id="postmenu_99999999999"><a class="bigusername">x</a></div>'
+        b'<div id="post_message_99999999999">Hi</div>'
+    )
+    with pytest.raises(ArchiveError):
+        read_page(data, "big.html")
