@@ -695,8 +695,9 @@ def _convert(node: Node, writer: _Writer) -> None:
     if tag == "br":
         writer.newline()
     elif tag == "img":
-        writer.raw(_image(node))
-        writer.at_line_start = False
+        if code := _image(node):
+            writer.raw(code)
+            writer.at_line_start = False
     elif tag in INLINE_BBCODE:
         _wrap(node, writer, f"[{INLINE_BBCODE[tag]}]", f"[/{INLINE_BBCODE[tag]}]")
     elif tag == "a":
@@ -894,9 +895,14 @@ def merge_pages(pages: list[Page]) -> MergedThread:
             break
         run.append(number)
     if len(run) < len(numbers):
+        first_missing, last_missing = run[-1] + 1, numbers[len(run)] - 1
+        gap = (
+            f"#{first_missing}"
+            if first_missing == last_missing
+            else (f"#{first_missing} to #{last_missing}")
+        )
         skipped.append(
-            f"posts #{run[-1] + 1} to #{numbers[len(run)] - 1} are missing: "
-            f"#{numbers[len(run)]} to #{numbers[-1]} skipped until the missing page is imported"
+            f"posts #{numbers[len(run)]} to #{numbers[-1]}, until the page with {gap} is imported"
         )
     posts = [by_number[number] for number in run]
     first = posts[0]

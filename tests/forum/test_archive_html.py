@@ -275,9 +275,7 @@ def test_posts_after_a_missing_page_are_skipped_and_said_so():
     del first.posts[2]  # post #3 missing
     merged = merge_pages([second, first])
     assert [post.username for post in merged.archived.posts] == ["iron_worker", "Ross86"]
-    assert merged.skipped == [
-        "posts #3 to #3 are missing: #4 to #10 skipped until the missing page is imported"
-    ]
+    assert merged.skipped == ["posts #4 to #10, until the page with #3 is imported"]
 
 
 def test_pages_that_disagree_about_a_post_are_refused():
@@ -497,3 +495,35 @@ def test_ids_out_of_the_boards_range_are_refused():
     )
     with pytest.raises(ArchiveError):
         read_page(data, "big.html")
+
+
+@pytest.mark.parametrize(
+    "data, text",
+    [
+        (b"<p>It\x92s 5 \x80</p>", "<p>It’s 5 €</p>"),  # windows-1252, declared nowhere
+        ("<p>It’s 5 €</p>".encode(), "<p>It’s 5 €</p>"),  # UTF-8, declared nowhere
+        (
+            b'<meta charset="iso-8859-1"><p>caf\xe9 \x93ok\x94</p>',
+            '<meta charset="iso-8859-1"><p>café “ok”</p>',
+        ),
+        (b"\xef\xbb\xbf<p>\xc3\xa9</p>", "<p>é</p>"),
+    ],
+)
+def test_pages_are_decoded_as_declared_else_utf_8_else_windows_1252(data, text):
+    from forum.archive_html import decode_page
+
+    assert decode_page(data) == text
+
+
+def test_the_import_reports_posts_it_skipped_after_a_missing_page(forum, tmp_path):
+    folder = pages_folder(tmp_path, "squat-1.html")
+    later = (PAGES / "squat-2-wayback.html").read_text(encoding="utf-8")
+    # The same posts as a later capture numbered them, after two posts were added before them.
+    later = later.replace("<strong>4</strong>", "<strong>6</strong>")
+    (folder / "squat-later.html").write_text(
+        later.replace("<strong>5</strong>", "<strong>7</strong>")
+    )
+    out, _ = run_import(folder, "--forum", forum.slug)
+    assert "added 3 posts" in out
+    assert "  skipped: posts #6 to #7, until the page with #4 to #5 is imported" in out
+    assert Thread.objects.get().post_count == 3

@@ -122,7 +122,7 @@ class Command(BaseCommand):
             except (ArchiveError, OSError) as error:
                 failed += 1
                 failed_ids.add(getattr(error, "thread_id", None))
-                reason = error.reason if isinstance(error, ArchiveError) else error.strerror
+                reason = error.reason if isinstance(error, ArchiveError) else str(error)
                 self.report(progress, f"{path}: {reason}", self.stderr)
             if progress:
                 progress.advance(path)
@@ -164,7 +164,7 @@ class Command(BaseCommand):
                 self.report(progress, f"{names}: {reason}", self.stderr)
             else:
                 lines = [f"{names}: {describe(plan, forum, dry_run, zone_name='UTC')}"]
-                lines += [f"  skipped {reason}" for reason in merged.skipped]
+                lines += [f"  skipped: {reason}" for reason in merged.skipped]
                 self.report(progress, "\n".join(lines), self.stdout)
             if progress:
                 progress.advance(index)
