@@ -527,3 +527,25 @@ def test_the_import_reports_posts_it_skipped_after_a_missing_page(forum, tmp_pat
     assert "added 3 posts" in out
     assert "  skipped: posts #6 to #7, until the page with #4 to #5 is imported" in out
     assert Thread.objects.get().post_count == 3
+
+
+def test_a_replys_own_title_line_leads_its_body_as_in_the_printable_text():
+    first = page("squat-1.html")
+    first.posts[1].title = "Re: Squat depth and knee pain"
+    archived = merge_pages([first]).archived
+    assert archived.title == "Squat depth and knee pain"
+    assert archived.posts[0].body.startswith("Every time I go below parallel")
+    assert archived.posts[1].body.startswith("Re: Squat depth and knee pain\n[QUOTE=Ross86;30001]")
+
+
+def test_a_post_deleted_on_the_old_board_is_reported_as_skipped():
+    text = (PAGES / "squat-1.html").read_text(encoding="windows-1252")
+    # vBulletin showed moderators a deleted post's shell, without its message.
+    text = text.replace(
+        "<!-- post #30003 -->",
+        '<table id="post30002b"></table><table id="post30004">'
+        "<tr><td>This message has been deleted by Coach_Dave.</td></tr></table>",
+    )
+    shown = read_page(text.encode("windows-1252"), "squat-1.html")
+    assert [post.legacy_id for post in shown.posts] == [30001, 30002, 30003]
+    assert shown.skipped == ["post 30004: deleted or hidden on the old board"]
