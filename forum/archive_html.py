@@ -340,13 +340,17 @@ class _Dates:
                     f'{what} is dated "{match[0]}" and the page does not say when it was saved: '
                     "give --captured-at",
                 )
-            day = self.captured_at.astimezone(self.zone).date()
-            if parts["rel"].lower() == "yesterday":
-                day -= timedelta(days=1)
+            try:
+                day = self.captured_at.astimezone(self.zone).date()
+                if parts["rel"].lower() == "yesterday":
+                    day -= timedelta(days=1)
+            except OverflowError:
+                raise ArchiveError(0, f"{what}: the capture time is out of range") from None
             year, month, day_number = day.year, day.month, day.day
         else:
             year = int(parts["y"])
-            year += 2000 if year < 70 else 1900 if year < 100 else 0
+            if len(parts["y"]) == 2:  # vBulletin's "y": 07 is 2007, 99 is 1999
+                year += 2000 if year < 70 else 1900
             if parts.get("mname"):
                 month, day_number = _MONTHS[parts["mname"].lower()], int(parts["d"])
             elif "-" in match[0][:5] and len(match[0].split("-")[0].strip()) == 4:
@@ -360,6 +364,9 @@ class _Dates:
             if not 1 <= hour <= 12:
                 raise ArchiveError(0, f"{what}: bad time {match[0]!r}")
             hour = hour % 12 + (12 if parts["half"].lower() == "p" else 0)
+        # Far from the years boards ran, and clear of datetime's limits in any zone.
+        if not 1900 <= year <= 2999:
+            raise ArchiveError(0, f"{what}: the year {year} is out of range")
         try:
             return datetime(year, month, day_number, hour, minute, tzinfo=self.zone)
         except (ValueError, OverflowError):

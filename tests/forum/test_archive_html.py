@@ -549,3 +549,16 @@ def test_a_post_deleted_on_the_old_board_is_reported_as_skipped():
     shown = read_page(text.encode("windows-1252"), "squat-1.html")
     assert [post.legacy_id for post in shown.posts] == [30001, 30002, 30003]
     assert shown.skipped == ["post 30004: deleted or hidden on the old board"]
+
+
+@pytest.mark.parametrize(
+    "stamp", ["01-01-0001, 12:00 AM", "12-31-9999, 11:59 PM", "13-45-2007, 10:00 AM"]
+)
+def test_dates_at_the_calendars_edges_or_impossible_are_refused_with_the_post(stamp):
+    data = (
+        '<div id="postmenu_9"><a class="bigusername">x</a></div>'
+        f'<div><a name="post9"></a> {stamp}</div><a id="postcount9">1</a>'
+        '<div id="post_message_9">Hi</div><div>All times are GMT +5.</div>'
+    ).encode()
+    with pytest.raises(ArchiveError, match="post 9: "):
+        read_page(data, "edge.html")
