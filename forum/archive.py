@@ -53,12 +53,17 @@ class ArchivedPost:
     posted_at: datetime  # naive: wall-clock time in the archive's zone
     body: str
     line: int = 0  # where the header stands
+    # "Last edited by X; date" on saved HTML pages (forum/archive_html.py); text has none.
+    edited_by: str | None = None
+    edited_at: datetime | None = None  # naive, like posted_at
 
 
 @dataclass
 class ArchivedThread:
     title: str
     posts: list[ArchivedPost] = field(default_factory=list)
+    # The number of posts[0] in the thread: saved HTML pages may start past post #1.
+    first_number: int = 1
 
 
 def read_archive(data: bytes) -> ArchivedThread:

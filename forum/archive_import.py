@@ -1,14 +1,16 @@
-"""Importing archived threads (forum/archive.py reads them): plan_import and import_thread.
+"""Importing archived threads (forum/archive.py and forum/archive_html.py read them):
+plan_import and import_thread.
 
 These are multi-model writes like those in forum/actions.py, kept apart because they follow
 their own rules: rows are written in bulk, counters are raised by what was added rather than
 one post at a time, and one archive is one thread and one transaction.
 """
 
+import re
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta, tzinfo
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -17,6 +19,7 @@ from django.utils import timezone
 from accounts.models import User, username_key
 from forum.actions import newer_last_post, recount
 from forum.archive import ArchivedPost, ArchivedThread, ArchiveError
+from forum.archive_html import Profile
 from forum.markup import render_bbcode
 from forum.models import Forum, Post, Thread
 
@@ -30,13 +33,25 @@ class ImportPlan:
     times: list[datetime]  # each archived post's time, in UTC
     authors: list[str]  # each archived post's author, as a username_key
     new_numbers: list[int]  # the numbers of the archived posts the thread lacks
-    members: dict[str, User]  # the authors who are members already, by username_key
+    members: dict[str, User]  # the authors (and editors) who are members already, by key
     new_members: dict[str, str]  # username_key -> username: authors of new posts to create
     is_new_thread: bool  # the import creates the thread
+    edits: list[tuple[str, datetime] | None] = field(default_factory=list)  # editor key, UTC
+    # Posts the thread has already, without the old id this import knows: (pk, legacy id).
+    legacy_ids_to_add: list[tuple[int, int]] = field(default_factory=list)
+
+    def archived_post(self, number: int) -> ArchivedPost:
+        return self.archived.posts[number - self.archived.first_number]
+
+    def time_of(self, number: int) -> datetime:
+        return self.times[number - self.archived.first_number]
+
+    def author_of(self, number: int) -> str:
+        return self.authors[number - self.archived.first_number]
 
     @property
     def new_posts(self) -> list[tuple[int, ArchivedPost, datetime]]:
-        return [(n, self.archived.posts[n - 1], self.times[n - 1]) for n in self.new_numbers]
+        return [(n, self.archived_post(n), self.time_of(n)) for n in self.new_numbers]
 
 
 def plan_import(
@@ -45,6 +60,7 @@ def plan_import(
     archived: ArchivedThread,
     time_zone: tzinfo,
     legacy_thread_id: int | None = None,
+    legacy_post_ids: list[int | None] | None = None,
     lock: bool = False,
 ) -> ImportPlan:
     """Works out what importing `archived` into `forum` creates, without writing anything.
@@ -52,46 +68,123 @@ def plan_import(
     The thread is the one with `legacy_thread_id`, else the one in `forum` with the archive's
     title, first author and first time. Posts it has (same number, author and time, to the
     minute the archive shows) are left alone; a post that contradicts the archive raises
-    ArchiveError. With `lock`, the rows are locked in the board's order: members, then the
-    thread (or the forum, for a new thread).
+    ArchiveError. An archive that starts past post #1 (saved pages of a thread) adds to a
+    thread found by its legacy id, and only right after the thread's last post. With `lock`,
+    the rows are locked in the board's order: members, then the thread (or the forum, for a
+    new thread).
     """
+    first_number = archived.first_number
     # In UTC: an aware time in a DST gap or fold never equals one in another zone (PEP 495).
-    times = [
-        timezone.make_aware(post.posted_at, time_zone).astimezone(UTC) for post in archived.posts
-    ]
+    times = [in_utc(post.posted_at, time_zone) for post in archived.posts]
     authors = [username_key(post.username) for post in archived.posts]
-    known = User.objects.filter(username_key__in=set(authors)).order_by("pk")
+    edits = [
+        (username_key(post.edited_by), in_utc(post.edited_at, time_zone))
+        if post.edited_by and post.edited_at
+        else None
+        for post in archived.posts
+    ]
+    wanted = set(authors) | {edit[0] for edit in edits if edit}
+    known = User.objects.filter(username_key__in=wanted).order_by("pk")
     members = {m.username_key: m for m in (known.select_for_update() if lock else known)}
-    thread = imported_thread(forum, archived, authors[0], times[0], legacy_thread_id, lock)
+    thread = imported_thread(
+        forum,
+        archived,
+        authors[0] if first_number == 1 else None,
+        times[0],
+        legacy_thread_id,
+        lock,
+    )
+    if thread is None and first_number > 1:
+        raise ArchiveError(
+            archived.posts[0].line,
+            f"these posts start at #{first_number} and the thread is not on the board yet: "
+            "import its first page with them",
+        )
     have = {}
     if thread is not None:
         have = {
-            number: (author, at.replace(second=0, microsecond=0))
-            for number, author, at in thread.posts.values_list(
-                "number", "author__username_key", "created_at"
+            number: (author, at.replace(second=0, microsecond=0), pk, legacy_id)
+            for number, author, at, pk, legacy_id in thread.posts.values_list(
+                "number", "author__username_key", "created_at", "pk", "legacy_id"
             )
         }
-    new_numbers = []
-    for number, post in enumerate(archived.posts, start=1):
+    new_numbers, legacy_ids_to_add = [], []
+    for number, post in enumerate(archived.posts, start=first_number):
+        index = number - first_number
+        legacy_id = legacy_post_ids[index] if legacy_post_ids else None
         if number not in have:
             new_numbers.append(number)
-        elif have[number] != (authors[number - 1], times[number - 1]):
+            continue
+        author, at, pk, known_legacy_id = have[number]
+        if (author, at) != (authors[index], times[index]):
             raise ArchiveError(
                 post.line, f"the thread's post #{number} is not this one: another author or time"
             )
+        if legacy_id is not None and known_legacy_id is None:
+            legacy_ids_to_add.append((pk, legacy_id))
+        elif None not in (legacy_id, known_legacy_id) and legacy_id != known_legacy_id:
+            raise ArchiveError(
+                post.line,
+                f"the thread's post #{number} has old id {known_legacy_id}, not {legacy_id}",
+            )
+    last_number = max(have, default=0)
+    if new_numbers and new_numbers[0] > last_number + 1:
+        raise ArchiveError(
+            archived.posts[0].line,
+            f"posts #{last_number + 1} to #{new_numbers[0] - 1} are missing from the thread: "
+            "import the pages that hold them first",
+        )
+    if legacy_post_ids:
+        check_legacy_ids_are_free(
+            [
+                (legacy_post_ids[n - first_number], archived.posts[n - first_number].line)
+                for n in new_numbers
+            ]
+            + [(legacy_id, 0) for _, legacy_id in legacy_ids_to_add]
+        )
     new_members = {}
     for number in new_numbers:
-        if authors[number - 1] not in members:
-            new_members.setdefault(authors[number - 1], archived.posts[number - 1].username)
+        index = number - first_number
+        if authors[index] not in members:
+            new_members.setdefault(authors[index], archived.posts[index].username)
+        if edits[index] and edits[index][0] not in members:
+            new_members.setdefault(edits[index][0], archived.posts[index].edited_by)
     return ImportPlan(
-        archived, thread, times, authors, new_numbers, members, new_members, thread is None
+        archived,
+        thread,
+        times,
+        authors,
+        new_numbers,
+        members,
+        new_members,
+        thread is None,
+        edits,
+        legacy_ids_to_add,
     )
+
+
+def in_utc(wall_clock: datetime, time_zone: tzinfo) -> datetime:
+    return timezone.make_aware(wall_clock, time_zone).astimezone(UTC)
+
+
+def check_legacy_ids_are_free(legacy_ids: list[tuple[int | None, int]]) -> None:
+    """Old post ids (each with its post's line) are unique on the board: one already given
+    elsewhere is an error, not a database failure half-way through the thread."""
+    lines = {legacy_id: line for legacy_id, line in legacy_ids if legacy_id is not None}
+    if len(lines) != sum(legacy_id is not None for legacy_id, _ in legacy_ids):
+        raise ArchiveError(0, "an old post id appears twice")
+    taken = Post.objects.filter(legacy_id__in=lines).values_list("legacy_id", "thread_id", "number")
+    for legacy_id, thread_id, number in taken.order_by("legacy_id")[:1]:
+        raise ArchiveError(
+            lines[legacy_id],
+            f"old post {legacy_id} is already on the board, as #{number} of thread {thread_id}",
+        )
 
 
 def imported_thread(
     forum: Forum,
     archived: ArchivedThread,
-    starter_key: str,
+    starter_key: str | None,
     created_at: datetime,
     legacy_thread_id: int | None,
     lock: bool,
@@ -105,7 +198,9 @@ def imported_thread(
         created_at__lt=created_at + timedelta(minutes=1),  # archives show whole minutes
     )
     queries = [same_content]
-    if legacy_thread_id is not None:
+    if starter_key is None:  # without post #1 only the legacy id can tell
+        queries = [Thread.objects.filter(legacy_id=legacy_thread_id)] if legacy_thread_id else []
+    elif legacy_thread_id is not None:
         queries = [
             Thread.objects.filter(legacy_id=legacy_thread_id),
             same_content.filter(legacy_id=None),
@@ -135,28 +230,36 @@ def import_thread(
     archived: ArchivedThread,
     time_zone: tzinfo,
     legacy_thread_id: int | None = None,
-    legacy_post_ids: list[int] | None = None,
+    legacy_post_ids: list[int | None] | None = None,
+    profiles: Mapping[str, Profile] | None = None,
+    legacy_quotes: bool = False,
 ) -> ImportPlan:
     """Imports an archived thread into `forum`: the whole thread, or the posts it lacks.
 
     Importing an archive again changes nothing; a longer version adds only its new posts.
     Members and posts are bulk inserted; the thread is recounted and the forum's and authors'
     counters are raised by what was added. `legacy_post_ids` (one per archived post) go to the
-    posts this import creates. Returns the plan it carried out, with the thread filled in.
+    posts this import creates, and to posts it finds without one. `profiles` (by username) fill
+    in the members it creates. With `legacy_quotes`, the post ids in [QUOTE=name;id] are the
+    old board's and become the board's own (or go, when the quoted post is not here). Returns
+    the plan it carried out, with the thread filled in.
     """
     plan = plan_import(
         forum=forum,
         archived=archived,
         time_zone=time_zone,
         legacy_thread_id=legacy_thread_id,
+        legacy_post_ids=legacy_post_ids,
         lock=True,
     )
     thread = plan.thread
     if thread is not None and legacy_thread_id is not None and thread.legacy_id is None:
         Thread.objects.filter(pk=thread.pk).update(legacy_id=legacy_thread_id)
+    for pk, legacy_id in plan.legacy_ids_to_add:
+        Post.objects.filter(pk=pk).update(legacy_id=legacy_id)
     if not plan.new_numbers:
         return plan
-    members = plan.members | create_imported_members(plan)
+    members = plan.members | create_imported_members(plan, profiles or {})
     if thread is None:
         thread = plan.thread = Thread.objects.create(
             forum=forum,
@@ -166,25 +269,57 @@ def import_thread(
             legacy_id=legacy_thread_id,
         )
     new_posts = plan.new_posts
-    authors = [members[plan.authors[number - 1]].pk for number, _, _ in new_posts]
+    authors = [members[plan.author_of(number)].pk for number, _, _ in new_posts]
+    edits = [plan.edits[number - archived.first_number] for number, _, _ in new_posts]
+    legacy_ids = [
+        legacy_post_ids[number - archived.first_number] if legacy_post_ids else None
+        for number, _, _ in new_posts
+    ]
+    bodies = [post.body for _, post, _ in new_posts]
+    quoting = legacy_quotes and any(LEGACY_QUOTE.search(body) for body in bodies)
+    # Quotes of posts in this very import need the ids the new rows will get.
+    post_ids = reserve_ids(Post, len(new_posts)) if quoting else None
+    if post_ids is not None:
+        bodies = link_legacy_quotes(bodies, dict(zip(legacy_ids, post_ids, strict=True)))
     post_ids = insert_rows(
         Post,
-        ["thread_id", "number", "author_id", "created_at", "body", "body_html", "legacy_id"],
+        [
+            "thread_id",
+            "number",
+            "author_id",
+            "created_at",
+            "body",
+            "body_html",
+            "legacy_id",
+            "edited_at",
+            "edited_by_id",
+        ],
         (
             (
                 thread.pk,
                 number,
                 author_id,
                 posted_at,
-                post.body,
+                body,
                 # Rendered as the rows stream out, while PostgreSQL indexes the ones before.
-                render_bbcode(post.body),
-                legacy_post_ids[number - 1] if legacy_post_ids else None,
+                render_bbcode(body),
+                legacy_id,
+                edit[1] if edit else None,
+                members[edit[0]].pk if edit else None,
             )
-            for (number, post, posted_at), author_id in zip(new_posts, authors, strict=True)
+            for (number, _, posted_at), body, author_id, legacy_id, edit in zip(
+                new_posts, bodies, authors, legacy_ids, edits, strict=True
+            )
         ),
         count=len(new_posts),
+        ids=post_ids,
     )
+    if quoting and connection.vendor != "postgresql":
+        # No ids to reserve without a sequence: the quotes are linked once the rows exist.
+        linked = link_legacy_quotes(bodies, dict(zip(legacy_ids, post_ids, strict=True)))
+        for pk, body, new_body in zip(post_ids, bodies, linked, strict=True):
+            if new_body != body:
+                Post.objects.filter(pk=pk).update(body=new_body, body_html=render_bbcode(new_body))
     recount(
         threads=Thread.objects.filter(pk=thread.pk),
         forums=Forum.objects.none(),
@@ -201,16 +336,47 @@ def import_thread(
     return plan
 
 
-def create_imported_members(plan: ImportPlan) -> dict[str, User]:
-    """Creates the authors who are not members yet: no usable password, joined at their first
-    post, marked as imported."""
+LEGACY_QUOTE = re.compile(r"\[QUOTE=([^\]\n;]*);(\d{1,10})\]", re.I)
+
+
+def link_legacy_quotes(bodies: list[str], new_ids: dict[int | None, int]) -> list[str]:
+    """The bodies with each [QUOTE=name;old id] pointed at the board's copy of the quoted post:
+    one of this import's (`new_ids`, old id -> pk) or one already on the board. A quote of a
+    post the board does not have keeps its name and loses the id."""
+    wanted = {int(m[2]) for body in bodies for m in LEGACY_QUOTE.finditer(body)} - new_ids.keys()
+    board_ids = dict(Post.objects.filter(legacy_id__in=wanted).values_list("legacy_id", "pk"))
+    board_ids.update(new_ids)
+
+    def linked(match: re.Match) -> str:
+        pk = board_ids.get(int(match[2]))
+        return f"[QUOTE={match[1]};{pk}]" if pk else f"[QUOTE={match[1]}]"
+
+    return [LEGACY_QUOTE.sub(linked, body) for body in bodies]
+
+
+def create_imported_members(plan: ImportPlan, profiles: Mapping[str, Profile]) -> dict[str, User]:
+    """Creates the authors (and editors) who are not members yet: no usable password, joined at
+    their first post (or the month their profile says, when earlier), marked as imported, with
+    the location and title their profile showed."""
     joined = {}
     for number, _, posted_at in plan.new_posts:
-        joined.setdefault(plan.authors[number - 1], posted_at)
+        joined.setdefault(plan.author_of(number), posted_at)
+        edit = plan.edits[number - plan.archived.first_number]
+        if edit:
+            joined.setdefault(edit[0], edit[1])
     new = []
     for key, username in sorted(plan.new_members.items()):
+        profile = profiles.get(username) or Profile()
+        joined_at = joined[key]
+        if profile.joined:
+            joined_at = min(joined_at, datetime.combine(profile.joined, time(), tzinfo=UTC))
         member = User(
-            username=username, username_key=key, is_imported=True, date_joined=joined[key]
+            username=username,
+            username_key=key,
+            is_imported=True,
+            date_joined=joined_at,
+            location=profile.location,
+            user_title=profile.user_title,
         )
         member.set_unusable_password()
         new.append(member)
@@ -244,30 +410,40 @@ def count_imported_posts(author_ids: list[int], times: list[datetime]) -> None:
         )
 
 
-def insert_rows(model, columns: list[str], rows: Iterable[tuple], *, count: int) -> list[int]:
+def insert_rows(
+    model, columns: list[str], rows: Iterable[tuple], *, count: int, ids: list[int] | None = None
+) -> list[int]:
     """Inserts `count` rows (values for `columns`) into `model`'s table; returns their ids.
 
     On PostgreSQL with COPY, several times faster than INSERT for thousands of rows, the ids
-    taken from the table's sequence first so they need not be read back. Elsewhere (SQLite)
-    with bulk_create."""
+    taken from the table's sequence first (or given: see reserve_ids) so they need not be read
+    back. Elsewhere (SQLite) with bulk_create."""
     if connection.vendor != "postgresql":
         created = model.objects.bulk_create(
             (model(**dict(zip(columns, row, strict=True))) for row in rows), batch_size=1000
         )
         return [row.pk for row in created]
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [table, model._meta.pk.column, count],
-        )
-        ids = [pk for (pk,) in cursor.fetchall()]
+    if ids is None:
+        ids = reserve_ids(model, count)
     copy_rows(
         model,
         [model._meta.pk.column, *columns],
         ((pk, *row) for pk, row in zip(ids, rows, strict=True)),
     )
     return ids
+
+
+def reserve_ids(model, count: int) -> list[int] | None:
+    """`count` ids from the table's sequence, for rows about to be inserted; None where there
+    is no sequence to take them from (SQLite)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [model._meta.db_table, model._meta.pk.column, count],
+        )
+        return [pk for (pk,) in cursor.fetchall()]
 
 
 def copy_rows(model, columns: list[str], rows: Iterable[tuple], progress=None, total=0) -> None:

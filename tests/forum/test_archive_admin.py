@@ -1,6 +1,7 @@
 """Uploading an archive in the admin: preview, then import on confirm; staff with permission."""
 
 import re
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -118,4 +119,57 @@ def test_staff_without_the_permission_to_add_threads_are_refused(client, forum):
     client.force_login(make_member("Helper", is_staff=True))
     assert client.get(URL).status_code == 403
     assert upload(client, forum).status_code == 403
+    assert not Thread.objects.exists()
+
+
+PAGES = Path(__file__).parent / "html_pages"
+
+
+def upload_page(client, forum, name: str, **fields):
+    page = SimpleUploadedFile(name, (PAGES / name).read_bytes(), content_type="text/html")
+    return client.post(
+        URL, {"archive": page, "forum": forum.pk, "time_zone": "", "captured_at": "", **fields}
+    )
+
+
+def test_a_saved_thread_page_is_previewed_and_imported_with_its_old_ids(importer_client, forum):
+    preview = upload_page(importer_client, forum, "squat-1.html")
+    html = preview.content.decode()
+    assert "Squat depth and knee pain (new)" in html
+    assert "3 in the archive, 3 to import" in html
+    assert "02-11-2007 04:15 AM (UTC)" in html  # 11:15 PM on the page, at GMT -5
+    assert "New members</th><td>3: Ross86, Coach_Dave, gym_visitor" in html
+    assert not Thread.objects.exists()
+    importer_client.post(URL, {"confirm": "Import", "token": token_of(preview)})
+    thread = Thread.objects.get()
+    assert (thread.legacy_id, thread.post_count) == (4521, 3)
+    quoted = thread.posts.get(number=1)
+    assert quoted.legacy_id == 30001
+    assert thread.posts.get(number=2).body.startswith(f"[QUOTE=Ross86;{quoted.pk}]")
+    assert User.objects.get(username="Coach_Dave").user_title == "Strength Coach"
+
+
+def test_a_page_with_relative_dates_needs_the_time_it_was_saved(importer_client, forum):
+    importer_client.post(
+        URL,
+        {
+            "confirm": "Import",
+            "token": token_of(upload_page(importer_client, forum, "squat-1.html")),
+        },
+    )
+    html = upload_page(importer_client, forum, "squat-2.html").content.decode()
+    assert "squat-2.html: post 30010 is dated &quot;Yesterday, 09:40 PM&quot;" in html
+    assert 'name="confirm"' not in html
+    preview = upload_page(importer_client, forum, "squat-2.html", captured_at="2007-02-13 10:00")
+    assert "2 in the archive, 2 to import" in preview.content.decode()
+    importer_client.post(URL, {"confirm": "Import", "token": token_of(preview)})
+    assert Thread.objects.get().post_count == 5
+
+
+def test_a_page_that_is_not_a_thread_is_refused_by_name(importer_client, forum):
+    page = SimpleUploadedFile("index.html", b"<html><body>Forum index</body></html>")
+    response = importer_client.post(
+        URL, {"archive": page, "forum": forum.pk, "time_zone": "", "captured_at": ""}
+    )
+    assert "index.html: not a vBulletin 3 thread page" in response.content.decode()
     assert not Thread.objects.exists()

@@ -7,9 +7,10 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import DatabaseError
 
 from accounts.models import User
-from forum import actions
+from forum import actions, archive_import
 from forum.archive import parse_archive
 from forum.management.commands.build_fixtures import SAMPLE_ARCHIVE
 from forum.markup import render_bbcode
@@ -224,18 +225,33 @@ def test_malformed_files_fail_with_name_line_and_reason_while_the_others_import(
     assert Thread.objects.get().posts.count() == 10
 
 
-def test_a_thread_that_fails_half_way_leaves_nothing_behind(forum, tmp_path):
+def test_a_thread_that_fails_half_way_leaves_nothing_behind(forum, tmp_path, monkeypatch):
+    run_import(SAMPLE_ARCHIVE, "--forum", "running")
+    other = tmp_path / "other.txt"
+    other.write_text("Newcomer 01-05-2008 10:00 AM\n\nFresh thread\nHello\n", encoding="utf-8")
+
+    def fail(**kwargs):
+        raise DatabaseError("the server went away")
+
+    # Fails after the member, the thread and the posts were written.
+    monkeypatch.setattr(archive_import, "recount", fail)
+    message, err = failing_import(other, "--forum", "running")
+    assert f"{other}: the server went away" in err
+    assert not User.objects.filter(username="Newcomer").exists()
+    assert Thread.objects.count() == 1
+    assert actions.recount() == {"threads": 0, "forums": 0, "members": 0}
+
+
+def test_an_old_post_id_already_on_the_board_is_refused_before_anything_is_written(forum, tmp_path):
     run_import(
         SAMPLE_ARCHIVE, "--forum", "running", "--legacy-post-ids", ",".join(map(str, range(1, 11)))
     )
     other = tmp_path / "other.txt"
     other.write_text("Newcomer 01-05-2008 10:00 AM\n\nFresh thread\nHello\n", encoding="utf-8")
-    # Its post gets an old id already taken: the insert fails after member and thread were made.
     message, err = failing_import(other, "--forum", "running", "--legacy-post-ids", "5")
-    assert f"{other}: " in err
+    thread = Thread.objects.get()
+    assert f"{other}:1: old post 5 is already on the board, as #5 of thread {thread.pk}" in err
     assert not User.objects.filter(username="Newcomer").exists()
-    assert Thread.objects.count() == 1
-    assert actions.recount() == {"threads": 0, "forums": 0, "members": 0}
 
 
 def test_legacy_ids_are_stored_and_find_the_thread_after_its_title_changed(forum):
