@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 
 from accounts.models import Ban, User
 from forum import actions
-from forum.admin import changelist_link, run_each, step_form, step_page
+from forum.admin import DateDrillDownInRange, changelist_link, run_each, step_form, step_page
 from forum.models import Forum, Post, Thread
 from forum.moderation import BanForm, OptionalReasonForm
 
@@ -24,7 +24,7 @@ def may_ban(user) -> bool:
 
 
 @admin.register(User)
-class MemberAdmin(UserAdmin):
+class MemberAdmin(DateDrillDownInRange, UserAdmin):
     list_display = [
         "username",
         "email",
@@ -181,7 +181,7 @@ class BanStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Ban)
-class BanAdmin(admin.ModelAdmin):
+class BanAdmin(DateDrillDownInRange, admin.ModelAdmin):
     list_display = [
         "member",
         "reason",

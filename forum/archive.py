@@ -27,6 +27,8 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from accounts.validators import EARLIEST_YEAR, LATEST_YEAR, is_sane_date
+
 HEADER = re.compile(
     r"^(?P<username>\S.*?)\s+(?P<date>(?P<month>\d\d)-(?P<day>\d\d)-(?P<year>\d{4})),?\s+"
     r"(?P<time>(?P<hour>\d\d?):(?P<minute>\d\d)\s*(?P<half>[AaPp])[Mm])\s*$"
@@ -134,6 +136,12 @@ def parse_header(line: str, number: int) -> tuple[str, datetime] | None:
         )
     except ValueError:
         raise ArchiveError(number, f"bad date or time: {match['date']} {match['time']}") from None
+    if not is_sane_date(posted_at):
+        # Time zone arithmetic near the ends of the calendar overflows, and no board posted then.
+        raise ArchiveError(
+            number,
+            f"date out of range: {match['date']} (years {EARLIEST_YEAR} to {LATEST_YEAR})",
+        )
     return match["username"], posted_at
 
 

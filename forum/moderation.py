@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.validators import validate_sane_date
 from forum import actions
 from forum.forms import clean_member_text
 from forum.models import Forum, Post, Thread
@@ -89,7 +90,10 @@ class SplitForm(OptionalReasonForm):
 
 class BanForm(ReasonForm):
     ends_at = forms.DateTimeField(
-        required=False, label="Ends at", help_text="YYYY-MM-DD HH:MM; empty: until lifted."
+        required=False,
+        label="Ends at",
+        help_text="YYYY-MM-DD HH:MM; empty: until lifted.",
+        validators=[validate_sane_date],
     )
 
 

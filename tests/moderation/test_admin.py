@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.admin import site
 from django.contrib.admin.models import LogEntry
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -324,3 +325,28 @@ def test_the_demo_boards_moderator_is_in_the_moderators_group(sample):
     dave = User.objects.get(username="Coach_Dave")
     assert dave.is_staff and dave.moderated_forum_ids is None
     assert dave.has_perm("forum.change_post") and not dave.has_perm("forum.delete_post")
+
+
+DATE_DRILL_DOWNS = [
+    "{field}__year=9999",
+    "{field}__year=9999&{field}__month=12",
+    "{field}__year=9999&{field}__month=12&{field}__day=31",
+    "{field}__year=0&{field}__month=1",
+    "{field}__year=99999999999",
+]
+
+
+@pytest.mark.parametrize("query", DATE_DRILL_DOWNS)
+def test_every_date_drill_down_past_the_calendar_is_a_bad_filter_not_a_500(
+    client, superuser, query
+):
+    client.force_login(superuser)
+    with_dates = [
+        model_admin for model_admin in site._registry.values() if model_admin.date_hierarchy
+    ]
+    assert len(with_dates) >= 6
+    for model_admin in with_dates:
+        opts = model_admin.model._meta
+        url = f"/admin/{opts.app_label}/{opts.model_name}/"
+        response = client.get(f"{url}?{query.format(field=model_admin.date_hierarchy)}")
+        assert (response.status_code, response.url) == (302, f"{url}?e=1"), url
