@@ -20,6 +20,7 @@ from django.utils.text import Truncator
 
 from accounts.models import User
 from forum import actions
+from forum.forms import ThreadAdminForm
 from forum.models import Category, Forum, Post, PostRevision, Report, Thread
 from forum.moderation import MoveForm, OptionalReasonForm, ReasonForm
 
@@ -219,6 +220,7 @@ class ThreadAdmin(ModeratedAdmin):
         "posts",
     ]
     readonly_fields = [field for field in fields if field != "title"]
+    form = ThreadAdminForm
     actions = [
         "lock",
         "unlock",

@@ -207,6 +207,12 @@ def test_a_member_starts_a_thread_with_title_and_first_post(client, poster):
         ("   ", "cannot be empty"),
         ("x" * 101, "too long"),
         ("a\x00b", "Null characters are not allowed"),
+    ]
+    # Every line or paragraph break str.splitlines() knows: titles are single-line everywhere.
+    + [
+        (f"one{char}two", "must be a single line")
+        for char in ["\n", "\r", "\r\n", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85"]
+        + ["\u2028", "\u2029"]
     ],
 )
 def test_bad_thread_titles_are_refused_with_a_message(client, poster, title, message):

@@ -327,6 +327,23 @@ def test_the_demo_boards_moderator_is_in_the_moderators_group(sample):
     assert dave.has_perm("forum.change_post") and not dave.has_perm("forum.delete_post")
 
 
+@pytest.mark.parametrize("title", ["Two\u2028lines", "Two\x85lines", "Two\r\nlines", "Bell\x07"])
+def test_the_admin_refuses_a_thread_title_the_board_would_refuse(client, superuser, thread, title):
+    client.force_login(superuser)
+
+    response = client.post(f"/admin/forum/thread/{thread.pk}/change/", {"title": title})
+
+    assert response.status_code == 200 and "errorlist" in response.content.decode()
+    assert Thread.objects.get(pk=thread.pk).title == thread.title
+
+
+def test_the_admin_saves_a_clean_thread_title(client, superuser, thread):
+    client.force_login(superuser)
+    response = client.post(f"/admin/forum/thread/{thread.pk}/change/", {"title": " Renamed "})
+    assert response.status_code == 302
+    assert Thread.objects.get(pk=thread.pk).title == "Renamed"
+
+
 DATE_DRILL_DOWNS = [
     "{field}__year=9999",
     "{field}__year=9999&{field}__month=12",
