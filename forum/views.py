@@ -203,7 +203,7 @@ def thread_reply(request, pk):
         messages.error(request, refusal)
         return redirect(thread.get_absolute_url())
     initial = {"body": quoted_posts(request, thread)} if request.method == "GET" else {}
-    form = ReplyForm(request.POST or None, initial=initial)
+    form = ReplyForm(request.POST or None, initial=initial | resent_input(request))
     posted = submit_post(
         form, lambda data: actions.add_reply(thread=thread, author=request.user, **data)
     )
@@ -212,6 +212,12 @@ def thread_reply(request, pk):
         "forum/thread_reply.html",
         {"thread": thread, "forum": thread.forum, "form": form, "preview": preview_of(form)},
     )
+
+
+def resent_input(request) -> dict:
+    """What a member typed into a form the CSRF check refused (config.views.csrf_failure),
+    to show the form again filled in; empty otherwise."""
+    return getattr(request, "resent_input", {})
 
 
 def submit_post(form, write):
@@ -245,7 +251,7 @@ def thread_create(request, slug):
     forum = get_object_or_404(Forum.objects.select_related("category"), slug=slug)
     if not request.user.may_post:
         raise PermissionDenied("Confirm your email address before posting.")
-    form = ThreadForm(request.POST or None)
+    form = ThreadForm(request.POST or None, initial=resent_input(request))
     posted = submit_post(
         form, lambda data: actions.create_thread(forum=forum, author=request.user, **data)
     )
@@ -268,7 +274,7 @@ def post_edit(request, pk):
     )
     if not post.may_be_edited_by(request.user, timezone.now()):
         raise PermissionDenied("You may no longer edit this post.")
-    form = PostEditForm(request.POST or None, initial={"body": post.body})
+    form = PostEditForm(request.POST or None, initial={"body": post.body} | resent_input(request))
     posted = submit_post(
         form, lambda data: actions.edit_post(post=post, editor=request.user, **data)
     )
