@@ -11,6 +11,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 
 from accounts.models import Ban, User
+from accounts.validators import validate_sane_date
 from forum import actions
 from forum.admin import DateDrillDownInRange, changelist_link, run_each, step_form, step_page
 from forum.models import Forum, Post, Thread
@@ -159,6 +160,11 @@ class BanAddForm(forms.ModelForm):
     class Meta:
         model = Ban
         fields = ["member", "reason", "ends_at"]
+
+    def clean_ends_at(self):
+        ends_at = self.cleaned_data["ends_at"]
+        validate_sane_date(ends_at)  # as on BanForm: a year-9999 end could not be read back
+        return ends_at
 
 
 class BanStatusFilter(admin.SimpleListFilter):

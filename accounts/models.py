@@ -10,7 +10,6 @@ from django.db.models import Count, Value, Window
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from accounts.validators import validate_sane_date
 from forum.links import link
 
 
@@ -220,10 +219,7 @@ class Ban(models.Model):
         User, null=True, on_delete=models.SET_NULL, related_name="+", help_text="The moderator."
     )
     ends_at = models.DateTimeField(
-        null=True,
-        blank=True,
-        validators=[validate_sane_date],
-        help_text="Empty: the ban lasts until a moderator lifts it.",
+        null=True, blank=True, help_text="Empty: the ban lasts until a moderator lifts it."
     )
     lifted_at = models.DateTimeField(null=True, blank=True)
     lifted_by = models.ForeignKey(
