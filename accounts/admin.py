@@ -11,8 +11,9 @@ from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 
 from accounts.models import Ban, User
+from accounts.validators import validate_sane_date
 from forum import actions
-from forum.admin import changelist_link, run_each, step_form, step_page
+from forum.admin import DateDrillDownInRange, changelist_link, run_each, step_form, step_page
 from forum.models import Forum, Post, Thread
 from forum.moderation import BanForm, OptionalReasonForm
 
@@ -24,7 +25,7 @@ def may_ban(user) -> bool:
 
 
 @admin.register(User)
-class MemberAdmin(UserAdmin):
+class MemberAdmin(DateDrillDownInRange, UserAdmin):
     list_display = [
         "username",
         "email",
@@ -160,6 +161,11 @@ class BanAddForm(forms.ModelForm):
         model = Ban
         fields = ["member", "reason", "ends_at"]
 
+    def clean_ends_at(self):
+        ends_at = self.cleaned_data["ends_at"]
+        validate_sane_date(ends_at)  # as on BanForm: a year-9999 end could not be read back
+        return ends_at
+
 
 class BanStatusFilter(admin.SimpleListFilter):
     title = "status"
@@ -181,7 +187,7 @@ class BanStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Ban)
-class BanAdmin(admin.ModelAdmin):
+class BanAdmin(DateDrillDownInRange, admin.ModelAdmin):
     list_display = [
         "member",
         "reason",

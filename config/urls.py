@@ -23,4 +23,6 @@ urlpatterns = [
     path("", include("forum.urls")),
 ]
 
+handler403 = "config.views.permission_denied"
+handler404 = "config.views.page_not_found"
 handler500 = "config.views.server_error"

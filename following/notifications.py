@@ -18,6 +18,7 @@ from django.tasks import task
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.validators import fold_lines
 from config.tasks import retried_on_failure
 from following.models import Notification, Subscription, ThreadRead
 from forum.models import Post
@@ -125,15 +126,18 @@ def reply_mail(post: Post, subscription: Subscription) -> EmailMessage:
         "following:unsubscribe", args=[unsubscribe_token(subscription)]
     )
     first_unread_url = site_url + reverse("following:thread_first_unread", args=[thread.pk])
+    # A title stored with a line break (before titles were refused one) would make the subject
+    # an invalid header and the mail fail.
+    title = fold_lines(thread.title)
     body = (
         f"Hello {subscription.user},\n\n"
-        f'{post.author} replied to the thread "{thread.title}" in {thread.forum.name}.\n\n'
+        f'{post.author} replied to the thread "{title}" in {thread.forum.name}.\n\n'
         f"Read it here:\n{first_unread_url}\n\n"
         "We will not mail you about this thread again until you have visited it.\n\n"
         f"Stop following it with one click:\n{unsubscribe_url}\n"
     )
     return EmailMessage(
-        subject=f"Reply to thread: {thread.title}",
+        subject=f"Reply to thread: {title}",
         body=body,
         to=[subscription.user.email],
         headers={

@@ -10,6 +10,8 @@ Changelists are built for a large board: related rows joined, no full-table coun
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 from django.db.models import Q
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -18,6 +20,7 @@ from django.utils.text import Truncator
 
 from accounts.models import User
 from forum import actions
+from forum.forms import ThreadAdminForm
 from forum.models import Category, Forum, Post, PostRevision, Report, Thread
 from forum.moderation import MoveForm, OptionalReasonForm, ReasonForm
 
@@ -76,7 +79,25 @@ def run_each(modeladmin, request, objects, step, done: str) -> None:
         modeladmin.message_user(request, done.format(count=count), messages.SUCCESS)
 
 
-class ModeratedAdmin(admin.ModelAdmin):
+class InRangeChangeList(ChangeList):
+    """Django's date drill-down adds a day, a month or a year to the one in the address and
+    overflows past 9999 (a 500 for ?created_at__year=9999): answer it as any bad filter."""
+
+    def get_filters(self, request):
+        try:
+            return super().get_filters(request)
+        except (ValueError, OverflowError) as error:
+            raise IncorrectLookupParameters(error) from error
+
+
+class DateDrillDownInRange:
+    """For every ModelAdmin with a date_hierarchy."""
+
+    def get_changelist(self, request, **kwargs):
+        return InRangeChangeList
+
+
+class ModeratedAdmin(DateDrillDownInRange, admin.ModelAdmin):
     """Rows limited to the forums the user moderates; hard deletes for superusers only."""
 
     forum_path = "forum_id"
@@ -199,6 +220,7 @@ class ThreadAdmin(ModeratedAdmin):
         "posts",
     ]
     readonly_fields = [field for field in fields if field != "title"]
+    form = ThreadAdminForm
     actions = [
         "lock",
         "unlock",
@@ -504,7 +526,7 @@ class ReportAdmin(ModeratedAdmin):
 
 
 @admin.register(LogEntry)
-class LogEntryAdmin(admin.ModelAdmin):
+class LogEntryAdmin(DateDrillDownInRange, admin.ModelAdmin):
     """The moderation log, read-only, for superusers: who did what to which object, and why."""
 
     list_display = ["action_time", "user", "content_type", "object_link", "action_flag", "message"]

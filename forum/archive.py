@@ -27,6 +27,8 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from accounts.validators import EARLIEST_YEAR, LATEST_YEAR, LINE_BREAKS, fold_lines, is_sane_date
+
 HEADER = re.compile(
     r"^(?P<username>\S.*?)\s+(?P<date>(?P<month>\d\d)-(?P<day>\d\d)-(?P<year>\d{4})),?\s+"
     r"(?P<time>(?P<hour>\d\d?):(?P<minute>\d\d)\s*(?P<half>[AaPp])[Mm])\s*$"
@@ -112,8 +114,10 @@ def parse_archive(text: str) -> ArchivedThread:
 
     title, _, rest = posts[0].body.partition("\n")
     title = title.strip()
+    title_line = next(i for i in range(start + 1, len(lines)) if lines[i].strip()) + 1
+    if LINE_BREAKS.search(title):
+        raise ArchiveError(title_line, "the title holds a line break (such as U+2028)")
     if len(title) > MAX_TITLE_LENGTH:
-        title_line = next(i for i in range(start + 1, len(lines)) if lines[i].strip()) + 1
         raise ArchiveError(title_line, f"the title is over {MAX_TITLE_LENGTH} characters")
     posts[0].body = "\n".join(strip_blank_lines(rest.split("\n")))
     if not posts[0].body:
@@ -139,6 +143,12 @@ def parse_header(line: str, number: int) -> tuple[str, datetime] | None:
         )
     except ValueError:
         raise ArchiveError(number, f"bad date or time: {match['date']} {match['time']}") from None
+    if not is_sane_date(posted_at):
+        # Time zone arithmetic near the ends of the calendar overflows, and no board posted then.
+        raise ArchiveError(
+            number,
+            f"date out of range: {match['date']} (years {EARLIEST_YEAR} to {LATEST_YEAR})",
+        )
     return match["username"], posted_at
 
 
@@ -156,6 +166,7 @@ def format_archive(title: str, posts: Iterable[ArchivedPost]) -> str:
     """Writes a thread in the archive format: each post is its header, a blank line, its body
     and a blank line."""
     blocks = []
+    title = fold_lines(title)  # a line break would end the title line early
     for position, post in enumerate(posts):
         body = f"{title}\n{post.body}" if position == 0 else post.body
         blocks.append(f"{post.username} {post.posted_at.strftime(TIMESTAMP_FORMAT)}\n\n{body}\n\n")

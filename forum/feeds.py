@@ -1,6 +1,12 @@
 """RSS 2.0 and Atom feeds: the board's newest threads, a forum's newest threads, a thread's
 newest posts. Removed threads and posts never appear. Each feed runs a fixed number of queries:
-one for the board, two for a forum or a thread (the object, then its items)."""
+one for the board, two for a forum or a thread (the object, then its items).
+
+Whatever is stored (the admin, an import or SQL can store what the board's forms refuse), a
+feed is well-formed XML: characters XML 1.0 cannot carry are dropped from every field, and
+titles are folded onto one line."""
+
+import re
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -9,22 +15,52 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
+from accounts.validators import fold_lines
 from forum.models import Forum, Post, Thread
 
 FEED_LENGTH = 20
+# The complement of XML 1.0's Char production: C0 controls but tab and line breaks, lone
+# surrogates, U+FFFE and U+FFFF. Django refuses the controls with an exception (a 500) and
+# writes the others into a document no XML parser reads.
+NOT_XML_CHARACTERS = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+ONE_LINE_FIELDS = {"title", "author_name", "categories"}
 
 
-class LatestThreadsFeed(Feed):
+def xml_text(value: str) -> str:
+    return NOT_XML_CHARACTERS.sub("", value)
+
+
+def xml_safe(fields: dict) -> None:
+    """Cleans a feed's or an item's fields in place, whichever method produced them."""
+    for key, value in fields.items():
+        if isinstance(value, str):
+            value = xml_text(value)
+            fields[key] = fold_lines(value) if key in ONE_LINE_FIELDS else value
+        elif isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+            fields[key] = [fold_lines(xml_text(v)) for v in value]
+
+
+class BoardFeed(Feed):
+    def get_feed(self, obj, request):
+        feed = super().get_feed(obj, request)
+        xml_safe(feed.feed)
+        for item in feed.items:
+            xml_safe(item)
+        return feed
+
+
+class LatestThreadsFeed(BoardFeed):
     """The newest threads of the whole board, each with its first post."""
 
+    # Channel titles and descriptions are escaped like item titles: readers show them as HTML.
     def title(self) -> str:
-        return f"{settings.BOARD_NAME}: newest threads"
+        return escape(f"{settings.BOARD_NAME}: newest threads")
 
     def link(self) -> str:
         return reverse("forum:index")
 
     def description(self) -> str:
-        return f"The newest threads on {settings.BOARD_NAME}."
+        return escape(f"The newest threads on {settings.BOARD_NAME}.")
 
     subtitle = description  # Atom's name for it
 
@@ -59,13 +95,13 @@ class ForumThreadsFeed(LatestThreadsFeed):
         return get_object_or_404(Forum, slug=slug)
 
     def title(self, forum: Forum) -> str:
-        return f"{settings.BOARD_NAME}: {forum.name}"
+        return escape(f"{settings.BOARD_NAME}: {forum.name}")
 
     def link(self, forum: Forum) -> str:
         return forum.get_absolute_url()
 
     def description(self, forum: Forum) -> str:
-        return forum.description or f"The newest threads in {forum.name}."
+        return escape(forum.description or f"The newest threads in {forum.name}.")
 
     subtitle = description
 
@@ -76,20 +112,20 @@ class ForumThreadsFeed(LatestThreadsFeed):
         return threads
 
 
-class ThreadPostsFeed(Feed):
+class ThreadPostsFeed(BoardFeed):
     """The newest posts of one thread."""
 
     def get_object(self, request, pk: int) -> Thread:
         return get_object_or_404(Thread.objects.visible(), pk=pk)
 
     def title(self, thread: Thread) -> str:
-        return f"{settings.BOARD_NAME}: {thread.title}"
+        return escape(f"{settings.BOARD_NAME}: {thread.title}")
 
     def link(self, thread: Thread) -> str:
         return thread.get_absolute_url()
 
     def description(self, thread: Thread) -> str:
-        return f"The newest posts in “{thread.title}”."
+        return escape(f"The newest posts in “{fold_lines(thread.title)}”.")
 
     subtitle = description
 

@@ -3,6 +3,8 @@ import uuid
 
 from django import forms
 
+from accounts.validators import LINE_BREAKS
+
 # C0 controls and DEL, except tab and newline; carriage returns are normalised first.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 BODY_MAX_LENGTH = 20_000
@@ -11,10 +13,16 @@ EMPTY = "Please enter a {}: it cannot be empty or only spaces."
 
 
 def clean_member_text(text: str, *, what: str, max_length: int, single_line: bool = False) -> str:
-    """Trims what a member typed and refuses what the board cannot store or show."""
+    """Trims what a member typed and refuses what the board cannot store or show.
+
+    A single-line text (a title, a name) may hold no line break inside it: mail subjects and
+    headers, feeds and archive files all need it on one line."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if single_line:
-        text = " ".join(text.split("\n"))
+    if single_line and LINE_BREAKS.search(text.strip()):
+        raise forms.ValidationError(
+            f"The {what} must be a single line: remove the line break in it (some, such as "
+            "U+2028 LINE SEPARATOR, are invisible)."
+        )
     if CONTROL_CHARACTERS.search(text):
         raise forms.ValidationError(
             f"The {what} holds invisible control characters (such as NUL bytes). "
@@ -75,3 +83,12 @@ class ThreadForm(forms.Form):
 
 class PostEditForm(forms.Form):
     body = BodyField()
+
+
+class ThreadAdminForm(forms.ModelForm):
+    """The admin's thread form: a title is cleaned as on the board's new-thread form."""
+
+    def clean_title(self):
+        return clean_member_text(
+            self.cleaned_data["title"], what="title", max_length=TITLE_MAX_LENGTH, single_line=True
+        )

@@ -47,6 +47,8 @@ SIMPLE_TAGS = {"b": "strong", "i": "em", "u": "u", "s": "del"}
 _TAG_RE = re.compile(
     r"\[(/?)(b|i|u|s|quote|url|img|code|list|\*|color|size)(?:=([^\[\]\n]{1,500}))?\]", re.I
 )
+# The quote tags alone, with the same argument rule as _TAG_RE, for taking quotes out of a source.
+_QUOTE_TAG_RE = re.compile(r"\[(/?)quote(?:=[^\[\]\n]{1,500})?\]", re.I)
 _RAW_CLOSE_RE = {name: re.compile(rf"\[/{name}\]", re.I) for name in ("code", "img", "url")}
 # Runs on escaped text: "&" only ever starts an entity, and only "&amp;" can belong to a URL.
 _BARE_URL_RE = re.compile(r"(?<![\w/.@])(?:https?://|www\.)(?:[^\s\[\]&]|&amp;){1,2000}", re.I)
@@ -118,6 +120,31 @@ def render_plain_snippet(source: str, length: int = 200) -> str:
     if " " in cut:
         cut = cut.rsplit(" ", 1)[0]
     return cut + "…"
+
+
+def without_quotes(source: str) -> str:
+    """The source with every [quote]...[/quote] block taken out, nested ones with it; an opener
+    never closed and a closer never opened stay as the text they are.
+
+    One pass with a stack of where each open quote began, so the work is linear in the source
+    however the quotes nest (a regex for the innermost quote, run until nothing changes, took
+    quadratic time and more on thousands of unclosed openers)."""
+    pieces: list[str] = []
+    open_at: list[int] = []  # for each open quote, its index in pieces
+    pos = 0
+    for match in _QUOTE_TAG_RE.finditer(source):
+        pieces.append(source[pos : match.start()])
+        pos = match.end()
+        if not match.group(1):
+            open_at.append(len(pieces))
+            pieces.append(match.group(0))
+        elif open_at:
+            # Each piece is appended once and dropped at most once: linear overall.
+            del pieces[open_at.pop() :]
+        else:
+            pieces.append(match.group(0))
+    pieces.append(source[pos:])
+    return "".join(pieces)
 
 
 def safe_url(raw: str) -> str | None:

@@ -1,4 +1,3 @@
-import re
 from datetime import timedelta
 
 from django.conf import settings
@@ -10,6 +9,7 @@ from django.utils.text import slugify
 
 from config.cache import CacheUnavailable
 from forum.links import link
+from forum.markup import without_quotes
 from forum.pagecache import forget_shared
 
 # A list shows who posted last and when, never what: leave the bodies in the database.
@@ -353,17 +353,9 @@ class Post(models.Model):
 
     def quote_source(self) -> str:
         """The post as a [QUOTE] for a reply: its own quotes left out, as vBulletin does."""
-        body = self.body
-        while True:
-            stripped = INNERMOST_QUOTE.sub("", body)
-            if stripped == body:
-                break
-            body = stripped
+        body = without_quotes(self.body)
         name = self.author.username.replace("]", "").replace(";", "")
         return f"[QUOTE={name};{self.pk}]{body.strip()}[/QUOTE]\n"
-
-
-INNERMOST_QUOTE = re.compile(r"\[quote(?:=[^\]]*)?\](?:(?!\[quote).)*?\[/quote\]", re.I | re.S)
 
 
 class PostRevision(models.Model):

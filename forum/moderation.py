@@ -14,8 +14,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.validators import validate_sane_date
 from forum import actions
-from forum.forms import clean_member_text
+from forum.forms import TITLE_MAX_LENGTH, clean_member_text
 from forum.models import Forum, Post, Thread
 
 REASON_MAX_LENGTH = 1000
@@ -68,7 +69,7 @@ class SplitForm(OptionalReasonForm):
     numbers = forms.CharField(
         label="Posts to split off", help_text="Post numbers, e.g. 3, 5-7", max_length=1000
     )
-    title = forms.CharField(label="New thread's title", max_length=100)
+    title = forms.CharField(label="New thread's title", max_length=TITLE_MAX_LENGTH, strip=False)
     field_order = ["numbers", "title", "reason"]
 
     def clean_numbers(self):
@@ -84,12 +85,17 @@ class SplitForm(OptionalReasonForm):
         return sorted(numbers)
 
     def clean_title(self):
-        return clean_member_text(self.cleaned_data["title"], what="title", max_length=100)
+        return clean_member_text(
+            self.cleaned_data["title"], what="title", max_length=TITLE_MAX_LENGTH, single_line=True
+        )
 
 
 class BanForm(ReasonForm):
     ends_at = forms.DateTimeField(
-        required=False, label="Ends at", help_text="YYYY-MM-DD HH:MM; empty: until lifted."
+        required=False,
+        label="Ends at",
+        help_text="YYYY-MM-DD HH:MM; empty: until lifted.",
+        validators=[validate_sane_date],
     )
 
 

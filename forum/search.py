@@ -41,6 +41,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import User
+from accounts.validators import validate_sane_date
 from forum.markup import render_plain_snippet
 from forum.models import Forum, Post, Thread
 
@@ -330,10 +331,16 @@ class SearchForm(forms.Form):
         required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
     )
     date_from = forms.DateField(
-        label="Posted from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="Posted from",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_sane_date],
     )
     date_to = forms.DateField(
-        label="Posted until", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="Posted until",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_sane_date],
     )
     titles = forms.BooleanField(label="Search titles only", required=False)
     show = forms.ChoiceField(

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models.functions import Length
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -20,7 +21,7 @@ from following.models import (
 )
 from forum import actions
 from forum.archive import archive_of
-from forum.forms import PostEditForm, ReplyForm, ThreadForm
+from forum.forms import BODY_MAX_LENGTH, PostEditForm, ReplyForm, ThreadForm
 from forum.fragments import render_postbits, render_thread_rows
 from forum.markup import render_bbcode
 from forum.models import Forum, Post, Thread
@@ -149,19 +150,47 @@ def post_permalink(request, pk):
     return redirect(post.location())
 
 
+# Multi-quote: at most this many posts, and no more text than a reply may hold, so one GET
+# costs a bounded amount of work however many or however long the quoted posts are.
+MULTI_QUOTE_MAX_POSTS = 50
+
+
 def quoted_posts(request, thread: Thread) -> str:
-    """The [QUOTE] blocks for ?quote=ID,ID... (multi-quote), in thread order; bad ids ignored."""
-    wanted = [part for part in request.GET.getlist("quote") for part in part.split(",")]
-    ids = {int(part) for part in wanted if part.isascii() and part.isdigit() and len(part) < 19}
+    """The [QUOTE] blocks for ?quote=ID,ID... (multi-quote), in thread order; bad ids ignored.
+
+    Quotes that would take the reply past BODY_MAX_LENGTH are left out, with a message."""
+    ids = set()
+    for part in (part for value in request.GET.getlist("quote") for part in value.split(",")):
+        if part.isascii() and part.isdigit() and len(part) < 19:
+            ids.add(int(part))
+            if len(ids) == MULTI_QUOTE_MAX_POSTS:
+                break
     if not ids:
         return ""
+    # A post longer than a reply may be cannot be quoted whole, so its body is never fetched.
     posts = (
         Post.objects.visible()
-        .filter(thread=thread, pk__in=list(ids)[:50])
+        .filter(thread=thread, pk__in=ids)
+        .alias(body_length=Length("body"))
+        .filter(body_length__lte=BODY_MAX_LENGTH)
         .select_related("author")
+        .only("pk", "number", "body", "author__username")
         .order_by("number")
     )
-    return "\n".join(post.quote_source() for post in posts)
+    quotes, total = [], 0
+    for post in posts:
+        quote = post.quote_source()
+        if total + len(quote) + 1 > BODY_MAX_LENGTH:
+            break
+        quotes.append(quote)
+        total += len(quote) + 1
+    if len(quotes) < len(ids):
+        messages.info(
+            request,
+            f"Quoted {len(quotes)} of the {len(ids)} posts asked for: the others are gone, "
+            f"or too long to quote together (a reply holds {BODY_MAX_LENGTH:,} characters).",
+        )
+    return "\n".join(quotes)
 
 
 @never_cache
@@ -173,7 +202,8 @@ def thread_reply(request, pk):
     if refusal:
         messages.error(request, refusal)
         return redirect(thread.get_absolute_url())
-    form = ReplyForm(request.POST or None, initial={"body": quoted_posts(request, thread)})
+    initial = {"body": quoted_posts(request, thread)} if request.method == "GET" else {}
+    form = ReplyForm(request.POST or None, initial=initial | resent_input(request))
     posted = submit_post(
         form, lambda data: actions.add_reply(thread=thread, author=request.user, **data)
     )
@@ -182,6 +212,12 @@ def thread_reply(request, pk):
         "forum/thread_reply.html",
         {"thread": thread, "forum": thread.forum, "form": form, "preview": preview_of(form)},
     )
+
+
+def resent_input(request) -> dict:
+    """What a member typed into a form the CSRF check refused (config.views.csrf_failure),
+    to show the form again filled in; empty otherwise."""
+    return getattr(request, "resent_input", {})
 
 
 def submit_post(form, write):
@@ -215,7 +251,7 @@ def thread_create(request, slug):
     forum = get_object_or_404(Forum.objects.select_related("category"), slug=slug)
     if not request.user.may_post:
         raise PermissionDenied("Confirm your email address before posting.")
-    form = ThreadForm(request.POST or None)
+    form = ThreadForm(request.POST or None, initial=resent_input(request))
     posted = submit_post(
         form, lambda data: actions.create_thread(forum=forum, author=request.user, **data)
     )
@@ -238,7 +274,7 @@ def post_edit(request, pk):
     )
     if not post.may_be_edited_by(request.user, timezone.now()):
         raise PermissionDenied("You may no longer edit this post.")
-    form = PostEditForm(request.POST or None, initial={"body": post.body})
+    form = PostEditForm(request.POST or None, initial={"body": post.body} | resent_input(request))
     posted = submit_post(
         form, lambda data: actions.edit_post(post=post, editor=request.user, **data)
     )

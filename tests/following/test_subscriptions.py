@@ -52,6 +52,19 @@ def test_a_reply_mails_each_follower_once_but_never_its_author(
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
+@pytest.mark.parametrize("separator", ["\u2028", "\x85", "\n", "\r\n", "\u2029", "\v"])
+def test_a_title_stored_with_a_line_break_still_mails_with_a_one_line_subject(
+    thread, follower, other_member, django_capture_on_commit_callbacks, separator
+):
+    # Stored as SQL, the admin or an import could before titles were refused a line break.
+    type(thread).objects.filter(pk=thread.pk).update(title=f"Shin{separator}splints")
+    mail.outbox.clear()
+    reply(thread, other_member, capture=django_capture_on_commit_callbacks)
+    assert len(mail.outbox) == 2
+    for message in mail.outbox:
+        assert message.message()["Subject"] == "Reply to thread: Shin splints"
+
+
 def test_no_second_mail_until_the_follower_visits_the_thread(
     client, thread, follower, other_member, django_capture_on_commit_callbacks
 ):

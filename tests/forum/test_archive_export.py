@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from forum import actions, views
+from forum.archive import parse_archive
 from forum.management.commands.build_fixtures import SAMPLE_ARCHIVE
 from forum.models import Forum, Post, Thread
 from tests.forum.test_pages import fill_thread
@@ -111,7 +112,7 @@ def test_the_text_download_is_the_archive_in_two_queries(client, sample, django_
 def test_removed_posts_show_the_notice_in_print_and_text(client, sample):
     Post.objects.filter(thread_id=1, number=2).update(is_removed=True)
     printed = client.get("/threads/1/cardio-back-pain/print/").content.decode()
-    text = client.get("/threads/1/cardio-back-pain/archive.txt").content.decode()
+    text = client.get("/threads/1/cardio-back-pain/archive.txt", follow=True).content.decode()
     for page in (printed, text):
         assert REMOVED in page
         assert "Upper or lower?" not in page
@@ -140,3 +141,10 @@ def test_a_native_thread_exports_and_imports_back_unchanged(forum, thread, other
     call_command("import_archive", target, "--forum", "running", stdout=out)
     assert "nothing new" in out.getvalue()
     assert list(Post.objects.order_by("pk").values_list("pk", "body")) == before
+
+
+def test_a_title_stored_with_line_breaks_exports_on_one_line_and_reads_back(client, sample):
+    Thread.objects.filter(pk=1).update(title="Cardio\u2028=\nBack\x85pain")
+    text = client.get("/threads/1/cardio-back-pain/archive.txt", follow=True).content.decode()
+    assert text.split("\n")[2] == "Cardio = Back pain"
+    assert parse_archive(text).title == "Cardio = Back pain"

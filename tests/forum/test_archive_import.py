@@ -225,6 +225,19 @@ def test_malformed_files_fail_with_name_line_and_reason_while_the_others_import(
     assert Thread.objects.get().posts.count() == 10
 
 
+@pytest.mark.parametrize(
+    ("stamp", "zone"),
+    [("12-31-9999 11:59 PM", "America/New_York"), ("01-01-0001 12:00 AM", "Asia/Tokyo")],
+)
+def test_dates_at_the_edges_of_the_calendar_are_refused_not_overflowed(
+    forum, tmp_path, stamp, zone
+):
+    (tmp_path / "edge.txt").write_text(f"Ross86 {stamp}\n\nTitle\nBody\n", encoding="utf-8")
+    message, err = failing_import(tmp_path, "--forum", "running", "--time-zone", zone)
+    assert f"edge.txt:1: date out of range: {stamp[:10]} (years 1970 to 2100)" in err
+    assert not Thread.objects.exists()
+
+
 def test_a_thread_that_fails_half_way_leaves_nothing_behind(forum, tmp_path, monkeypatch):
     run_import(SAMPLE_ARCHIVE, "--forum", "running")
     other = tmp_path / "other.txt"

@@ -150,6 +150,12 @@ def test_format_gives_back_the_sample_with_runs_of_blank_lines_between_posts_as_
         (b"Ross86 12-11-2007 10:22 PM\n\n" + b"T" * 101 + b"\nBody\n", 3, "title is over 100"),
         (b"Ross86 12-11-2007 10:22 PM\n\nTitle\nBo\x00dy\n", 4, "a NUL byte"),
         (b"Ross86 12-11-2007 10:22 PM\n\nTitle\n\xff\xfe\n", 4, "not UTF-8 text (byte 0xff)"),
+        ("Ross86 12-11-2007 10:22 PM\n\nT\u2028itle\nB\n".encode(), 3, "title holds a line break"),
+        (b"Ross86 12-11-2007 10:22 PM\n\nT\x0bitle\nB\n", 3, "title holds a line break"),
+        (b"Ross86 12-31-9999 11:59 PM\n\nT\nB\n", 1, "date out of range: 12-31-9999"),
+        (b"Ross86 01-01-0001 12:00 AM\n\nT\nB\n", 1, "date out of range: 01-01-0001"),
+        (b"Ross86 12-31-1969 11:59 PM\n\nT\nB\n", 1, "(years 1970 to 2100)"),
+        (b"Ross86 12-11-2007 10:22 PM\n\nT\nB\n\nEd 01-01-2101 10:22 PM\n\nC\n", 6, "2101"),
     ],
 )
 def test_malformed_archives_fail_with_the_line_and_the_reason(data, line, reason):

@@ -66,7 +66,8 @@ def test_a_forum_feed_lists_only_that_forums_threads(client, sample, forum, memb
     actions.create_thread(forum=forum, author=member, title="Elsewhere", body="x")
     items = rss_items(client, "/feeds/forums/cardio/rss/")
     assert [item["title"] for item in items] == ["Cardio = Back pain..."]
-    assert items[0]["channel"] == "IronWorks Fitness Forums: Cardio & Conditioning"
+    # Escaped like the items' titles: feed readers show titles as HTML.
+    assert items[0]["channel"] == "IronWorks Fitness Forums: Cardio &amp; Conditioning"
     entries = atom_entries(client, "/feeds/forums/running/atom/")
     assert [entry["title"] for entry in entries] == ["Elsewhere"]
 
@@ -167,3 +168,44 @@ def test_pages_point_browsers_to_their_feeds(client, sample):
 def test_feeds_say_when_they_last_changed(client, sample):
     response = client.get("/feeds/threads/1/rss/")
     assert response["Last-Modified"] == "Thu, 13 Dec 2007 02:59:00 GMT"
+
+
+# What XML 1.0 cannot carry (C0 controls, U+FFFE, U+FFFF), and line breaks a title must not
+# hold; PostgreSQL itself refuses NUL and lone surrogates. The admin, an import or SQL can store
+# them even though the board's forms refuse them.
+NOT_XML = "\x01\x08\x0b\x0c\x1b\x1f\ufffe\uffff"
+BREAKS = "\u2028\x85\n\r\u2029"
+FEEDS = [
+    "/feeds/threads/rss/",
+    "/feeds/threads/atom/",
+    "/feeds/forums/{forum}/rss/",
+    "/feeds/forums/{forum}/atom/",
+    "/feeds/threads/{thread}/rss/",
+    "/feeds/threads/{thread}/atom/",
+]
+
+
+@pytest.mark.parametrize("url", FEEDS)
+def test_every_feed_is_well_formed_xml_whatever_characters_are_stored(client, thread, url):
+    post = thread.first_post
+    Thread.objects.filter(pk=thread.pk).update(title=f"Bad{NOT_XML}{BREAKS}title")
+    Post.objects.filter(pk=post.pk).update(body=f"body{NOT_XML}", body_html=f"<p>html{NOT_XML}</p>")
+    type(thread.forum).objects.filter(pk=thread.forum_id).update(
+        name=f"R&D <b>{NOT_XML}{BREAKS}", description=f"About{NOT_XML} <i>it</i>"
+    )
+    type(post.author).objects.filter(pk=post.author_id).update(username=f"Ann{NOT_XML}{BREAKS}")
+
+    response = client.get(url.format(forum=thread.forum.slug, thread=thread.pk))
+
+    assert response.status_code == 200
+    root = ET.fromstring(response.content)  # expat refuses what XML 1.0 forbids
+    text = "".join(root.itertext())
+    assert not any(char in text for char in NOT_XML)
+    titles = [element.text for element in root.iter() if element.tag.endswith("title")]
+    assert all("\n" not in title and "\r" not in title for title in titles)
+    assert any(title.endswith("Bad     title") for title in titles)
+    assert "<p>html</p>" in text
+    if "/forums/" in url:
+        # The channel's title and description are escaped once more, like the items' titles.
+        assert "IronWorks Fitness Forums: R&amp;D &lt;b&gt;" in titles[0]
+        assert "About &lt;i&gt;it&lt;/i&gt;" in text

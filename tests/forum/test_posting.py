@@ -143,6 +143,40 @@ def test_quotes_of_quotes_are_left_out_as_vbulletin_does(sample, poster):
     assert inner.quote_source() == f"[QUOTE=New_Runner;{inner.pk}]mine[/QUOTE]\n"
 
 
+@pytest.mark.parametrize(
+    ("body", "kept"),
+    [
+        ("[quote=A;1]a[quote]b[/quote]c[/quote]mine", "mine"),
+        ("before [QUOTE]x[/QUOTE] after", "before  after"),
+        # An opener never closed stays text, and so does what follows it; its inner quote goes.
+        ("[quote]a[quote]b[/quote]c", "[quote]ac"),
+        ("mine[/quote] and [quote=B;2", "mine[/quote] and [quote=B;2"),
+        # Not a quote when rendered (the argument is too long), so not one here either.
+        ("[quote=" + "x" * 501 + "]kept[/quote]", "[quote=" + "x" * 501 + "]kept[/quote]"),
+    ],
+)
+def test_quote_source_leaves_out_whole_quotes_and_keeps_unmatched_tags_as_text(body, kept):
+    post = Post(pk=7, body=body)
+    post.author = User(username="Ann")
+    assert post.quote_source() == f"[QUOTE=Ann;7]{kept}[/QUOTE]\n"
+
+
+def test_multi_quote_stops_before_the_reply_would_be_too_long(client, poster):
+    thread = Thread.objects.get(pk=1)
+    long_posts = [
+        actions.add_reply(thread=thread, author=poster, body=f"{n} " + "word " * 3_000)
+        for n in range(1, 6)
+    ]
+    huge = actions.add_reply(thread=thread, author=poster, body="short")
+    Post.objects.filter(pk=huge.pk).update(body="x" * 300_000)  # as an import could store it
+    ids = ",".join(str(post.pk) for post in [huge, *long_posts])
+    response = client.get(f"{REPLY_URL}?quote={ids}")
+    body = re.search(r"<textarea[^>]*>(.*?)</textarea>", response.content.decode(), re.S)[1]
+    assert len(body) <= 20_000
+    assert body.count("[QUOTE=New_Runner;") == 1 and "xxxxx" not in body
+    assert "Quoted 1 of the 6 posts asked for" in response.content.decode()
+
+
 def test_a_posted_quote_renders_as_originally_posted_by_with_a_link_back(client, poster):
     ross = Post.objects.get(number=2)
     reply(client, f"[QUOTE=Ross86;{ross.pk}]Upper or lower?[/QUOTE]Middle.")
@@ -173,6 +207,12 @@ def test_a_member_starts_a_thread_with_title_and_first_post(client, poster):
         ("   ", "cannot be empty"),
         ("x" * 101, "too long"),
         ("a\x00b", "Null characters are not allowed"),
+    ]
+    # Every line or paragraph break str.splitlines() knows: titles are single-line everywhere.
+    + [
+        (f"one{char}two", "must be a single line")
+        for char in ["\n", "\r", "\r\n", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85"]
+        + ["\u2028", "\u2029"]
     ],
 )
 def test_bad_thread_titles_are_refused_with_a_message(client, poster, title, message):

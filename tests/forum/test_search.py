@@ -260,8 +260,20 @@ def test_stop_words_alone_find_nothing(client, sample):
     assert "Sorry - no matches." in client.get("/search/", {"q": "the"}).content.decode()
 
 
-def test_extreme_dates_are_accepted(client, sample):
-    assert sorted(found(client, q="shoes", date_from="0001-01-01", date_to="9999-12-31")) == [9, 10]
+def test_dates_from_1970_to_2100_are_accepted(client, sample):
+    assert sorted(found(client, q="shoes", date_from="1970-01-01", date_to="2100-12-31")) == [9, 10]
+
+
+@pytest.mark.parametrize(
+    ("field", "day"),
+    [("date_from", "0001-01-01"), ("date_to", "9999-12-31"), ("date_from", "1969-12-31")]
+    + [("date_to", "2101-01-01")],
+)
+def test_dates_outside_1970_to_2100_are_refused_with_the_range(client, sample, field, day):
+    response = client.get("/search/", {"q": "shoes", field: day})
+    html = response.content.decode()
+    assert response.status_code == 200 and 'id="results-title"' not in html
+    assert "Enter a date between the years 1970 and 2100." in html
 
 
 @override_settings(BOARD_THREADS_PER_PAGE=2)

@@ -256,6 +256,27 @@ def test_the_move_merge_and_split_pages_show_their_forms_to_moderators(
     assert 'name="reason"' in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("title", "message"),
+    [
+        ("Part\u2028two", "must be a single line"),
+        ("Part\x85two", "must be a single line"),
+        ("Part\ntwo", "must be a single line"),
+        ("Part\x07two", "invisible control characters"),
+    ],
+)
+def test_a_split_refuses_a_title_with_a_line_break_or_control_character(
+    client, busy_thread, forum_moderator, title, message
+):
+    client.force_login(forum_moderator)
+
+    response = client.post(f"/threads/{busy_thread.pk}/split/", {"numbers": "4", "title": title})
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert numbers_of(busy_thread) == [1, 2, 3, 4, 5]
+
+
 def test_a_split_with_numbers_the_thread_lacks_is_refused_on_the_form(
     client, busy_thread, forum_moderator
 ):

@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.admin import site
 from django.contrib.admin.models import LogEntry
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -324,3 +325,45 @@ def test_the_demo_boards_moderator_is_in_the_moderators_group(sample):
     dave = User.objects.get(username="Coach_Dave")
     assert dave.is_staff and dave.moderated_forum_ids is None
     assert dave.has_perm("forum.change_post") and not dave.has_perm("forum.delete_post")
+
+
+@pytest.mark.parametrize("title", ["Two\u2028lines", "Two\x85lines", "Two\r\nlines", "Bell\x07"])
+def test_the_admin_refuses_a_thread_title_the_board_would_refuse(client, superuser, thread, title):
+    client.force_login(superuser)
+
+    response = client.post(f"/admin/forum/thread/{thread.pk}/change/", {"title": title})
+
+    assert response.status_code == 200 and "errorlist" in response.content.decode()
+    assert Thread.objects.get(pk=thread.pk).title == thread.title
+
+
+def test_the_admin_saves_a_clean_thread_title(client, superuser, thread):
+    client.force_login(superuser)
+    response = client.post(f"/admin/forum/thread/{thread.pk}/change/", {"title": " Renamed "})
+    assert response.status_code == 302
+    assert Thread.objects.get(pk=thread.pk).title == "Renamed"
+
+
+DATE_DRILL_DOWNS = [
+    "{field}__year=9999",
+    "{field}__year=9999&{field}__month=12",
+    "{field}__year=9999&{field}__month=12&{field}__day=31",
+    "{field}__year=0&{field}__month=1",
+    "{field}__year=99999999999",
+]
+
+
+@pytest.mark.parametrize("query", DATE_DRILL_DOWNS)
+def test_every_date_drill_down_past_the_calendar_is_a_bad_filter_not_a_500(
+    client, superuser, query
+):
+    client.force_login(superuser)
+    with_dates = [
+        model_admin for model_admin in site._registry.values() if model_admin.date_hierarchy
+    ]
+    assert len(with_dates) >= 6
+    for model_admin in with_dates:
+        opts = model_admin.model._meta
+        url = f"/admin/{opts.app_label}/{opts.model_name}/"
+        response = client.get(f"{url}?{query.format(field=model_admin.date_hierarchy)}")
+        assert (response.status_code, response.url) == (302, f"{url}?e=1"), url

@@ -113,6 +113,37 @@ def test_banning_from_the_member_changelist_asks_for_a_reason_then_bans_and_logs
     assert LogEntry.objects.filter(change_message__contains="Sock puppets").count() == 2
 
 
+@pytest.mark.parametrize("ends_at", ["9999-12-31 23:59", "0001-01-01 00:00", "2101-01-01 00:00"])
+def test_a_ban_ending_outside_1970_to_2100_is_refused_and_pages_keep_working(
+    client, member, thread, global_moderator, ends_at
+):
+    client.force_login(global_moderator)
+    picked = {"action": "ban", "_selected_action": [member.pk], "index": 0, "apply": "1"}
+
+    page = client.post("/admin/accounts/user/", {**picked, "reason": "Spam", "ends_at": ends_at})
+    day, time = ends_at.split()  # the admin's split date and time inputs
+    added = client.post(
+        "/admin/accounts/ban/add/",
+        {"member": member.pk, "reason": "Spam", "ends_at_0": day, "ends_at_1": time},
+    )
+
+    for response in (page, added):
+        assert response.status_code == 200
+        assert "Enter a date between the years 1970 and 2100." in response.content.decode()
+    assert not Ban.objects.exists() and not User.objects.get(pk=member.pk).is_banned
+    assert client.get(thread.get_absolute_url()).status_code == 200
+
+
+def test_a_ban_ending_in_2100_is_accepted(client, member, global_moderator):
+    client.force_login(global_moderator)
+    client.post(
+        "/admin/accounts/user/",
+        {"action": "ban", "_selected_action": [member.pk], "index": 0, "apply": "1"}
+        | {"reason": "Long", "ends_at": "2100-12-31 23:59"},
+    )
+    assert User.objects.get(pk=member.pk).banned_until.year == 2101  # in UTC
+
+
 def test_the_ban_admin_lifts_bans(client, member, global_moderator):
     ban = actions.ban_member(member=member, moderator=global_moderator, reason="Spamming")
     client.force_login(global_moderator)
