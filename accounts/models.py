@@ -1,3 +1,4 @@
+import ipaddress
 import math
 import unicodedata
 import zoneinfo
@@ -237,3 +238,45 @@ class Ban(models.Model):
         if self.lifted_at is not None:
             return False
         return self.ends_at is None or self.ends_at > timezone.now()
+
+
+class AddressRecord(models.Model):
+    """Where a member was when they registered, logged in, posted or edited: moderators read
+    these to tell who is who (vBulletin's IP tools); members never see them. Kept
+    BOARD_ADDRESS_DAYS, then erased by `manage.py erase_old_addresses`."""
+
+    REGISTRATION, LOGIN, POST, EDIT = "registration", "login", "post", "edit"
+    KINDS = [(REGISTRATION, "registered"), (LOGIN, "logged in"), (POST, "posted"), (EDIT, "edited")]
+
+    member = models.ForeignKey(User, on_delete=models.CASCADE, related_name="addresses")
+    address = models.GenericIPAddressField()
+    kind = models.CharField(max_length=12, choices=KINDS)
+    # A plain number: accounts is the lower layer and knows nothing of forum's models.
+    post_id = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="The post written or edited (forum.Post's id)."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["address", "member"], name="address_members"),
+            models.Index(fields=["member", "-created_at"], name="member_addresses"),
+            models.Index(
+                fields=["post_id"], condition=models.Q(post_id__isnull=False), name="post_address"
+            ),
+            models.Index(fields=["created_at"], name="address_age"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.get_kind_display()} from {self.address}"
+
+    @classmethod
+    def note(cls, member, address: str | None, kind: str, *, post_id: int | None = None):
+        """Records `address` (as REMOTE_ADDR gave it); an address that is not one is left out
+        (a test client, a misconfigured proxy)."""
+        try:
+            address = str(ipaddress.ip_address(address or ""))
+        except ValueError:
+            return None
+        return cls.objects.create(member=member, address=address, kind=kind, post_id=post_id)

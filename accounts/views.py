@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import throttle
 from accounts.forms import ProfileForm, RegistrationForm
-from accounts.models import User
+from accounts.models import AddressRecord, User
 from forum.models import Post
 from forum.pagecache import cached_for_visitors
 from forum.paging import paginate
@@ -63,6 +63,7 @@ def register(request):
     if request.method == "POST" and form.is_valid():
         member = form.save()
         throttle.record_registration(address)
+        AddressRecord.note(member, address, AddressRecord.REGISTRATION)
         login(request, member, backend="accounts.backends.UsernameOrEmailBackend")
         if settings.BOARD_REQUIRE_EMAIL_CONFIRMATION:
             send_confirmation(request, member)

@@ -244,6 +244,12 @@ BOARD_RANKS = [(0, "Junior Member"), (30, "Member"), (100, "Senior Member"), (50
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 # Posting rules.
 BOARD_FLOOD_SECONDS = env_int("BOARD_FLOOD_SECONDS", 15)
+# A member's first posts (threads and replies) wait for a moderator until this many of their
+# posts are approved; 0 turns it off. Forums can also hold every post (Forum.holds_all_posts).
+BOARD_HOLD_FIRST_POSTS = env_int("BOARD_HOLD_FIRST_POSTS", 1)
+# Members' addresses (registration, logins, posts, edits) are kept this many days for the
+# moderators, then erased by `manage.py erase_old_addresses` (run it daily).
+BOARD_ADDRESS_DAYS = env_int("BOARD_ADDRESS_DAYS", 90)
 # Throttling (accounts/throttle.py): failed logins per 15 minutes, new accounts per hour.
 BOARD_LOGIN_FAILURES_PER_ACCOUNT = env_int("BOARD_LOGIN_FAILURES_PER_ACCOUNT", 5)
 BOARD_LOGIN_FAILURES_PER_ADDRESS = env_int("BOARD_LOGIN_FAILURES_PER_ADDRESS", 20)

@@ -82,7 +82,10 @@ def followers_to_mail(post: Post):
 def notify_subscribers(post_id: int) -> int:
     """Sends the mails; returns how many went out."""
     post = Post.objects.select_related("thread__forum", "author").filter(pk=post_id).first()
-    if post is None or post.is_removed or post.thread.is_removed:
+    # A held post or thread is mailed about when it is approved, never before.
+    if post is None or post.is_removed or post.is_held:
+        return 0
+    if post.thread.is_removed or post.thread.is_held:
         return 0
     sent, mailed_users = 0, set()
     for subscription in followers_to_mail(post):

@@ -31,6 +31,8 @@ def board_settings(settings):
     settings.BOARD_VIEW_FLUSH_EVERY = 1_000_000
     # Tests post many times a second; the flood-control tests turn it back on.
     settings.BOARD_FLOOD_SECONDS = 0
+    # New members' first posts would wait for a moderator; the queue's tests turn it on.
+    settings.BOARD_HOLD_FIRST_POSTS = 0
     # Reply mail goes out in the test's own thread, where the test can see it.
     settings.BOARD_MAIL_IN_BACKGROUND = False
     cache.clear()
