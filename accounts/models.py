@@ -162,6 +162,30 @@ class User(AbstractUser):
             return False
         return self.email_confirmed or not settings.BOARD_REQUIRE_EMAIL_CONFIRMATION
 
+    @property
+    def max_links_per_post(self) -> int | None:
+        """How many links and images to other sites one post of theirs may hold; None is any.
+        New members are limited, as spam accounts post links from the start."""
+        if self.is_staff or self.post_count >= settings.BOARD_NEW_MEMBER_POSTS:
+            return None
+        return settings.BOARD_NEW_MEMBER_MAX_LINKS
+
+    def link_refusal(self, link_count: int) -> str | None:
+        """Why a post with `link_count` links and images may not be posted by them, or None."""
+        allowed = self.max_links_per_post
+        if allowed is None or link_count <= allowed:
+            return None
+        until = (
+            f"until you have {settings.BOARD_NEW_MEMBER_POSTS} posts (you have {self.post_count})"
+        )
+        if allowed == 0:
+            return f"New members may not post links or images {until}. Remove them and try again."
+        plural = "s" if allowed != 1 else ""
+        return (
+            f"New members may post at most {allowed} link{plural} or image{plural} per post "
+            f"{until}; this post has {link_count}. Remove some and try again."
+        )
+
     def seconds_until_may_post(self, now) -> int:
         """Flood control: how long the member must still wait before posting again."""
         if self.is_staff or self.last_posted_at is None:

@@ -247,6 +247,10 @@ BOARD_FLOOD_SECONDS = env_int("BOARD_FLOOD_SECONDS", 15)
 # A member's first posts (threads and replies) wait for a moderator until this many of their
 # posts are approved; 0 turns it off. Forums can also hold every post (Forum.holds_all_posts).
 BOARD_HOLD_FIRST_POSTS = env_int("BOARD_HOLD_FIRST_POSTS", 1)
+# Members with fewer posts than this may put at most BOARD_NEW_MEMBER_MAX_LINKS links and
+# images in a post (0: none); staff are never limited.
+BOARD_NEW_MEMBER_POSTS = env_int("BOARD_NEW_MEMBER_POSTS", 5)
+BOARD_NEW_MEMBER_MAX_LINKS = env_int("BOARD_NEW_MEMBER_MAX_LINKS", 2)
 # Members' addresses (registration, logins, posts, edits) are kept this many days for the
 # moderators, then erased by `manage.py erase_old_addresses` (run it daily).
 BOARD_ADDRESS_DAYS = env_int("BOARD_ADDRESS_DAYS", 90)

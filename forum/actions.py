@@ -28,7 +28,7 @@ from django.utils import timezone
 from accounts.models import AddressRecord, User
 from following.models import subscribe
 from following.notifications import notify_after_commit
-from forum.markup import render_bbcode
+from forum.markup import count_outside_links, render_bbcode
 from forum.models import Forum, Post, PostRevision, Report, Thread
 
 
@@ -94,17 +94,28 @@ def new_post(
     created_at,
     key,
     is_held: bool = False,
+    limit_links: bool = True,
 ) -> Post:
+    """Writes the post with its HTML; refuses too many links from a new member."""
+    body_html = render_bbcode(body)
+    if limit_links:
+        refuse_links(author, body_html)
     return Post.objects.create(
         thread=thread,
         number=number,
         author=author,
         created_at=created_at,
         body=body,
-        body_html=render_bbcode(body),
+        body_html=body_html,
         submission_key=key,
         is_held=is_held,
     )
+
+
+def refuse_links(member: User, body_html: str) -> None:
+    refusal = member.link_refusal(count_outside_links(body_html))
+    if refusal:
+        raise PostingRefused(refusal)
 
 
 @transaction.atomic
@@ -145,6 +156,7 @@ def create_thread(
         body=body,
         created_at=created_at,
         key=submission_key,
+        limit_links=not archived,
     )
     Thread.objects.filter(pk=thread.pk).update(first_post=post, last_post=post)
     thread.first_post = thread.last_post = post
@@ -217,6 +229,7 @@ def add_reply(
         body=body,
         created_at=created_at,
         key=submission_key,
+        limit_links=not archived,
     )
     AddressRecord.note(author, address, AddressRecord.POST, post_id=post.pk)
     count_new_reply(thread=locked, post=post, notify=not archived)
@@ -247,6 +260,9 @@ def edit_post(*, post: Post, editor: User, body: str, address: str | None = None
         raise PostingRefused("You may no longer edit this post.")
     if body == locked.body:
         return locked
+    body_html = render_bbcode(body)
+    if editor.pk == locked.author_id:  # a moderator's edit of a newcomer's post is not limited
+        refuse_links(editor, body_html)
     PostRevision.objects.create(
         post=locked,
         body=locked.body,
@@ -254,7 +270,7 @@ def edit_post(*, post: Post, editor: User, body: str, address: str | None = None
         replaced_at=now,
         replaced_by=editor,
     )
-    locked.body, locked.body_html = body, render_bbcode(body)
+    locked.body, locked.body_html = body, body_html
     locked.edited_at, locked.edited_by = now, editor
     locked.save(update_fields=["body", "body_html", "edited_at", "edited_by"])
     AddressRecord.note(editor, address, AddressRecord.EDIT, post_id=locked.pk)
