@@ -8,7 +8,7 @@ from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.db.models import Q
 
 from accounts import throttle
-from accounts.models import User, username_key
+from accounts.models import EmailDomainBan, User, username_key
 from forum.forms import clean_member_text
 from forum.markup import render_bbcode
 
@@ -30,6 +30,12 @@ def clean_username(raw: str) -> str:
     return username
 
 
+def refuse_banned_domain(email: str) -> None:
+    ban = EmailDomainBan.objects.covering(email)
+    if ban is not None:
+        raise forms.ValidationError(ban.refusal())
+
+
 class RegistrationForm(UserCreationForm):
     email = forms.EmailField(help_text="Used to reset your password; never shown to others.")
 
@@ -44,6 +50,7 @@ class RegistrationForm(UserCreationForm):
         email = User.objects.normalize_email(self.cleaned_data["email"])
         if User.objects.filter(email__iexact=email).exists():
             raise forms.ValidationError("An account with that email address already exists.")
+        refuse_banned_domain(email)
         return email
 
 

@@ -1,11 +1,13 @@
 import ipaddress
 import math
+import re
 import unicodedata
 import zoneinfo
 
 from confusable_homoglyphs.confusables import confusables_data
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Value, Window
 from django.utils import timezone
@@ -304,3 +306,144 @@ class AddressRecord(models.Model):
         except ValueError:
             return None
         return cls.objects.create(member=member, address=address, kind=kind, post_id=post_id)
+
+
+class BanQuerySet(models.QuerySet):
+    def in_force(self):
+        return self.filter(models.Q(ends_at__isnull=True) | models.Q(ends_at__gt=timezone.now()))
+
+
+class AddressBanQuerySet(BanQuerySet):
+    def covering(self, address: str | None) -> "AddressBan | None":
+        """The ban in force whose range holds `address`, or None. One query: the list is short,
+        and ranges are matched the same way on PostgreSQL and SQLite."""
+        try:
+            ip = ipaddress.ip_address(address or "")
+        except ValueError:
+            return None
+        for ban in self.in_force().order_by("pk"):
+            if ip in ban.ip_network:
+                return ban
+        return None
+
+
+class EmailDomainBanQuerySet(BanQuerySet):
+    def covering(self, email: str | None) -> "EmailDomainBan | None":
+        """The ban in force on the email's domain or a domain above it, or None. One query."""
+        domain = (email or "").rpartition("@")[2].strip().lower().rstrip(".")
+        if not domain:
+            return None
+        labels = domain.split(".")
+        candidates = [".".join(labels[i:]) for i in range(len(labels))]
+        return self.in_force().filter(domain__in=candidates).order_by("pk").first()
+
+
+def until_text(ends_at) -> str:
+    if ends_at is None:
+        return "until lifted"
+    return f"until {timezone.localtime(ends_at):%Y-%m-%d %H:%M %Z}"
+
+
+class AddressBan(models.Model):
+    """No registering or posting from an address or a range (staff excepted)."""
+
+    network = models.CharField(
+        max_length=50,
+        help_text="An address (203.0.113.7) or a range in CIDR form (203.0.113.0/24, "
+        "2001:db8::/48).",
+    )
+    reason = models.CharField(max_length=1000, help_text="Shown to whoever is refused.")
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ends_at = models.DateTimeField(null=True, blank=True, help_text="Empty: until deleted.")
+
+    objects = AddressBanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "address ban"
+
+    def __str__(self) -> str:
+        return self.network
+
+    def save(self, *args, **kwargs):
+        self.network = normal_network(self.network)
+        super().save(*args, **kwargs)
+
+    @property
+    def ip_network(self):
+        return ipaddress.ip_network(self.network, strict=False)
+
+    def clean(self):
+        self.network = normal_network(self.network)
+
+    def refusal(self) -> str:
+        return (
+            f"Registering and posting from your network address are banned "
+            f"{until_text(self.ends_at)}. Reason: {self.reason}"
+        )
+
+
+# Wider ranges would lock out a large share of the internet by one typo.
+WIDEST_PREFIX = {4: 8, 6: 19}
+
+
+def normal_network(raw: str) -> str:
+    try:
+        network = ipaddress.ip_network((raw or "").strip(), strict=False)
+    except ValueError:
+        raise ValidationError(
+            {"network": "Write an address (203.0.113.7) or a range (203.0.113.0/24)."}
+        ) from None
+    if network.prefixlen < WIDEST_PREFIX[network.version]:
+        raise ValidationError(
+            {"network": f"That range is too wide: at most /{WIDEST_PREFIX[network.version]}."}
+        )
+    return str(network)
+
+
+DOMAIN_SHAPE = re.compile(r"^(?=.{1,253}$)([a-z0-9-]{1,63}\.)*[a-z0-9-]{1,63}$")
+
+
+class EmailDomainBan(models.Model):
+    """No registering or posting with an email address at this domain or under it."""
+
+    domain = models.CharField(
+        max_length=253,
+        unique=True,
+        help_text="spam.example bans @spam.example and @mail.spam.example.",
+        error_messages={"unique": "That domain is banned already."},
+    )
+    reason = models.CharField(max_length=1000, help_text="Shown to whoever is refused.")
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ends_at = models.DateTimeField(null=True, blank=True, help_text="Empty: until deleted.")
+
+    objects = EmailDomainBanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["domain"]
+        verbose_name = "email domain ban"
+
+    def __str__(self) -> str:
+        return self.domain
+
+    def clean(self):
+        domain = (self.domain or "").strip().lower().lstrip("@").rstrip(".")
+        try:
+            domain = domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            domain = ""
+        if not DOMAIN_SHAPE.match(domain):
+            raise ValidationError({"domain": "Write a domain such as spam.example."})
+        self.domain = domain
+
+    def refusal(self) -> str:
+        return (
+            f"Registering and posting with email addresses at {self.domain} are banned "
+            f"{until_text(self.ends_at)}. Reason: {self.reason}"
+        )

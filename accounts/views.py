@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import throttle
 from accounts.forms import ProfileForm, RegistrationForm
-from accounts.models import AddressRecord, User
+from accounts.models import AddressBan, AddressRecord, User
 from forum.models import Post
 from forum.pagecache import cached_for_visitors
 from forum.paging import paginate
@@ -58,7 +58,9 @@ def register(request):
         return redirect("forum:index")
     form = RegistrationForm(request.POST or None)
     address = throttle.client_address(request)
-    if form.is_bound and (refusal := throttle.registration_refusal(address)):
+    if form.is_bound and (
+        refusal := throttle.registration_refusal(address) or address_ban_refusal(address)
+    ):
         form.add_error(None, refusal)
     if request.method == "POST" and form.is_valid():
         member = form.save()
@@ -75,6 +77,11 @@ def register(request):
             messages.success(request, f"Welcome to {settings.BOARD_NAME}, {member}!")
         return redirect("forum:index")
     return render(request, "registration/register.html", {"form": form})
+
+
+def address_ban_refusal(address: str) -> str | None:
+    ban = AddressBan.objects.covering(address)
+    return ban.refusal() if ban is not None else None
 
 
 def send_confirmation(request, member: User) -> None:

@@ -25,7 +25,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from accounts.models import AddressRecord, User
+from accounts.models import AddressBan, AddressRecord, EmailDomainBan, User
 from following.models import subscribe
 from following.notifications import notify_after_commit
 from forum.markup import count_outside_links, render_bbcode
@@ -59,13 +59,16 @@ class DuplicateSubmission(Exception):
         self.post = post
 
 
-def lock_poster(author: User, now: datetime, *, check_flood: bool, submission_key) -> User:
+def lock_poster(
+    author: User, now: datetime, *, check_flood: bool, submission_key, address: str | None = None
+) -> User:
     """Locks the member's row, so that a form sent twice at once, or a flood of posts, is
     caught by whichever submission comes second."""
     locked = User.objects.select_for_update().get(pk=author.pk)
     refuse_duplicate(submission_key)
     if locked.is_under_ban:
         raise PostingRefused(locked.ban_message())
+    refuse_banned_poster(locked, address)
     if not locked.may_post:
         raise PostingRefused("Confirm your email address before posting: see the mail we sent.")
     wait = locked.seconds_until_may_post(now) if check_flood else 0
@@ -75,6 +78,16 @@ def lock_poster(author: User, now: datetime, *, check_flood: bool, submission_ke
             "before posting again."
         )
     return locked
+
+
+def refuse_banned_poster(member: User, address: str | None) -> None:
+    """Address (range) and email domain bans (accounts.AddressBan, EmailDomainBan); staff are
+    never refused by them, so a moderator behind a banned network can still clean up."""
+    if member.is_staff:
+        return
+    ban = AddressBan.objects.covering(address) or EmailDomainBan.objects.covering(member.email)
+    if ban is not None:
+        raise PostingRefused(ban.refusal())
 
 
 def refuse_duplicate(submission_key) -> None:
@@ -136,7 +149,9 @@ def create_thread(
     """
     archived = created_at is not None  # imports and fixtures: no flood control, no mail
     now = timezone.now()
-    poster = lock_poster(author, now, check_flood=not archived, submission_key=submission_key)
+    poster = lock_poster(
+        author, now, check_flood=not archived, submission_key=submission_key, address=address
+    )
     created_at = created_at or now
     held = not archived and forum.holds_posts_of(poster)
     thread = Thread.objects.create(
@@ -196,7 +211,11 @@ def add_reply(
     """
     archived = created_at is not None  # imports and fixtures: no flood control, no mail
     poster = lock_poster(
-        author, timezone.now(), check_flood=not archived, submission_key=submission_key
+        author,
+        timezone.now(),
+        check_flood=not archived,
+        submission_key=submission_key,
+        address=address,
     )
     locked = (
         Thread.objects.select_for_update(of=("self",)).select_related("forum").get(pk=thread.pk)
