@@ -218,6 +218,14 @@ class User(AbstractUser):
         rows.discard(0)
         return frozenset(rows) or None
 
+    def may_ban(self, member: "User") -> bool:
+        """Moderators of the whole board ban members; only superusers ban staff."""
+        if not (self.is_authenticated and self.is_active and self.is_staff) or member == self:
+            return False
+        if (member.is_staff or member.is_superuser) and not self.is_superuser:
+            return False
+        return self.moderated_forum_ids is None
+
     def moderates(self, forum_id: int) -> bool:
         scope = self.moderated_forum_ids
         return scope is None or forum_id in scope
@@ -401,6 +409,8 @@ def normal_network(raw: str) -> str:
         raise ValidationError(
             {"network": f"That range is too wide: at most /{WIDEST_PREFIX[network.version]}."}
         )
+    if network.prefixlen == network.max_prefixlen:
+        return str(network.network_address)  # one address reads as one address
     return str(network)
 
 

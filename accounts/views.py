@@ -33,7 +33,11 @@ def member_detail(request, pk):
     return render(
         request,
         "accounts/member_detail.html",
-        {"member": member, "recent_posts": list(recent_posts)},
+        {
+            "member": member,
+            "recent_posts": list(recent_posts),
+            "may_ban": request.user.is_authenticated and request.user.may_ban(member),
+        },
     )
 
 

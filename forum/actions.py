@@ -29,7 +29,7 @@ from accounts.models import AddressBan, AddressRecord, EmailDomainBan, User
 from following.models import subscribe
 from following.notifications import notify_after_commit
 from forum.markup import count_outside_links, render_bbcode
-from forum.models import Forum, Post, PostRevision, Report, Thread
+from forum.models import Forum, Post, PostRevision, Report, SpammerCleanup, Thread
 
 
 def newer_last_post(post: Post):
@@ -751,6 +751,91 @@ def unban_member(*, member: User, moderator: User, reason: str = "") -> User:
     member.is_banned, member.banned_until, member.ban_reason = False, None, ""
     log_moderation(moderator=moderator, obj=member, message="Ban lifted.", reason=reason)
     return member
+
+
+@transaction.atomic
+def ban_spammer(
+    *, member: User, moderator: User, reason: str, ban_address: bool = False
+) -> SpammerCleanup:
+    """vBulletin's "ban spammer": bans the account until lifted, removes (softly) every thread
+    it started and every post it wrote, held ones too, bans the address it registered from if
+    asked, and logs it. undo_ban_spammer() reverses exactly this."""
+    ban = ban_member(member=member, moderator=moderator, reason=reason)
+    now = timezone.now()
+    removed = {"is_removed": True, "removed_at": now, "removed_by": moderator}
+    threads = Thread.objects.filter(starter=member, is_removed=False)
+    thread_ids = list(threads.select_for_update().values_list("pk", flat=True))
+    posts = Post.objects.filter(author=member, is_removed=False).exclude(thread_id__in=thread_ids)
+    post_rows = list(posts.select_for_update().values_list("pk", "thread_id"))
+    Thread.objects.filter(pk__in=thread_ids).update(**removed, removed_reason=reason)
+    Post.objects.filter(pk__in=[pk for pk, _ in post_rows]).update(**removed, removed_reason=reason)
+    address_ban = ban_registration_address(member, moderator, reason) if ban_address else None
+    touched = set(thread_ids) | {thread_id for _, thread_id in post_rows}
+    forum_ids = Thread.objects.filter(pk__in=touched).values_list("forum_id", flat=True)
+    recount_threads(touched, set(forum_ids))
+    cleanup = SpammerCleanup.objects.create(
+        member=member,
+        moderator=moderator,
+        reason=reason,
+        created_at=now,
+        ban=ban,
+        address_ban=address_ban,
+        thread_ids=thread_ids,
+        post_ids=[pk for pk, _ in post_rows],
+    )
+    banned_address = f"; banned {address_ban.network}" if address_ban else ""
+    log_moderation(
+        moderator=moderator,
+        obj=member,
+        message=f"Banned as a spammer: removed {len(thread_ids)} threads and "
+        f"{len(post_rows)} posts{banned_address}.",
+        reason=reason,
+    )
+    return cleanup
+
+
+def ban_registration_address(member: User, moderator: User, reason: str) -> AddressBan | None:
+    """Bans the address the member registered from, if it is still known."""
+    record = (
+        AddressRecord.objects.filter(member=member, kind=AddressRecord.REGISTRATION)
+        .order_by("-created_at")
+        .first()
+    )
+    if record is None:
+        return None
+    return AddressBan.objects.create(
+        network=record.address, reason=f"Spammer {member}: {reason}"[:1000], created_by=moderator
+    )
+
+
+@transaction.atomic
+def undo_ban_spammer(*, cleanup: SpammerCleanup, superuser: User) -> SpammerCleanup:
+    """Restores what ban_spammer() removed (unless a moderator has changed it since), lifts its
+    ban if still in force, and ends its address ban. Superusers only."""
+    if not (superuser.is_active and superuser.is_superuser):
+        raise ModerationRefused("Only a superuser undoes a spammer's ban.")
+    cleanup = SpammerCleanup.objects.select_for_update().get(pk=cleanup.pk)
+    if cleanup.undone_at is not None:
+        return cleanup
+    now = timezone.now()
+    still_removed = {"is_removed": True, "removed_at": cleanup.created_at}
+    restored = {"is_removed": False, "removed_at": None, "removed_by": None, "removed_reason": ""}
+    Thread.objects.filter(pk__in=cleanup.thread_ids, **still_removed).update(**restored)
+    Post.objects.filter(pk__in=cleanup.post_ids, **still_removed).update(**restored)
+    member = cleanup.member
+    if member.is_banned and cleanup.ban_id and cleanup.ban.lifted_at is None:
+        unban_member(member=member, moderator=superuser, reason="Spammer ban undone.")
+    if cleanup.address_ban_id:
+        AddressBan.objects.filter(pk=cleanup.address_ban_id).update(ends_at=now)
+    touched = set(cleanup.thread_ids) | set(
+        Post.objects.filter(pk__in=cleanup.post_ids).values_list("thread_id", flat=True)
+    )
+    forum_ids = Thread.objects.filter(pk__in=touched).values_list("forum_id", flat=True)
+    recount_threads(touched, set(forum_ids))
+    SpammerCleanup.objects.filter(pk=cleanup.pk).update(undone_at=now, undone_by=superuser)
+    cleanup.undone_at, cleanup.undone_by = now, superuser
+    log_moderation(moderator=superuser, obj=member, message="Spammer ban undone: posts restored.")
+    return cleanup
 
 
 @transaction.atomic

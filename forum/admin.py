@@ -18,7 +18,7 @@ from django.utils.text import Truncator
 
 from accounts.models import User
 from forum import actions
-from forum.models import Category, Forum, Post, PostRevision, Report, Thread
+from forum.models import Category, Forum, Post, PostRevision, Report, SpammerCleanup, Thread
 from forum.moderation import MoveForm, OptionalReasonForm, ReasonForm
 
 admin.site.site_header = "Board administration"
@@ -603,3 +603,47 @@ def open_reports_for(user) -> int:
     if scope is not None:
         reports = reports.filter(Q(post__thread__forum_id__in=scope))
     return reports.count()
+
+
+@admin.register(SpammerCleanup)
+class SpammerCleanupAdmin(admin.ModelAdmin):
+    """What each "ban spammer" did; superusers undo it from here."""
+
+    list_display = ["member", "moderator", "created_at", "reason", "address_ban", "undone_at"]
+    list_select_related = ["member", "moderator", "address_ban"]
+    list_filter = ["undone_at"]
+    search_fields = ["member__username", "reason"]
+    fields = [
+        "member",
+        "moderator",
+        "created_at",
+        "reason",
+        "ban",
+        "address_ban",
+        "thread_ids",
+        "post_ids",
+        "undone_at",
+        "undone_by",
+    ]
+    readonly_fields = fields
+    actions = ["undo"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_undo_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    @admin.action(description="Undo: restore the posts and lift the bans", permissions=["undo"])
+    def undo(self, request, queryset):
+        run_each(
+            self,
+            request,
+            queryset.filter(undone_at=None),
+            lambda cleanup: actions.undo_ban_spammer(cleanup=cleanup, superuser=request.user),
+            "Undid {count}.",
+        )

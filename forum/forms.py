@@ -115,3 +115,18 @@ class QueueDecisionForm(forms.Form):
         if not data.get("thread") and not data.get("post") and not self.errors:
             raise forms.ValidationError("Choose the threads or posts to approve or reject.")
         return data
+
+
+class SpammerForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Kept in the moderation log and shown to the member if they try to log in.",
+    )
+    ban_address = forms.BooleanField(
+        required=False,
+        label="Also ban the address they registered from",
+        help_text="Careful with shared addresses (offices, mobile networks): check first.",
+    )
+
+    def clean_reason(self):
+        return clean_member_text(self.cleaned_data["reason"], what="reason", max_length=1000)

@@ -506,3 +506,33 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"Report on post {self.post_id} by {self.reporter_id}"
+
+
+class SpammerCleanup(models.Model):
+    """One "ban spammer" step: the ban, the threads and posts it removed and the address ban
+    it made, kept so that a superuser can undo exactly that and nothing else."""
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="spammer_cleanups"
+    )
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=1000)
+    created_at = models.DateTimeField(default=timezone.now)
+    ban = models.ForeignKey("accounts.Ban", null=True, on_delete=models.SET_NULL, related_name="+")
+    address_ban = models.ForeignKey(
+        "accounts.AddressBan", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    thread_ids = models.JSONField(default=list, help_text="The threads it removed.")
+    post_ids = models.JSONField(default=list, help_text="The posts it removed.")
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Spammer ban of {self.member_id} on {self.created_at:%Y-%m-%d}"

@@ -19,9 +19,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.models import AddressRecord
+from accounts.models import AddressRecord, User
 from forum import actions
-from forum.forms import QueueDecisionForm, clean_member_text
+from forum.forms import QueueDecisionForm, SpammerForm, clean_member_text
 from forum.models import Forum, Post, Thread
 from forum.pagecache import shared
 from forum.views import get_visible_post_or_404
@@ -403,5 +403,36 @@ def post_addresses(request, pk):
             "others": list(others),
             "author_addresses": list(author_addresses),
             "address_days": settings.BOARD_ADDRESS_DAYS,
+        },
+    )
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_ban_spammer(request, pk):
+    """One step for a spam account: ban, remove everything it posted, optionally ban its
+    address (actions.ban_spammer). Moderators of the whole board only."""
+    member = get_object_or_404(User, pk=pk)
+    actions.require_global_moderator(request.user, member)
+    form = SpammerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        cleanup = actions.ban_spammer(member=member, moderator=request.user, **form.cleaned_data)
+        messages.success(
+            request,
+            f"{member} is banned; {len(cleanup.thread_ids)} threads and {len(cleanup.post_ids)} "
+            "posts are removed. A superuser can undo this in the admin (Spammer cleanups).",
+        )
+        return redirect(member.get_absolute_url())
+    return render(
+        request,
+        "forum/moderation/ban_spammer.html",
+        {
+            "member": member,
+            "form": form,
+            "thread_count": Thread.objects.filter(starter=member, is_removed=False).count(),
+            "post_count": Post.objects.filter(author=member, is_removed=False)
+            .exclude(thread__starter=member, thread__is_removed=False)
+            .count(),
         },
     )

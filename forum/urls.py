@@ -23,6 +23,7 @@ urlpatterns = [
     path("posts/<int:pk>/", views.post_permalink, name="post_permalink"),
     path("search/", views.search, name="search"),
     path("moderation/queue/", moderation.moderation_queue, name="moderation_queue"),
+    path("moderation/spammers/<int:pk>/", moderation.member_ban_spammer, name="member_ban_spammer"),
     path("feeds/threads/rss/", feeds.LatestThreadsFeed(), name="feed_rss"),
     path("feeds/threads/atom/", feeds.LatestThreadsAtomFeed(), name="feed_atom"),
     path("feeds/forums/<slug:slug>/rss/", feeds.ForumThreadsFeed(), name="forum_feed_rss"),
