@@ -11,7 +11,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from accounts.models import AddressBan, Ban, EmailDomainBan, User
+from accounts.models import AddressBan, Ban, EmailDomainBan, HumanQuestion, User
 from forum import actions
 from forum.admin import changelist_link, run_each, step_form, step_page
 from forum.models import Forum, Post, Thread
@@ -278,3 +278,10 @@ class AddressBanAdmin(NetworkBanAdmin):
 class EmailDomainBanAdmin(NetworkBanAdmin):
     fields = ["domain", "reason", "ends_at", "created_at", "created_by"]
     search_fields = ["domain", "reason"]
+
+
+@admin.register(HumanQuestion)
+class HumanQuestionAdmin(admin.ModelAdmin):
+    list_display = ["question", "is_active"]
+    list_editable = ["is_active"]
+    fields = ["question", "answers", "is_active"]

@@ -457,3 +457,35 @@ class EmailDomainBan(models.Model):
             f"Registering and posting with email addresses at {self.domain} are banned "
             f"{until_text(self.ends_at)}. Reason: {self.reason}"
         )
+
+
+def plain_answer(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+class HumanQuestion(models.Model):
+    """A question people at this board answer easily and bots do not ("What do we lift
+    here?"), asked at registration (BOARD_HUMAN_CHECK). One active question is picked at
+    random for each form."""
+
+    question = models.CharField(max_length=200)
+    answers = models.TextField(
+        help_text="Every accepted answer, one per line; case and spaces do not matter."
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.question
+
+    def clean(self):
+        if not self.accepted_answers():
+            raise ValidationError({"answers": "Give at least one accepted answer."})
+
+    def accepted_answers(self) -> set[str]:
+        return {plain_answer(line) for line in self.answers.splitlines() if line.strip()}
+
+    def accepts(self, answer: str) -> bool:
+        return plain_answer(answer) in self.accepted_answers()

@@ -60,8 +60,8 @@ def member_list(request):
 def register(request):
     if request.user.is_authenticated:
         return redirect("forum:index")
-    form = RegistrationForm(request.POST or None)
     address = throttle.client_address(request)
+    form = RegistrationForm(request.POST or None, address=address)
     if form.is_bound and (
         refusal := throttle.registration_refusal(address) or address_ban_refusal(address)
     ):
