@@ -9,8 +9,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
-from accounts.models import Ban, User
+from accounts.models import AddressBan, Ban, EmailDomainBan, HumanQuestion, User
 from accounts.validators import validate_sane_date
 from forum import actions
 from forum.admin import DateDrillDownInRange, changelist_link, run_each, step_form, step_page
@@ -252,3 +253,41 @@ class BanAdmin(DateDrillDownInRange, admin.ModelAdmin):
         )
         if not members:
             self.message_user(request, "None of these members is banned.", messages.WARNING)
+
+
+class NetworkBanAdmin(admin.ModelAdmin):
+    """Address and email domain bans: superusers (and anyone granted the permissions)."""
+
+    list_display = ["__str__", "reason", "created_at", "created_by", "ends_at", "in_force"]
+    readonly_fields = ["created_at", "created_by"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    list_select_related = ["created_by"]
+
+    @admin.display(boolean=True, description="in force")
+    def in_force(self, ban):
+        return ban.ends_at is None or ban.ends_at > timezone.now()
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(AddressBan)
+class AddressBanAdmin(NetworkBanAdmin):
+    fields = ["network", "reason", "ends_at", "created_at", "created_by"]
+    search_fields = ["network", "reason"]
+
+
+@admin.register(EmailDomainBan)
+class EmailDomainBanAdmin(NetworkBanAdmin):
+    fields = ["domain", "reason", "ends_at", "created_at", "created_by"]
+    search_fields = ["domain", "reason"]
+
+
+@admin.register(HumanQuestion)
+class HumanQuestionAdmin(admin.ModelAdmin):
+    list_display = ["question", "is_active"]
+    list_editable = ["is_active"]
+    fields = ["question", "answers", "is_active"]

@@ -1,6 +1,19 @@
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_in
+
+
+def note_login_address(sender, request, user, **kwargs) -> None:
+    """Every login's address, for moderators (AddressRecord). Django's own login event: the
+    login view is Django's, and this keeps the address out of the login form's checks."""
+    from accounts.models import AddressRecord
+    from accounts.throttle import client_address
+
+    AddressRecord.note(user, client_address(request), AddressRecord.LOGIN)
 
 
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = "Members"
+
+    def ready(self):
+        user_logged_in.connect(note_login_address, dispatch_uid="accounts.note_login_address")

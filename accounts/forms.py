@@ -1,15 +1,19 @@
 import re
+import time
 import unicodedata
 import zoneinfo
+from datetime import timedelta
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, UserCreationForm
+from django.core import signing
 from django.db.models import Q
+from django.utils import timezone
 
 from accounts import throttle
 from accounts.mail import send_password_reset_mail
-from accounts.models import User, username_key
+from accounts.models import AddressRecord, EmailDomainBan, HumanQuestion, User, username_key
 from forum.forms import clean_member_text
 from forum.markup import render_bbcode
 
@@ -31,7 +35,118 @@ def clean_username(raw: str) -> str:
     return username
 
 
-class RegistrationForm(UserCreationForm):
+# The human check at registration (vBulletin's "human verification question"), with no
+# script and no outside service, so it works under the board's CSP: a honeypot field that
+# people never see, a minimum time to fill the form in (the form carries its signed issue
+# time), and a question the admin sets (HumanQuestion). BOARD_HUMAN_CHECK says when.
+HUMAN_CHECK_SALT = "accounts.human-check"
+HUMAN_CHECK_MAX_AGE = 2 * 3600  # a form left open longer is issued again
+HUMAN_CHECK_FIELDS = ("website", "human_token", "human_answer")
+FILL_IN_AGAIN = "This form was open too long or was changed: please fill it in again."
+
+
+def human_check_token(question_id: int | None, issued_at: float | None = None) -> str:
+    issued_at = time.time() if issued_at is None else issued_at
+    return signing.dumps({"t": issued_at, "q": question_id}, salt=HUMAN_CHECK_SALT)
+
+
+def asks_human_question(address: str) -> bool:
+    """BOARD_HUMAN_CHECK "on" asks everyone; "recent" only addresses that registered an
+    account in the last BOARD_HUMAN_CHECK_RECENT_HOURS; "off" nobody."""
+    mode = settings.BOARD_HUMAN_CHECK
+    if mode != "recent":
+        return mode == "on"
+    since = timezone.now() - timedelta(hours=settings.BOARD_HUMAN_CHECK_RECENT_HOURS)
+    recent = AddressRecord.objects.filter(
+        address=address, kind=AddressRecord.REGISTRATION, created_at__gte=since
+    )
+    return address != "unknown" and recent.exists()
+
+
+class HumanCheckFields(forms.Form):
+    """Fields and checks that bots fail and people do not notice; mixed into RegistrationForm."""
+
+    website = forms.CharField(
+        required=False,
+        label="Leave this empty",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+    human_token = forms.CharField(required=False, widget=forms.HiddenInput)
+    human_answer = forms.CharField(required=False, max_length=200, label="Answer")
+
+    def __init__(self, *args, address: str = "unknown", **kwargs):
+        super().__init__(*args, **kwargs)
+        if settings.BOARD_HUMAN_CHECK == "off":
+            for name in HUMAN_CHECK_FIELDS:
+                del self.fields[name]
+            self.question = None
+            return
+        self.question = self.issued_question() if self.is_bound else None
+        if not self.is_bound and asks_human_question(address):
+            self.question = HumanQuestion.objects.filter(is_active=True).order_by("?").first()
+        if self.question is None:
+            del self.fields["human_answer"]
+        else:
+            self.fields["human_answer"].label = self.question.question
+            self.fields["human_answer"].required = True
+        if not self.is_bound:
+            self.fields["human_token"].initial = human_check_token(
+                self.question.pk if self.question else None
+            )
+
+    def issued_question(self):
+        """The question the form was issued with (from its signed token), if any."""
+        issued = self.read_token(self.data.get("human_token", ""))
+        question_id = issued.get("q") if issued else None
+        if question_id is None:
+            return None
+        return HumanQuestion.objects.filter(pk=question_id).first()
+
+    @staticmethod
+    def read_token(token: str) -> dict | None:
+        try:
+            issued = signing.loads(token, salt=HUMAN_CHECK_SALT, max_age=HUMAN_CHECK_MAX_AGE)
+        except (signing.BadSignature, TypeError, ValueError):
+            return None
+        if not isinstance(issued, dict) or not isinstance(issued.get("t"), int | float):
+            return None
+        return issued
+
+    def clean(self):
+        data = super().clean()
+        if "human_token" not in self.fields:
+            return data
+        issued = self.read_token(data.get("human_token", ""))
+        if data.get("website"):
+            self.refuse("Leave the field that says “Leave this empty” empty.")
+        elif issued is None or time.time() - issued["t"] > HUMAN_CHECK_MAX_AGE:
+            self.refuse(FILL_IN_AGAIN)
+        elif time.time() - issued["t"] < settings.BOARD_HUMAN_CHECK_MIN_SECONDS:
+            self.refuse(
+                "That was quicker than a person can fill the form in: check it and send it again."
+            )
+        elif self.question and not self.question.accepts(data.get("human_answer", "")):
+            self.add_error("human_answer", "That is not the answer we were looking for.")
+            self.reissue()
+        return data
+
+    def refuse(self, message: str) -> None:
+        self.add_error(None, message)
+        self.reissue()
+
+    def reissue(self) -> None:
+        """A fresh token for the form shown again, so the next try is timed from now."""
+        self.data = self.data.copy()
+        self.data["human_token"] = human_check_token(self.question.pk if self.question else None)
+
+
+def refuse_banned_domain(email: str) -> None:
+    ban = EmailDomainBan.objects.covering(email)
+    if ban is not None:
+        raise forms.ValidationError(ban.refusal())
+
+
+class RegistrationForm(HumanCheckFields, UserCreationForm):
     email = forms.EmailField(help_text="Used to reset your password; never shown to others.")
 
     class Meta:
@@ -45,6 +160,7 @@ class RegistrationForm(UserCreationForm):
         email = User.objects.normalize_email(self.cleaned_data["email"])
         if User.objects.filter(email__iexact=email).exists():
             raise forms.ValidationError("An account with that email address already exists.")
+        refuse_banned_domain(email)
         return email
 
 

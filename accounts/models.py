@@ -1,10 +1,13 @@
+import ipaddress
 import math
+import re
 import unicodedata
 import zoneinfo
 
 from confusable_homoglyphs.confusables import confusables_data
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Value, Window
 from django.utils import timezone
@@ -161,6 +164,30 @@ class User(AbstractUser):
             return False
         return self.email_confirmed or not settings.BOARD_REQUIRE_EMAIL_CONFIRMATION
 
+    @property
+    def max_links_per_post(self) -> int | None:
+        """How many links and images to other sites one post of theirs may hold; None is any.
+        New members are limited, as spam accounts post links from the start."""
+        if self.is_staff or self.post_count >= settings.BOARD_NEW_MEMBER_POSTS:
+            return None
+        return settings.BOARD_NEW_MEMBER_MAX_LINKS
+
+    def link_refusal(self, link_count: int) -> str | None:
+        """Why a post with `link_count` links and images may not be posted by them, or None."""
+        allowed = self.max_links_per_post
+        if allowed is None or link_count <= allowed:
+            return None
+        until = (
+            f"until you have {settings.BOARD_NEW_MEMBER_POSTS} posts (you have {self.post_count})"
+        )
+        if allowed == 0:
+            return f"New members may not post links or images {until}. Remove them and try again."
+        plural = "s" if allowed != 1 else ""
+        return (
+            f"New members may post at most {allowed} link{plural} or image{plural} per post "
+            f"{until}; this post has {link_count}. Remove some and try again."
+        )
+
     def seconds_until_may_post(self, now) -> int:
         """Flood control: how long the member must still wait before posting again."""
         if self.is_staff or self.last_posted_at is None:
@@ -190,6 +217,14 @@ class User(AbstractUser):
             return frozenset()
         rows.discard(0)
         return frozenset(rows) or None
+
+    def may_ban(self, member: "User") -> bool:
+        """Moderators of the whole board ban members; only superusers ban staff."""
+        if not (self.is_authenticated and self.is_active and self.is_staff) or member == self:
+            return False
+        if (member.is_staff or member.is_superuser) and not self.is_superuser:
+            return False
+        return self.moderated_forum_ids is None
 
     def moderates(self, forum_id: int) -> bool:
         scope = self.moderated_forum_ids
@@ -237,3 +272,220 @@ class Ban(models.Model):
         if self.lifted_at is not None:
             return False
         return self.ends_at is None or self.ends_at > timezone.now()
+
+
+class AddressRecord(models.Model):
+    """Where a member was when they registered, logged in, posted or edited: moderators read
+    these to tell who is who (vBulletin's IP tools); members never see them. Kept
+    BOARD_ADDRESS_DAYS, then erased by `manage.py erase_old_addresses`."""
+
+    REGISTRATION, LOGIN, POST, EDIT = "registration", "login", "post", "edit"
+    KINDS = [(REGISTRATION, "registered"), (LOGIN, "logged in"), (POST, "posted"), (EDIT, "edited")]
+
+    member = models.ForeignKey(User, on_delete=models.CASCADE, related_name="addresses")
+    address = models.GenericIPAddressField()
+    kind = models.CharField(max_length=12, choices=KINDS)
+    # A plain number: accounts is the lower layer and knows nothing of forum's models.
+    post_id = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="The post written or edited (forum.Post's id)."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["address", "member"], name="address_members"),
+            models.Index(fields=["member", "-created_at"], name="member_addresses"),
+            models.Index(
+                fields=["post_id"], condition=models.Q(post_id__isnull=False), name="post_address"
+            ),
+            models.Index(fields=["created_at"], name="address_age"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.get_kind_display()} from {self.address}"
+
+    @classmethod
+    def note(cls, member, address: str | None, kind: str, *, post_id: int | None = None):
+        """Records `address` (as REMOTE_ADDR gave it); an address that is not one is left out
+        (a test client, a misconfigured proxy)."""
+        try:
+            address = str(ipaddress.ip_address(address or ""))
+        except ValueError:
+            return None
+        return cls.objects.create(member=member, address=address, kind=kind, post_id=post_id)
+
+
+class BanQuerySet(models.QuerySet):
+    def in_force(self):
+        return self.filter(models.Q(ends_at__isnull=True) | models.Q(ends_at__gt=timezone.now()))
+
+
+class AddressBanQuerySet(BanQuerySet):
+    def covering(self, address: str | None) -> "AddressBan | None":
+        """The ban in force whose range holds `address`, or None. One query: the list is short,
+        and ranges are matched the same way on PostgreSQL and SQLite."""
+        try:
+            ip = ipaddress.ip_address(address or "")
+        except ValueError:
+            return None
+        for ban in self.in_force().order_by("pk"):
+            if ip in ban.ip_network:
+                return ban
+        return None
+
+
+class EmailDomainBanQuerySet(BanQuerySet):
+    def covering(self, email: str | None) -> "EmailDomainBan | None":
+        """The ban in force on the email's domain or a domain above it, or None. One query."""
+        domain = (email or "").rpartition("@")[2].strip().lower().rstrip(".")
+        if not domain:
+            return None
+        labels = domain.split(".")
+        candidates = [".".join(labels[i:]) for i in range(len(labels))]
+        return self.in_force().filter(domain__in=candidates).order_by("pk").first()
+
+
+def until_text(ends_at) -> str:
+    if ends_at is None:
+        return "until lifted"
+    return f"until {timezone.localtime(ends_at):%Y-%m-%d %H:%M %Z}"
+
+
+class AddressBan(models.Model):
+    """No registering or posting from an address or a range (staff excepted)."""
+
+    network = models.CharField(
+        max_length=50,
+        help_text="An address (203.0.113.7) or a range in CIDR form (203.0.113.0/24, "
+        "2001:db8::/48).",
+    )
+    reason = models.CharField(max_length=1000, help_text="Shown to whoever is refused.")
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ends_at = models.DateTimeField(null=True, blank=True, help_text="Empty: until deleted.")
+
+    objects = AddressBanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "address ban"
+
+    def __str__(self) -> str:
+        return self.network
+
+    def save(self, *args, **kwargs):
+        self.network = normal_network(self.network)
+        super().save(*args, **kwargs)
+
+    @property
+    def ip_network(self):
+        return ipaddress.ip_network(self.network, strict=False)
+
+    def clean(self):
+        self.network = normal_network(self.network)
+
+    def refusal(self) -> str:
+        return (
+            f"Registering and posting from your network address are banned "
+            f"{until_text(self.ends_at)}. Reason: {self.reason}"
+        )
+
+
+# Wider ranges would lock out a large share of the internet by one typo.
+WIDEST_PREFIX = {4: 8, 6: 19}
+
+
+def normal_network(raw: str) -> str:
+    try:
+        network = ipaddress.ip_network((raw or "").strip(), strict=False)
+    except ValueError:
+        raise ValidationError(
+            {"network": "Write an address (203.0.113.7) or a range (203.0.113.0/24)."}
+        ) from None
+    if network.prefixlen < WIDEST_PREFIX[network.version]:
+        raise ValidationError(
+            {"network": f"That range is too wide: at most /{WIDEST_PREFIX[network.version]}."}
+        )
+    if network.prefixlen == network.max_prefixlen:
+        return str(network.network_address)  # one address reads as one address
+    return str(network)
+
+
+DOMAIN_SHAPE = re.compile(r"^(?=.{1,253}$)([a-z0-9-]{1,63}\.)*[a-z0-9-]{1,63}$")
+
+
+class EmailDomainBan(models.Model):
+    """No registering or posting with an email address at this domain or under it."""
+
+    domain = models.CharField(
+        max_length=253,
+        unique=True,
+        help_text="spam.example bans @spam.example and @mail.spam.example.",
+        error_messages={"unique": "That domain is banned already."},
+    )
+    reason = models.CharField(max_length=1000, help_text="Shown to whoever is refused.")
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ends_at = models.DateTimeField(null=True, blank=True, help_text="Empty: until deleted.")
+
+    objects = EmailDomainBanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["domain"]
+        verbose_name = "email domain ban"
+
+    def __str__(self) -> str:
+        return self.domain
+
+    def clean(self):
+        domain = (self.domain or "").strip().lower().lstrip("@").rstrip(".")
+        try:
+            domain = domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            domain = ""
+        if not DOMAIN_SHAPE.match(domain):
+            raise ValidationError({"domain": "Write a domain such as spam.example."})
+        self.domain = domain
+
+    def refusal(self) -> str:
+        return (
+            f"Registering and posting with email addresses at {self.domain} are banned "
+            f"{until_text(self.ends_at)}. Reason: {self.reason}"
+        )
+
+
+def plain_answer(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+class HumanQuestion(models.Model):
+    """A question people at this board answer easily and bots do not ("What do we lift
+    here?"), asked at registration (BOARD_HUMAN_CHECK). One active question is picked at
+    random for each form."""
+
+    question = models.CharField(max_length=200)
+    answers = models.TextField(
+        help_text="Every accepted answer, one per line; case and spaces do not matter."
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.question
+
+    def clean(self):
+        if not self.accepted_answers():
+            raise ValidationError({"answers": "Give at least one accepted answer."})
+
+    def accepted_answers(self) -> set[str]:
+        return {plain_answer(line) for line in self.answers.splitlines() if line.strip()}
+
+    def accepts(self, answer: str) -> bool:
+        return plain_answer(answer) in self.accepted_answers()

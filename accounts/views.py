@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 from accounts import throttle
 from accounts.forms import ProfileForm, RegistrationForm
 from accounts.mail import CONFIRM_SALT, send_confirmation_mail
-from accounts.models import User
+from accounts.models import AddressBan, AddressRecord, User
 from forum.models import Post
 from forum.pagecache import cached_for_visitors
 from forum.paging import paginate
@@ -32,7 +32,11 @@ def member_detail(request, pk):
     return render(
         request,
         "accounts/member_detail.html",
-        {"member": member, "recent_posts": list(recent_posts)},
+        {
+            "member": member,
+            "recent_posts": list(recent_posts),
+            "may_ban": request.user.is_authenticated and request.user.may_ban(member),
+        },
     )
 
 
@@ -56,13 +60,16 @@ def member_list(request):
 def register(request):
     if request.user.is_authenticated:
         return redirect("forum:index")
-    form = RegistrationForm(request.POST or None)
     address = throttle.client_address(request)
-    if form.is_bound and (refusal := throttle.registration_refusal(address)):
+    form = RegistrationForm(request.POST or None, address=address)
+    if form.is_bound and (
+        refusal := throttle.registration_refusal(address) or address_ban_refusal(address)
+    ):
         form.add_error(None, refusal)
     if request.method == "POST" and form.is_valid():
         member = form.save()
         throttle.record_registration(address)
+        AddressRecord.note(member, address, AddressRecord.REGISTRATION)
         login(request, member, backend="accounts.backends.UsernameOrEmailBackend")
         if settings.BOARD_REQUIRE_EMAIL_CONFIRMATION:
             send_confirmation(request, member)
@@ -75,6 +82,11 @@ def register(request):
             messages.success(request, f"Welcome to {settings.BOARD_NAME}, {member}!")
         return redirect("forum:index")
     return render(request, "registration/register.html", {"form": form})
+
+
+def address_ban_refusal(address: str) -> str | None:
+    ban = AddressBan.objects.covering(address)
+    return ban.refusal() if ban is not None else None
 
 
 def send_confirmation(request, member: User) -> None:

@@ -264,6 +264,24 @@ BOARD_RANKS = [(0, "Junior Member"), (30, "Member"), (100, "Senior Member"), (50
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 # Posting rules.
 BOARD_FLOOD_SECONDS = env_int("BOARD_FLOOD_SECONDS", 15)
+# A member's first posts (threads and replies) wait for a moderator until this many of their
+# posts are approved; 0 turns it off. Forums can also hold every post (Forum.holds_all_posts).
+BOARD_HOLD_FIRST_POSTS = env_int("BOARD_HOLD_FIRST_POSTS", 1)
+# Members with fewer posts than this may put at most BOARD_NEW_MEMBER_MAX_LINKS links and
+# images in a post (0: none); staff are never limited.
+BOARD_NEW_MEMBER_POSTS = env_int("BOARD_NEW_MEMBER_POSTS", 5)
+BOARD_NEW_MEMBER_MAX_LINKS = env_int("BOARD_NEW_MEMBER_MAX_LINKS", 2)
+# Members' addresses (registration, logins, posts, edits) are kept this many days for the
+# moderators, then erased by `manage.py erase_old_addresses` (run it daily).
+BOARD_ADDRESS_DAYS = env_int("BOARD_ADDRESS_DAYS", 90)
+# The human check at registration (accounts.forms.HumanCheckFields): "on" (honeypot, minimum
+# fill time, and the admin's question if there is one), "recent" (the question only for
+# addresses that registered in the last BOARD_HUMAN_CHECK_RECENT_HOURS) or "off".
+BOARD_HUMAN_CHECK = os.environ.get("BOARD_HUMAN_CHECK", "on")
+if BOARD_HUMAN_CHECK not in {"on", "recent", "off"}:
+    raise ImproperlyConfigured("BOARD_HUMAN_CHECK must be on, recent or off.")
+BOARD_HUMAN_CHECK_RECENT_HOURS = env_int("BOARD_HUMAN_CHECK_RECENT_HOURS", 24)
+BOARD_HUMAN_CHECK_MIN_SECONDS = env_int("BOARD_HUMAN_CHECK_MIN_SECONDS", 3)
 # Throttling (accounts/throttle.py): failed logins per 15 minutes, new accounts per hour.
 BOARD_LOGIN_FAILURES_PER_ACCOUNT = env_int("BOARD_LOGIN_FAILURES_PER_ACCOUNT", 5)
 BOARD_LOGIN_FAILURES_PER_ADDRESS = env_int("BOARD_LOGIN_FAILURES_PER_ADDRESS", 20)

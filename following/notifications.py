@@ -78,7 +78,10 @@ def notify_subscribers(post_id: int) -> int:
     returns how many. The subscriptions are locked, so a concurrent reply's run waits and then
     sees them notified."""
     post = Post.objects.select_related("thread__forum", "author").filter(pk=post_id).first()
-    if post is None or post.is_removed or post.thread.is_removed:
+    # A held post or thread is mailed about when it is approved, never before.
+    if post is None or post.is_removed or post.is_held:
+        return 0
+    if post.thread.is_removed or post.thread.is_held:
         return 0
     owed, mailed_users = [], set()
     for subscription in followers_to_mail(post).select_for_update(of=("self",)):

@@ -25,11 +25,11 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import AddressBan, AddressRecord, EmailDomainBan, User
 from following.models import subscribe
 from following.notifications import enqueue_notifications
-from forum.markup import render_bbcode
-from forum.models import Forum, Post, PostRevision, Report, Thread
+from forum.markup import count_outside_links, render_bbcode
+from forum.models import Forum, Post, PostRevision, Report, SpammerCleanup, Thread
 
 
 def newer_last_post(post: Post):
@@ -59,13 +59,16 @@ class DuplicateSubmission(Exception):
         self.post = post
 
 
-def lock_poster(author: User, now: datetime, *, check_flood: bool, submission_key) -> User:
+def lock_poster(
+    author: User, now: datetime, *, check_flood: bool, submission_key, address: str | None = None
+) -> User:
     """Locks the member's row, so that a form sent twice at once, or a flood of posts, is
     caught by whichever submission comes second."""
     locked = User.objects.select_for_update().get(pk=author.pk)
     refuse_duplicate(submission_key)
     if locked.is_under_ban:
         raise PostingRefused(locked.ban_message())
+    refuse_banned_poster(locked, address)
     if not locked.may_post:
         raise PostingRefused("Confirm your email address before posting: see the mail we sent.")
     wait = locked.seconds_until_may_post(now) if check_flood else 0
@@ -77,6 +80,16 @@ def lock_poster(author: User, now: datetime, *, check_flood: bool, submission_ke
     return locked
 
 
+def refuse_banned_poster(member: User, address: str | None) -> None:
+    """Address (range) and email domain bans (accounts.AddressBan, EmailDomainBan); staff are
+    never refused by them, so a moderator behind a banned network can still clean up."""
+    if member.is_staff:
+        return
+    ban = AddressBan.objects.covering(address) or EmailDomainBan.objects.covering(member.email)
+    if ban is not None:
+        raise PostingRefused(ban.refusal())
+
+
 def refuse_duplicate(submission_key) -> None:
     if submission_key is None:
         return
@@ -85,16 +98,37 @@ def refuse_duplicate(submission_key) -> None:
         raise DuplicateSubmission(earlier)
 
 
-def new_post(*, thread: Thread, number: int, author: User, body: str, created_at, key) -> Post:
+def new_post(
+    *,
+    thread: Thread,
+    number: int | None,
+    author: User,
+    body: str,
+    created_at,
+    key,
+    is_held: bool = False,
+    limit_links: bool = True,
+) -> Post:
+    """Writes the post with its HTML; refuses too many links from a new member."""
+    body_html = render_bbcode(body)
+    if limit_links:
+        refuse_links(author, body_html)
     return Post.objects.create(
         thread=thread,
         number=number,
         author=author,
         created_at=created_at,
         body=body,
-        body_html=render_bbcode(body),
+        body_html=body_html,
         submission_key=key,
+        is_held=is_held,
     )
+
+
+def refuse_links(member: User, body_html: str) -> None:
+    refusal = member.link_refusal(count_outside_links(body_html))
+    if refusal:
+        raise PostingRefused(refusal)
 
 
 @transaction.atomic
@@ -106,38 +140,58 @@ def create_thread(
     body: str,
     created_at: datetime | None = None,
     submission_key=None,
+    address: str | None = None,
 ) -> Post:
-    """Starts a thread in `forum` with its first post; returns that post.
+    """Starts a thread in `forum` with its first post; returns that post. `address` is the
+    poster's, kept for the moderators (AddressRecord).
 
     Raises PostingRefused (flood control, unconfirmed email) or DuplicateSubmission.
     """
     archived = created_at is not None  # imports and fixtures: no flood control, no mail
     now = timezone.now()
-    poster = lock_poster(author, now, check_flood=not archived, submission_key=submission_key)
+    poster = lock_poster(
+        author, now, check_flood=not archived, submission_key=submission_key, address=address
+    )
     created_at = created_at or now
+    held = not archived and forum.holds_posts_of(poster)
     thread = Thread.objects.create(
         forum=forum,
         title=title,
         starter=author,
         created_at=created_at,
+        is_held=held,
         post_count=1,
         last_number=1,
         last_post_at=created_at,
     )
     post = new_post(
-        thread=thread, number=1, author=author, body=body, created_at=created_at, key=submission_key
+        thread=thread,
+        number=1,
+        author=poster,
+        body=body,
+        created_at=created_at,
+        key=submission_key,
+        limit_links=not archived,
     )
     Thread.objects.filter(pk=thread.pk).update(first_post=post, last_post=post)
     thread.first_post = thread.last_post = post
-    if not archived:
-        if poster.subscribe_on_reply:
-            subscribe(author, thread=thread)
-        enqueue_notifications(post)
-    Forum.objects.filter(pk=forum.pk).update(
+    AddressRecord.note(author, address, AddressRecord.POST, post_id=post.pk)
+    if not archived and poster.subscribe_on_reply:
+        subscribe(author, thread=thread)
+    if not held:
+        count_new_thread(thread=thread, post=post, notify=not archived)
+    return post
+
+
+def count_new_thread(*, thread: Thread, post: Post, notify: bool) -> None:
+    """What a thread changes once everyone sees it: its forum's counters, its starter's post
+    count, and mail to the forum's followers."""
+    Forum.objects.filter(pk=thread.forum_id).update(
         thread_count=F("thread_count") + 1, post_count=F("post_count") + 1, **newer_last_post(post)
     )
-    count_member_post(author, created_at)
-    return post
+    count_member_post(thread.starter, post.created_at)
+    if notify:
+        enqueue_notifications(post)
 
 
 @transaction.atomic
@@ -148,53 +202,86 @@ def add_reply(
     body: str,
     created_at: datetime | None = None,
     submission_key=None,
+    address: str | None = None,
 ) -> Post:
-    """Adds a post at the end of `thread`; returns it with its new number.
+    """Adds a post at the end of `thread`; returns it with its new number (a held reply gets
+    none until it is approved). `address` is the poster's, kept for the moderators.
 
     Raises PostingRefused (closed thread, flood control ...) or DuplicateSubmission.
     """
     archived = created_at is not None  # imports and fixtures: no flood control, no mail
     poster = lock_poster(
-        author, timezone.now(), check_flood=not archived, submission_key=submission_key
+        author,
+        timezone.now(),
+        check_flood=not archived,
+        submission_key=submission_key,
+        address=address,
     )
-    locked = Thread.objects.select_for_update().get(pk=thread.pk)
+    locked = (
+        Thread.objects.select_for_update(of=("self",)).select_related("forum").get(pk=thread.pk)
+    )
     refusal = locked.refusal_to_reply(poster)
     if refusal:
         raise PostingRefused(refusal)
+    if not archived and poster.subscribe_on_reply:
+        subscribe(author, thread=locked)
+    if not archived and locked.forum.holds_posts_of(poster):
+        # Numbered when approved: until then no page, counter or read mark may know of it.
+        post = new_post(
+            thread=locked,
+            number=None,
+            author=poster,
+            body=body,
+            created_at=timezone.now(),
+            key=submission_key,
+            is_held=True,
+        )
+        Thread.objects.filter(pk=locked.pk).update(held_reply_count=F("held_reply_count") + 1)
+        AddressRecord.note(author, address, AddressRecord.POST, post_id=post.pk)
+        return post
     # Taken under the lock, so numbers and times rise together.
     created_at = created_at or timezone.now()
     post = new_post(
         thread=locked,
         number=locked.last_number + 1,
-        author=author,
+        author=poster,
         body=body,
         created_at=created_at,
         key=submission_key,
+        limit_links=not archived,
     )
-    Thread.objects.filter(pk=locked.pk).update(
-        last_number=post.number, post_count=F("post_count") + 1, **newer_last_post(post)
-    )
-    if not locked.is_removed:
-        Forum.objects.filter(pk=locked.forum_id).update(
-            post_count=F("post_count") + 1, **newer_last_post(post)
-        )
-    count_member_post(author, created_at)
-    if not archived:
-        if poster.subscribe_on_reply:
-            subscribe(author, thread=locked)
-        enqueue_notifications(post)
+    AddressRecord.note(author, address, AddressRecord.POST, post_id=post.pk)
+    count_new_reply(thread=locked, post=post, notify=not archived)
     return post
 
 
+def count_new_reply(*, thread: Thread, post: Post, notify: bool) -> None:
+    """What a numbered reply changes once everyone sees it: its thread's and forum's counters
+    and last post, its author's post count, and mail to the followers. `thread` is locked."""
+    Thread.objects.filter(pk=thread.pk).update(
+        last_number=post.number, post_count=F("post_count") + 1, **newer_last_post(post)
+    )
+    if not thread.is_removed:
+        Forum.objects.filter(pk=thread.forum_id).update(
+            post_count=F("post_count") + 1, **newer_last_post(post)
+        )
+    count_member_post(post.author, post.created_at)
+    if notify:
+        enqueue_notifications(post)
+
+
 @transaction.atomic
-def edit_post(*, post: Post, editor: User, body: str) -> Post:
-    """Replaces a post's text, keeping the old text as a revision."""
+def edit_post(*, post: Post, editor: User, body: str, address: str | None = None) -> Post:
+    """Replaces a post's text, keeping the old text as a revision, and the editor's address."""
     locked = Post.objects.select_for_update().select_related("thread").get(pk=post.pk)
     now = timezone.now()
     if not locked.may_be_edited_by(editor, now):
         raise PostingRefused("You may no longer edit this post.")
     if body == locked.body:
         return locked
+    body_html = render_bbcode(body)
+    if editor.pk == locked.author_id:  # a moderator's edit of a newcomer's post is not limited
+        refuse_links(editor, body_html)
     PostRevision.objects.create(
         post=locked,
         body=locked.body,
@@ -202,9 +289,10 @@ def edit_post(*, post: Post, editor: User, body: str) -> Post:
         replaced_at=now,
         replaced_by=editor,
     )
-    locked.body, locked.body_html = body, render_bbcode(body)
+    locked.body, locked.body_html = body, body_html
     locked.edited_at, locked.edited_by = now, editor
     locked.save(update_fields=["body", "body_html", "edited_at", "edited_by"])
+    AddressRecord.note(editor, address, AddressRecord.EDIT, post_id=locked.pk)
     return locked
 
 
@@ -254,15 +342,15 @@ def recount(*, threads=None, forums=None, members=None) -> dict[str, int]:
     Each argument is a queryset to limit the work; None means all of that kind. The rows are
     locked while they are rewritten, so a reply cannot slip between the count and the write.
     """
-    visible_posts = Post.objects.filter(is_removed=False)
+    visible_posts = Post.objects.visible()
 
     in_thread = visible_posts.filter(thread=OuterRef("pk"))
     newest_in_thread = in_thread.order_by("-number")
+    numbered = Post.objects.filter(thread=OuterRef("pk"), number__isnull=False)
     threads = (Thread.objects.all() if threads is None else threads).annotate(
         real_post_count=count_of(in_thread, "thread"),
-        real_last_number=Subquery(
-            Post.objects.filter(thread=OuterRef("pk")).order_by("-number").values("number")[:1]
-        ),
+        real_held_reply_count=count_of(Post.objects.held().filter(thread=OuterRef("pk")), "thread"),
+        real_last_number=Subquery(numbered.order_by("-number").values("number")[:1]),
         real_first_post=Subquery(in_thread.order_by("number").values("pk")[:1]),
         real_last_post=Subquery(newest_in_thread.values("pk")[:1]),
         real_last_post_at=Subquery(newest_in_thread.values("created_at")[:1]),
@@ -272,6 +360,7 @@ def recount(*, threads=None, forums=None, members=None) -> dict[str, int]:
         Thread,
         lambda thread: {
             "post_count": thread.real_post_count or 0,
+            "held_reply_count": thread.real_held_reply_count or 0,
             "last_number": max(thread.real_last_number or 0, thread.last_number),
             "first_post_id": thread.real_first_post,
             "last_post_id": thread.real_last_post,
@@ -279,11 +368,12 @@ def recount(*, threads=None, forums=None, members=None) -> dict[str, int]:
         },
     )
 
-    in_forum = visible_posts.filter(thread__forum=OuterRef("pk"), thread__is_removed=False)
+    in_forum = visible_posts.in_visible_threads().filter(thread__forum=OuterRef("pk"))
     newest_in_forum = in_forum.order_by("-created_at", "-pk")
     forums = (Forum.objects.all() if forums is None else forums).annotate(
         real_thread_count=Subquery(
-            Thread.objects.filter(forum=OuterRef("pk"), is_removed=False)
+            Thread.objects.visible()
+            .filter(forum=OuterRef("pk"))
             .order_by()
             .values("forum")
             .annotate(n=Count("pk"))
@@ -305,7 +395,7 @@ def recount(*, threads=None, forums=None, members=None) -> dict[str, int]:
         },
     )
 
-    by_member = visible_posts.filter(author=OuterRef("pk"), thread__is_removed=False)
+    by_member = visible_posts.in_visible_threads().filter(author=OuterRef("pk"))
     members = (User.objects.all() if members is None else members).annotate(
         real_post_count=count_of(by_member, "author"),
     )
@@ -481,13 +571,65 @@ def restore_post(*, post: Post, moderator: User, reason: str = "") -> Post:
     return post
 
 
+# The moderation queue. Approving publishes a held thread or reply as if it were posted at
+# that moment: it is dated and numbered then, so read marks, "last post" and the followers'
+# mail all treat it as new. Rejecting is removing (soft), with a reason, like any removal.
+
+REJECTED = "Rejected in the moderation queue."
+
+
+@transaction.atomic
+def approve_thread(*, thread: Thread, moderator: User) -> Thread:
+    """Shows a held thread to everyone, counts it, and mails the forum's followers."""
+    User.objects.select_for_update().get(pk=thread.starter_id)  # member -> thread -> forum
+    thread = locked_thread(thread, moderator)
+    if not thread.is_held or thread.is_removed:
+        return thread  # already decided, by this moderator's other tab or another moderator
+    now = timezone.now()
+    Thread.objects.filter(pk=thread.pk).update(is_held=False, created_at=now, last_post_at=now)
+    Post.objects.filter(pk=thread.first_post_id).update(created_at=now)
+    first = Post.objects.select_related("author").get(pk=thread.first_post_id)
+    thread.is_held, thread.created_at, thread.last_post_at = False, now, now
+    thread.starter = first.author
+    count_new_thread(thread=thread, post=first, notify=True)
+    log_moderation(moderator=moderator, obj=thread, message="Approved thread.")
+    return thread
+
+
+@transaction.atomic
+def approve_post(*, post: Post, moderator: User) -> Post:
+    """Numbers a held reply at the end of its thread, counts it, and mails the followers."""
+    User.objects.select_for_update().get(pk=post.author_id)  # member -> thread -> forum
+    thread = locked_thread(post.thread, moderator)
+    post = Post.objects.select_for_update(of=("self",)).select_related("author").get(pk=post.pk)
+    if not post.is_held or post.is_removed:
+        return post
+    post.thread = thread
+    post.number, post.created_at, post.is_held = thread.last_number + 1, timezone.now(), False
+    Post.objects.filter(pk=post.pk).update(
+        number=post.number, created_at=post.created_at, is_held=False
+    )
+    Thread.objects.filter(pk=thread.pk).update(held_reply_count=F("held_reply_count") - 1)
+    count_new_reply(thread=thread, post=post, notify=True)
+    log_moderation(moderator=moderator, obj=post, message="Approved post.")
+    return post
+
+
+def reject_thread(*, thread: Thread, moderator: User, reason: str = "") -> Thread:
+    return remove_thread(thread=thread, moderator=moderator, reason=reason or REJECTED)
+
+
+def reject_post(*, post: Post, moderator: User, reason: str = "") -> Post:
+    return remove_post(post=post, moderator=moderator, reason=reason or REJECTED)
+
+
 def renumber(thread_id: int) -> int:
     """Numbers a thread's posts 1, 2, 3 ... by time; returns the last number.
 
     The posts are first lifted out of the way, so the unique (thread, number) constraint,
     checked row by row, never sees two posts with one number.
     """
-    posts = Post.objects.filter(thread_id=thread_id)
+    posts = Post.objects.filter(thread_id=thread_id, is_held=False)
     posts.filter(number__lt=RENUMBER_OFFSET).update(number=F("number") + RENUMBER_OFFSET)
     ids = list(posts.order_by("created_at", "pk").values_list("pk", flat=True))
     Post.objects.bulk_update(
@@ -545,7 +687,8 @@ def split_posts(
     earliest = moving.order_by("created_at", "pk").first()
     if earliest is None:
         raise ModerationRefused("Choose the posts to split off.")
-    if not Post.objects.filter(thread=thread).exclude(pk__in=moving.values("pk")).exists():
+    staying = Post.objects.filter(thread=thread, is_held=False).exclude(pk__in=moving.values("pk"))
+    if not staying.exists():
         raise ModerationRefused("At least one post must stay in the thread.")
     new = Thread.objects.create(
         forum_id=thread.forum_id,
@@ -608,6 +751,91 @@ def unban_member(*, member: User, moderator: User, reason: str = "") -> User:
     member.is_banned, member.banned_until, member.ban_reason = False, None, ""
     log_moderation(moderator=moderator, obj=member, message="Ban lifted.", reason=reason)
     return member
+
+
+@transaction.atomic
+def ban_spammer(
+    *, member: User, moderator: User, reason: str, ban_address: bool = False
+) -> SpammerCleanup:
+    """vBulletin's "ban spammer": bans the account until lifted, removes (softly) every thread
+    it started and every post it wrote, held ones too, bans the address it registered from if
+    asked, and logs it. undo_ban_spammer() reverses exactly this."""
+    ban = ban_member(member=member, moderator=moderator, reason=reason)
+    now = timezone.now()
+    removed = {"is_removed": True, "removed_at": now, "removed_by": moderator}
+    threads = Thread.objects.filter(starter=member, is_removed=False)
+    thread_ids = list(threads.select_for_update().values_list("pk", flat=True))
+    posts = Post.objects.filter(author=member, is_removed=False).exclude(thread_id__in=thread_ids)
+    post_rows = list(posts.select_for_update().values_list("pk", "thread_id"))
+    Thread.objects.filter(pk__in=thread_ids).update(**removed, removed_reason=reason)
+    Post.objects.filter(pk__in=[pk for pk, _ in post_rows]).update(**removed, removed_reason=reason)
+    address_ban = ban_registration_address(member, moderator, reason) if ban_address else None
+    touched = set(thread_ids) | {thread_id for _, thread_id in post_rows}
+    forum_ids = Thread.objects.filter(pk__in=touched).values_list("forum_id", flat=True)
+    recount_threads(touched, set(forum_ids))
+    cleanup = SpammerCleanup.objects.create(
+        member=member,
+        moderator=moderator,
+        reason=reason,
+        created_at=now,
+        ban=ban,
+        address_ban=address_ban,
+        thread_ids=thread_ids,
+        post_ids=[pk for pk, _ in post_rows],
+    )
+    banned_address = f"; banned {address_ban.network}" if address_ban else ""
+    log_moderation(
+        moderator=moderator,
+        obj=member,
+        message=f"Banned as a spammer: removed {len(thread_ids)} threads and "
+        f"{len(post_rows)} posts{banned_address}.",
+        reason=reason,
+    )
+    return cleanup
+
+
+def ban_registration_address(member: User, moderator: User, reason: str) -> AddressBan | None:
+    """Bans the address the member registered from, if it is still known."""
+    record = (
+        AddressRecord.objects.filter(member=member, kind=AddressRecord.REGISTRATION)
+        .order_by("-created_at")
+        .first()
+    )
+    if record is None:
+        return None
+    return AddressBan.objects.create(
+        network=record.address, reason=f"Spammer {member}: {reason}"[:1000], created_by=moderator
+    )
+
+
+@transaction.atomic
+def undo_ban_spammer(*, cleanup: SpammerCleanup, superuser: User) -> SpammerCleanup:
+    """Restores what ban_spammer() removed (unless a moderator has changed it since), lifts its
+    ban if still in force, and ends its address ban. Superusers only."""
+    if not (superuser.is_active and superuser.is_superuser):
+        raise ModerationRefused("Only a superuser undoes a spammer's ban.")
+    cleanup = SpammerCleanup.objects.select_for_update().get(pk=cleanup.pk)
+    if cleanup.undone_at is not None:
+        return cleanup
+    now = timezone.now()
+    still_removed = {"is_removed": True, "removed_at": cleanup.created_at}
+    restored = {"is_removed": False, "removed_at": None, "removed_by": None, "removed_reason": ""}
+    Thread.objects.filter(pk__in=cleanup.thread_ids, **still_removed).update(**restored)
+    Post.objects.filter(pk__in=cleanup.post_ids, **still_removed).update(**restored)
+    member = cleanup.member
+    if member.is_banned and cleanup.ban_id and cleanup.ban.lifted_at is None:
+        unban_member(member=member, moderator=superuser, reason="Spammer ban undone.")
+    if cleanup.address_ban_id:
+        AddressBan.objects.filter(pk=cleanup.address_ban_id).update(ends_at=now)
+    touched = set(cleanup.thread_ids) | set(
+        Post.objects.filter(pk__in=cleanup.post_ids).values_list("thread_id", flat=True)
+    )
+    forum_ids = Thread.objects.filter(pk__in=touched).values_list("forum_id", flat=True)
+    recount_threads(touched, set(forum_ids))
+    SpammerCleanup.objects.filter(pk=cleanup.pk).update(undone_at=now, undone_by=superuser)
+    cleanup.undone_at, cleanup.undone_by = now, superuser
+    log_moderation(moderator=superuser, obj=member, message="Spammer ban undone: posts restored.")
+    return cleanup
 
 
 @transaction.atomic

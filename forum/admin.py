@@ -21,7 +21,7 @@ from django.utils.text import Truncator
 from accounts.models import User
 from forum import actions
 from forum.forms import ThreadAdminForm
-from forum.models import Category, Forum, Post, PostRevision, Report, Thread
+from forum.models import Category, Forum, Post, PostRevision, Report, SpammerCleanup, Thread
 from forum.moderation import MoveForm, OptionalReasonForm, ReasonForm
 
 admin.site.site_header = "Board administration"
@@ -149,7 +149,15 @@ class ForumAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["category"]
     filter_horizontal = ["moderators"]
-    fields = ["category", "name", "slug", "description", "position", "moderators"]
+    fields = [
+        "category",
+        "name",
+        "slug",
+        "description",
+        "position",
+        "holds_all_posts",
+        "moderators",
+    ]
     readonly_fields = ["thread_count", "post_count", "last_post_at"]
     actions = ["recount_forums"]
 
@@ -194,9 +202,10 @@ class ThreadAdmin(ModeratedAdmin):
         "is_sticky",
         "is_locked",
         "is_removed",
+        "is_held",
         "posts",
     ]
-    list_filter = ["is_removed", "is_locked", "is_sticky", "forum"]
+    list_filter = ["is_held", "is_removed", "is_locked", "is_sticky", "forum"]
     list_select_related = ["forum", "starter"]
     search_fields = ["title", "starter__username"]
     date_hierarchy = "created_at"
@@ -212,6 +221,8 @@ class ThreadAdmin(ModeratedAdmin):
         "is_sticky",
         "is_locked",
         "is_removed",
+        "is_held",
+        "held_reply_count",
         "removed_at",
         "removed_by",
         "removed_reason",
@@ -222,6 +233,8 @@ class ThreadAdmin(ModeratedAdmin):
     readonly_fields = [field for field in fields if field != "title"]
     form = ThreadAdminForm
     actions = [
+        "approve",
+        "reject",
         "lock",
         "unlock",
         "stick",
@@ -248,6 +261,23 @@ class ThreadAdmin(ModeratedAdmin):
             queryset,
             lambda thread: step(thread=thread, moderator=request.user, **options),
             done,
+        )
+
+    @admin.action(description="Approve the selected held threads", permissions=["change"])
+    def approve(self, request, queryset):
+        self.simple_step(request, queryset.held(), actions.approve_thread, "Approved {count}.")
+
+    @admin.action(description="Reject the selected held threads…", permissions=["change"])
+    def reject(self, request, queryset):
+        form = step_form(request, OptionalReasonForm)
+        if not form.is_valid():
+            return step_page(self, request, queryset, form=form, action="reject", title="Reject")
+        self.simple_step(
+            request,
+            queryset.held(),
+            actions.reject_thread,
+            "Rejected {count}.",
+            **form.cleaned_data,
         )
 
     @admin.action(description="Close the selected threads", permissions=["change"])
@@ -343,9 +373,9 @@ class RevisionInline(admin.TabularInline):
 @admin.register(Post)
 class PostAdmin(ModeratedAdmin):
     forum_path = "thread__forum_id"
-    list_display = ["__str__", "excerpt", "thread", "author", "created_at", "is_removed"]
+    list_display = ["__str__", "excerpt", "thread", "author", "created_at", "is_removed", "is_held"]
     list_display_links = ["__str__"]
-    list_filter = ["is_removed", "thread__forum"]
+    list_filter = ["is_held", "is_removed", "thread__forum"]
     list_select_related = ["thread", "author"]
     search_fields = ["body", "=author__username"]
     date_hierarchy = "created_at"
@@ -360,6 +390,7 @@ class PostAdmin(ModeratedAdmin):
         "edited_at",
         "edited_by",
         "is_removed",
+        "is_held",
         "removed_at",
         "removed_by",
         "removed_reason",
@@ -368,10 +399,35 @@ class PostAdmin(ModeratedAdmin):
     # Posts are edited on the board (forum.views.post_edit), which keeps revisions and HTML.
     readonly_fields = fields
     inlines = [RevisionInline]
-    actions = ["remove", "restore"]
+    actions = ["approve", "reject", "remove", "restore"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("body_html")
+
+    @admin.action(description="Approve the selected held replies", permissions=["change"])
+    def approve(self, request, queryset):
+        run_each(
+            self,
+            request,
+            queryset.held(),
+            lambda post: actions.approve_post(post=post, moderator=request.user),
+            "Approved {count} posts.",
+        )
+
+    @admin.action(description="Reject the selected held replies…", permissions=["change"])
+    def reject(self, request, queryset):
+        form = step_form(request, OptionalReasonForm)
+        if not form.is_valid():
+            return step_page(self, request, queryset, form=form, action="reject", title="Reject")
+        run_each(
+            self,
+            request,
+            queryset.held(),
+            lambda post: actions.reject_post(
+                post=post, moderator=request.user, **form.cleaned_data
+            ),
+            "Rejected {count} posts.",
+        )
 
     def delete_queryset(self, request, queryset):
         """A superuser's hard delete, with the counters the posts were in rebuilt."""
@@ -569,3 +625,47 @@ def open_reports_for(user) -> int:
     if scope is not None:
         reports = reports.filter(Q(post__thread__forum_id__in=scope))
     return reports.count()
+
+
+@admin.register(SpammerCleanup)
+class SpammerCleanupAdmin(admin.ModelAdmin):
+    """What each "ban spammer" did; superusers undo it from here."""
+
+    list_display = ["member", "moderator", "created_at", "reason", "address_ban", "undone_at"]
+    list_select_related = ["member", "moderator", "address_ban"]
+    list_filter = ["undone_at"]
+    search_fields = ["member__username", "reason"]
+    fields = [
+        "member",
+        "moderator",
+        "created_at",
+        "reason",
+        "ban",
+        "address_ban",
+        "thread_ids",
+        "post_ids",
+        "undone_at",
+        "undone_by",
+    ]
+    readonly_fields = fields
+    actions = ["undo"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_undo_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    @admin.action(description="Undo: restore the posts and lift the bans", permissions=["undo"])
+    def undo(self, request, queryset):
+        run_each(
+            self,
+            request,
+            queryset.filter(undone_at=None),
+            lambda cleanup: actions.undo_ban_spammer(cleanup=cleanup, superuser=request.user),
+            "Undid {count}.",
+        )

@@ -325,7 +325,7 @@ def import_thread(
         forums=Forum.objects.none(),
         members=User.objects.none(),
     )
-    if not thread.is_removed:
+    if not thread.is_removed and not thread.is_held:
         newest_at, newest_id = max(zip([at for *_, at in new_posts], post_ids, strict=True))
         Forum.objects.filter(pk=thread.forum_id).update(
             thread_count=F("thread_count") + int(plan.is_new_thread),

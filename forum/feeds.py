@@ -1,6 +1,7 @@
 """RSS 2.0 and Atom feeds: the board's newest threads, a forum's newest threads, a thread's
-newest posts. Removed threads and posts never appear. Each feed runs a fixed number of queries:
-one for the board, two for a forum or a thread (the object, then its items).
+newest posts. Removed and held (awaiting moderation) threads and posts never appear. Each feed
+runs a fixed number of queries: one for the board, two for a forum or a thread (the object, then
+its items).
 
 Whatever is stored (the admin, an import or SQL can store what the board's forms refuse), a
 feed is well-formed XML: characters XML 1.0 cannot carry are dropped from every field, and

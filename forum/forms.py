@@ -92,3 +92,56 @@ class ThreadAdminForm(forms.ModelForm):
         return clean_member_text(
             self.cleaned_data["title"], what="title", max_length=TITLE_MAX_LENGTH, single_line=True
         )
+class IdListField(forms.Field):
+    """Ids sent as repeated fields (checkboxes named alike); anything not a plain id is a
+    mistake the page could not have made, so it is refused rather than ignored."""
+
+    widget = forms.MultipleHiddenInput
+    max_ids = 500
+
+    def to_python(self, value):
+        if not value:
+            return []
+        if not isinstance(value, list | tuple):
+            value = [value]
+        if len(value) > self.max_ids:
+            raise forms.ValidationError(f"Choose at most {self.max_ids} at a time.")
+        if not all(
+            isinstance(v, str) and v.isascii() and v.isdigit() and len(v) < 19 for v in value
+        ):
+            raise forms.ValidationError("That choice is not valid.")
+        return sorted({int(v) for v in value})
+
+
+class QueueDecisionForm(forms.Form):
+    """Approve or reject held threads and replies, from the moderation queue or a thread."""
+
+    step = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
+    thread = IdListField(required=False)
+    post = IdListField(required=False)
+    reason = forms.CharField(required=False, max_length=1000, strip=True)
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"]
+        return clean_member_text(reason, what="reason", max_length=1000) if reason else ""
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("thread") and not data.get("post") and not self.errors:
+            raise forms.ValidationError("Choose the threads or posts to approve or reject.")
+        return data
+
+
+class SpammerForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Kept in the moderation log and shown to the member if they try to log in.",
+    )
+    ban_address = forms.BooleanField(
+        required=False,
+        label="Also ban the address they registered from",
+        help_text="Careful with shared addresses (offices, mobile networks): check first.",
+    )
+
+    def clean_reason(self):
+        return clean_member_text(self.cleaned_data["reason"], what="reason", max_length=1000)

@@ -49,7 +49,7 @@ def showthread(request):
 def showpost(request):
     """showpost.php?p=ID: the post's permalink, which finds its page."""
     post = get_object_or_404(
-        Post.objects.filter(thread__is_removed=False),
+        Post.objects.filter(is_held=False).in_visible_threads(),
         legacy_id=legacy_number(request.GET.get("p", request.GET.get("postid"))),
     )
     return redirect(post.get_absolute_url(), permanent=True)

@@ -383,3 +383,13 @@ def _inline_html(name: str, arg: str | None) -> tuple[str, str]:
     if name == "url" and (url := safe_url(html.unescape(value).strip("\"'"))):
         return f'<a href="{html.escape(url)}">', "</a>"
     return "", ""
+
+
+# Links and images a post shows to other sites: quote headers link inside the board ("/posts/").
+_OUTSIDE_LINK_RE = re.compile(r'<a href="(?!/)|<img ')
+
+
+def count_outside_links(body_html: str) -> int:
+    """How many links and images to other sites a rendered post holds, however they were
+    written ([url], [img], a bare address, [email])."""
+    return len(_OUTSIDE_LINK_RE.findall(body_html))

@@ -51,6 +51,11 @@ class Forum(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
     description = models.CharField(max_length=255, blank=True)
     position = models.PositiveIntegerField(default=0, help_text="Lower comes first.")
+    holds_all_posts = models.BooleanField(
+        default=False,
+        help_text="Every new thread and reply here waits for a moderator's approval "
+        "(moderators' own excepted).",
+    )
     thread_count = models.PositiveIntegerField(default=0, help_text="Visible threads.")
     post_count = models.PositiveIntegerField(default=0, help_text="Visible posts.")
     last_post = models.ForeignKey(
@@ -78,18 +83,41 @@ class Forum(models.Model):
     def page_count(self) -> int:
         return max(1, -(-self.thread_count // settings.BOARD_THREADS_PER_PAGE))
 
+    def holds_posts_of(self, user) -> bool:
+        """Whether what `user` posts here waits in the moderation queue: everything in a
+        forum that holds all posts, and a new member's first BOARD_HOLD_FIRST_POSTS posts
+        (approved posts count towards it, so a newcomer waits once, not N times).
+        Moderators of the forum are never held."""
+        if user.moderates(self.pk):
+            return False
+        return self.holds_all_posts or user.post_count < settings.BOARD_HOLD_FIRST_POSTS
+
 
 class ThreadQuerySet(models.QuerySet):
     def visible(self):
-        return self.filter(is_removed=False)
+        """Threads everyone sees: neither removed nor waiting for approval."""
+        return self.filter(is_removed=False, is_held=False)
 
     def visible_to(self, user):
-        """Threads `user` may open: removed ones only for moderators of their forum."""
-        if not user.is_authenticated or user.moderated_forum_ids == frozenset():
+        """Threads `user` may open: removed ones only for moderators of their forum, held ones
+        for those moderators and the member who started them."""
+        if not user.is_authenticated:
             return self.visible()
-        if user.moderated_forum_ids is None:
+        scope = user.moderated_forum_ids
+        if scope is None:
             return self
-        return self.filter(Q(is_removed=False) | Q(forum_id__in=user.moderated_forum_ids))
+        shown = Q(is_removed=False, is_held=False) | Q(is_removed=False, starter=user)
+        if scope:
+            shown |= Q(forum_id__in=scope)
+        return self.filter(shown)
+
+    def held(self):
+        """Threads waiting in the moderation queue (a rejected one is removed instead)."""
+        return self.filter(is_held=True, is_removed=False)
+
+    def moderated_by(self, user):
+        scope = user.moderated_forum_ids
+        return self if scope is None else self.filter(forum_id__in=scope)
 
     def in_forum(self, forum: Forum):
         return self.filter(forum=forum)
@@ -121,6 +149,16 @@ class Thread(models.Model):
     is_sticky = models.BooleanField(default=False)
     is_locked = models.BooleanField(default=False)
     is_removed = models.BooleanField(default=False)
+    is_held = models.BooleanField(
+        default=False,
+        help_text="Waiting for a moderator's approval: only its starter and the forum's "
+        "moderators see it, and no counter counts it yet.",
+    )
+    held_reply_count = models.PositiveIntegerField(
+        default=0,
+        help_text="Replies waiting for approval; the thread page looks for them only when "
+        "there are some.",
+    )
     post_count = models.PositiveIntegerField(default=0, help_text="Visible posts.")
     last_number = models.PositiveIntegerField(
         default=0, help_text="The highest post number given out; the next post gets one more."
@@ -157,6 +195,7 @@ class Thread(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["forum", "-is_sticky", "-last_post_at"], name="thread_listing"),
+            models.Index(fields=["forum"], condition=Q(is_held=True), name="thread_held"),
         ]
 
     def __str__(self) -> str:
@@ -183,6 +222,8 @@ class Thread(models.Model):
             return "Confirm your email address before posting: see the mail we sent you."
         if self.is_removed and not user.moderates(self.forum_id):
             return "This thread was removed."
+        if self.is_held:
+            return "This thread is waiting for a moderator's approval."
         if self.is_locked and not user.moderates(self.forum_id):
             return "This thread is closed: no new replies."
         return None
@@ -192,7 +233,13 @@ class Thread(models.Model):
 
     def is_visible_to(self, user) -> bool:
         """ThreadQuerySet.visible_to()'s rule, for a thread already loaded."""
-        return not self.is_removed or (user.is_authenticated and user.moderates(self.forum_id))
+        if not self.is_removed and not self.is_held:
+            return True
+        if not user.is_authenticated:
+            return False
+        if user.moderates(self.forum_id):
+            return True
+        return not self.is_removed and self.starter_id == user.pk
 
     def count_view(self) -> int:
         """Counts one view and returns the thread's view count including this one."""
@@ -253,13 +300,48 @@ class Thread(models.Model):
 
 class PostQuerySet(models.QuerySet):
     def visible(self):
-        return self.filter(is_removed=False)
+        """Posts everyone sees: neither removed nor waiting for approval."""
+        return self.filter(is_removed=False, is_held=False)
+
+    def in_visible_threads(self):
+        return self.filter(thread__is_removed=False, thread__is_held=False)
+
+    def visible_to(self, user):
+        """Posts `user` may open: in threads they may open, and held ones only for their
+        author and the forum's moderators. (Removed posts show as removed, in place.)"""
+        posts = self.filter(thread__in=Thread.objects.visible_to(user))
+        if not user.is_authenticated:
+            return posts.filter(is_held=False)
+        scope = user.moderated_forum_ids
+        if scope is None:
+            return posts
+        shown = Q(is_held=False) | Q(author=user)
+        if scope:
+            shown |= Q(thread__forum_id__in=scope)
+        return posts.filter(shown)
+
+    def held(self):
+        """Replies waiting in the moderation queue (a rejected one is removed instead)."""
+        return self.filter(is_held=True, is_removed=False)
+
+    def moderated_by(self, user):
+        scope = user.moderated_forum_ids
+        return self if scope is None else self.filter(thread__forum_id__in=scope)
+
+    def held_in(self, thread: Thread, user):
+        """The replies waiting for approval in `thread` that `user` may see: all of them for
+        its moderators, their own for others. None when no query is needed."""
+        if not user.is_authenticated or not thread.held_reply_count:
+            return self.none()
+        held = self.held().filter(thread=thread).select_related("author").order_by("pk")
+        return held if user.moderates(thread.forum_id) else held.filter(author=user)
 
     def recent_by(self, member):
         """A member's visible posts in visible threads, newest first."""
         return (
             self.visible()
-            .filter(author=member, thread__is_removed=False)
+            .in_visible_threads()
+            .filter(author=member)
             .select_related("thread")
             .order_by("-created_at", "-pk")
         )
@@ -281,7 +363,10 @@ class PostQuerySet(models.QuerySet):
 class Post(models.Model):
     thread = models.ForeignKey(Thread, on_delete=models.PROTECT, related_name="posts")
     number = models.PositiveIntegerField(
-        help_text="The post's public number in its thread (#1, #2 ...); never reused."
+        null=True,
+        blank=True,
+        help_text="The post's public number in its thread (#1, #2 ...); never reused. A held "
+        "reply gets its number when it is approved.",
     )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts"
@@ -298,6 +383,11 @@ class Post(models.Model):
         related_name="+",
     )
     is_removed = models.BooleanField(default=False)
+    is_held = models.BooleanField(
+        default=False,
+        help_text="A reply waiting for a moderator's approval: only its author and the forum's "
+        "moderators see it. A held thread's first post is not held itself: its thread is.",
+    )
     legacy_id = models.PositiveIntegerField(
         null=True, blank=True, unique=True, help_text="The post's id on the old board, if known."
     )
@@ -321,16 +411,26 @@ class Post(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["thread", "number"], name="post_number_in_thread"),
+            models.CheckConstraint(
+                condition=Q(number__isnull=False) | Q(is_held=True),
+                name="post_numbered_unless_held",
+            ),
         ]
-        indexes = [models.Index(fields=["author", "-created_at"], name="post_by_author")]
+        indexes = [
+            models.Index(fields=["author", "-created_at"], name="post_by_author"),
+            models.Index(fields=["thread"], condition=Q(is_held=True), name="post_held"),
+        ]
 
     def __str__(self) -> str:
-        return f"#{self.number} in {self.thread_id} by {self.author_id}"
+        return f"#{self.number or 'held'} in {self.thread_id} by {self.author_id}"
 
     def get_absolute_url(self) -> str:
         return link("forum:post_permalink", self.pk)
 
     def page_number(self) -> int:
+        """The thread page showing the post; a held reply shows under the last page."""
+        if self.number is None:
+            return self.thread.page_count()
         return (self.number - 1) // settings.BOARD_POSTS_PER_PAGE + 1
 
     def location(self) -> str:
@@ -411,3 +511,33 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"Report on post {self.post_id} by {self.reporter_id}"
+
+
+class SpammerCleanup(models.Model):
+    """One "ban spammer" step: the ban, the threads and posts it removed and the address ban
+    it made, kept so that a superuser can undo exactly that and nothing else."""
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="spammer_cleanups"
+    )
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=1000)
+    created_at = models.DateTimeField(default=timezone.now)
+    ban = models.ForeignKey("accounts.Ban", null=True, on_delete=models.SET_NULL, related_name="+")
+    address_ban = models.ForeignKey(
+        "accounts.AddressBan", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    thread_ids = models.JSONField(default=list, help_text="The threads it removed.")
+    post_ids = models.JSONField(default=list, help_text="The posts it removed.")
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Spammer ban of {self.member_id} on {self.created_at:%Y-%m-%d}"

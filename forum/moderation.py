@@ -6,18 +6,26 @@ The admin (forum/admin.py) offers the same steps in bulk, with the same forms.
 """
 
 import re
+from collections import Counter
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Max
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.models import AddressRecord, User
 from accounts.validators import validate_sane_date
 from forum import actions
-from forum.forms import TITLE_MAX_LENGTH, clean_member_text
+from forum.forms import TITLE_MAX_LENGTH, QueueDecisionForm, SpammerForm, clean_member_text
 from forum.models import Forum, Post, Thread
+from forum.pagecache import shared
+from forum.views import get_visible_post_or_404
 
 REASON_MAX_LENGTH = 1000
 
@@ -233,12 +241,7 @@ def thread_split(request, pk):
 @login_required
 @require_POST
 def post_moderate(request, pk):
-    post = get_object_or_404(
-        Post.objects.select_related("thread").filter(
-            thread__in=Thread.objects.visible_to(request.user)
-        ),
-        pk=pk,
-    )
+    post = get_visible_post_or_404(request, pk)
     actions.require_moderator(request.user, post.thread.forum_id)
     step = request.POST.get("step", "")
     form = (ReasonForm if step == "remove" else OptionalReasonForm)(request.POST)
@@ -259,12 +262,9 @@ def post_moderate(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def post_report(request, pk):
-    post = get_object_or_404(
-        Post.objects.visible()
-        .select_related("thread__forum__category")
-        .filter(thread__in=Thread.objects.visible_to(request.user)),
-        pk=pk,
-    )
+    post = get_visible_post_or_404(request, pk, "thread__forum__category")
+    if post.is_removed or post.is_held:
+        raise Http404("No such post.")
     form = ReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         actions.report_post(post=post, reporter=request.user, reason=form.cleaned_data["reason"])
@@ -277,4 +277,168 @@ def post_report(request, pk):
         form=form,
         thread=post.thread,
         submit_label="Send Report",
+    )
+
+
+# The moderation queue: held threads and replies (Forum.holds_posts_of) wait here.
+
+QUEUE_LENGTH = 100  # the oldest first; the header's count says how many wait in all
+
+
+def held_count_by_forum() -> dict[int, int]:
+    """How many threads and replies wait in each forum's queue. One query."""
+    threads = Thread.objects.held().order_by().values("forum_id").annotate(n=Count("pk"))
+    posts = Post.objects.held().order_by().values("thread__forum_id").annotate(n=Count("pk"))
+    counts = Counter()
+    for forum_id, held in threads.values_list("forum_id", "n").union(
+        posts.values_list("thread__forum_id", "n"), all=True
+    ):
+        counts[forum_id] += held
+    return dict(counts)
+
+
+def moderates_any(user) -> bool:
+    return user.is_authenticated and user.is_staff and user.moderated_forum_ids != frozenset()
+
+
+def held_count(user) -> int | None:
+    """How many items wait for `user` in the queue, or None for those who moderate nothing.
+    For the header: the counts are shared by every moderator until the next write."""
+    if not moderates_any(user):
+        return None
+    scope = user.moderated_forum_ids
+    counts = shared("held-by-forum", held_count_by_forum)
+    return sum(n for forum_id, n in counts.items() if scope is None or forum_id in scope)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def moderation_queue(request):
+    # 1: the moderator's forums (user.moderated_forum_ids; none for a superuser); 2: held
+    # threads with forum, starter and first post; 3: held replies with thread, forum and author.
+    # The header's count adds 4 when no shared cache keeps it (held_count).
+    if not moderates_any(request.user):
+        raise Http404("No such page.")
+    if request.method == "POST":
+        return decide_held(request, QueueDecisionForm(request.POST))
+    user = request.user
+    threads = (
+        Thread.objects.held()
+        .moderated_by(user)
+        .select_related("forum", "starter", "first_post")
+        .order_by("created_at", "pk")[:QUEUE_LENGTH]
+    )
+    posts = (
+        Post.objects.held()
+        .moderated_by(user)
+        .select_related("thread__forum", "author")
+        .order_by("created_at", "pk")[:QUEUE_LENGTH]
+    )
+    return render(
+        request,
+        "forum/moderation/queue.html",
+        {"held_threads": list(threads), "held_posts": list(posts)},
+    )
+
+
+def decide_held(request, form: QueueDecisionForm):
+    """Approves or rejects the chosen held items; each is checked, written and logged alone."""
+    if not form.is_valid():
+        for error in form.errors.values():
+            messages.error(request, " ".join(error))
+        return redirect_back(request)
+    data, user = form.cleaned_data, request.user
+    threads = Thread.objects.held().moderated_by(user).filter(pk__in=data["thread"])
+    posts = Post.objects.held().moderated_by(user).filter(pk__in=data["post"])
+    if data["step"] == "approve":
+        done = [actions.approve_thread(thread=t, moderator=user) for t in threads]
+        done += [actions.approve_post(post=p, moderator=user) for p in posts]
+        messages.success(request, f"Approved {len(done)}: everyone sees them now.")
+    else:
+        reason = data["reason"]
+        done = [actions.reject_thread(thread=t, moderator=user, reason=reason) for t in threads]
+        done += [actions.reject_post(post=p, moderator=user, reason=reason) for p in posts]
+        messages.success(request, f"Rejected {len(done)}: they stay removed.")
+    return redirect_back(request)
+
+
+def redirect_back(request):
+    """To the page the decision was made on (a thread), or the queue."""
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return redirect(target)
+    return redirect("forum:moderation_queue")
+
+
+@never_cache
+@login_required
+def post_addresses(request, pk):
+    """vBulletin's IP tools: where a post was written from, who else used that address, and
+    where its author has been. Moderators of the post's forum only; members never see it."""
+    # 1 session, 2 user, 3 the post, 4 the moderator's forums, 5 the post's addresses,
+    # 6 other members at those addresses, 7 the author's addresses
+    post = get_visible_post_or_404(request, pk, "thread__forum__category", "author")
+    if not request.user.moderates(post.thread.forum_id):
+        raise Http404("No such page.")
+    records = list(
+        AddressRecord.objects.filter(post_id=post.pk, member=post.author_id).order_by("created_at")
+    )
+    addresses = sorted({record.address for record in records})
+    others = (
+        AddressRecord.objects.filter(address__in=addresses)
+        .exclude(member=post.author_id)
+        .values("address", "member_id", "member__username")
+        .annotate(last_seen=Max("created_at"))
+        .order_by("address", "-last_seen")[:200]
+    )
+    author_addresses = (
+        AddressRecord.objects.filter(member=post.author_id)
+        .values("address")
+        .annotate(last_seen=Max("created_at"), times=Count("pk"))
+        .order_by("-last_seen")[:100]
+    )
+    return render(
+        request,
+        "forum/moderation/post_addresses.html",
+        {
+            "post": post,
+            "thread": post.thread,
+            "forum": post.thread.forum,
+            "records": records,
+            "others": list(others),
+            "author_addresses": list(author_addresses),
+            "address_days": settings.BOARD_ADDRESS_DAYS,
+        },
+    )
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_ban_spammer(request, pk):
+    """One step for a spam account: ban, remove everything it posted, optionally ban its
+    address (actions.ban_spammer). Moderators of the whole board only."""
+    member = get_object_or_404(User, pk=pk)
+    actions.require_global_moderator(request.user, member)
+    form = SpammerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        cleanup = actions.ban_spammer(member=member, moderator=request.user, **form.cleaned_data)
+        messages.success(
+            request,
+            f"{member} is banned; {len(cleanup.thread_ids)} threads and {len(cleanup.post_ids)} "
+            "posts are removed. A superuser can undo this in the admin (Spammer cleanups).",
+        )
+        return redirect(member.get_absolute_url())
+    return render(
+        request,
+        "forum/moderation/ban_spammer.html",
+        {
+            "member": member,
+            "form": form,
+            "thread_count": Thread.objects.filter(starter=member, is_removed=False).count(),
+            "post_count": Post.objects.filter(author=member, is_removed=False)
+            .exclude(thread__starter=member, thread__is_removed=False)
+            .count(),
+        },
     )

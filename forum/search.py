@@ -6,7 +6,7 @@ forum_post.body and forum_thread.title (migration 0003_search): web search synta
 Elsewhere (the embedded SQLite board) every word must appear in the body or the title, newest
 first: enough for a laptop.
 
-Removed posts and removed threads never show, whoever searches.
+Removed or held (awaiting moderation) posts and threads never show, whoever searches.
 """
 
 import hashlib
@@ -133,7 +133,7 @@ class Search:
 
     def posts(self) -> QuerySet:
         """Every visible post the filters (forum, member, dates) let through."""
-        posts = Post.objects.visible().filter(thread__is_removed=False)
+        posts = Post.objects.visible().in_visible_threads()
         if self.forum_id:
             posts = posts.filter(thread__forum_id=self.forum_id)
         if self.member:

@@ -22,6 +22,8 @@ urlpatterns = [
     ),
     path("posts/<int:pk>/", views.post_permalink, name="post_permalink"),
     path("search/", views.search, name="search"),
+    path("moderation/queue/", moderation.moderation_queue, name="moderation_queue"),
+    path("moderation/spammers/<int:pk>/", moderation.member_ban_spammer, name="member_ban_spammer"),
     path("feeds/threads/rss/", feeds.LatestThreadsFeed(), name="feed_rss"),
     path("feeds/threads/atom/", feeds.LatestThreadsAtomFeed(), name="feed_atom"),
     path("feeds/forums/<slug:slug>/rss/", feeds.ForumThreadsFeed(), name="forum_feed_rss"),
@@ -32,4 +34,5 @@ urlpatterns = [
     path("posts/<int:pk>/history/", views.post_history, name="post_history"),
     path("posts/<int:pk>/moderate/", moderation.post_moderate, name="post_moderate"),
     path("posts/<int:pk>/report/", moderation.post_report, name="post_report"),
+    path("posts/<int:pk>/addresses/", moderation.post_addresses, name="post_addresses"),
 ]

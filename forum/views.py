@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import User
+from accounts.throttle import client_address
 from following.models import (
     add_reading_state,
     record_reading,
@@ -108,13 +109,16 @@ def thread_detail(request, pk, slug):
     page = page_from_request(request, thread.page_count())
     page_name = f"{Thread.shared_name(pk)}:page:{page}"
     posts = shared(page_name, lambda: list(Post.objects.page_of(thread, page)))
+    # Held replies, for their author and the moderators, under the last page. A query only
+    # when the thread has some (Thread.held_reply_count).
+    held = list(Post.objects.held_in(thread, request.user)) if page == thread.page_count() else []
     add_reading_state(thread, request.user)
     moderates = request.user.is_authenticated and request.user.moderates(thread.forum_id)
     now = timezone.now()
-    for post in posts:
+    for post in posts + held:
         post.thread = thread
         post.is_editable = post.may_be_edited_by(request.user, now)
-    render_postbits(posts, moderates=moderates)
+    render_postbits(posts + held, moderates=moderates)
     thread.view_count = thread.count_view()
     if request.user.is_authenticated and posts and thread.read_to < posts[-1].number:
         record_reading(request.user, thread, posts[-1].number)
@@ -130,6 +134,7 @@ def thread_detail(request, pk, slug):
             "thread": thread,
             "forum": thread.forum,
             "posts": posts,
+            "held_posts": held,
             "page": page,
             "page_count": thread.page_count(),
             "page_window": page_window(page, thread.page_count()),
@@ -140,14 +145,14 @@ def thread_detail(request, pk, slug):
     )
 
 
+def get_visible_post_or_404(request, pk, *related: str) -> Post:
+    """The post `pk` if the user may see it (Post.objects.visible_to), with `related` loaded."""
+    posts = Post.objects.visible_to(request.user).select_related("thread", *related)
+    return get_object_or_404(posts, pk=pk)
+
+
 def post_permalink(request, pk):
-    post = get_object_or_404(
-        Post.objects.select_related("thread").filter(
-            thread__in=Thread.objects.visible_to(request.user)
-        ),
-        pk=pk,
-    )
-    return redirect(post.location())
+    return redirect(get_visible_post_or_404(request, pk).location())
 
 
 # Multi-quote: at most this many posts, and no more text than a reply may hold, so one GET
@@ -205,7 +210,11 @@ def thread_reply(request, pk):
     initial = {"body": quoted_posts(request, thread)} if request.method == "GET" else {}
     form = ReplyForm(request.POST or None, initial=initial | resent_input(request))
     posted = submit_post(
-        form, lambda data: actions.add_reply(thread=thread, author=request.user, **data)
+        request,
+        form,
+        lambda data: actions.add_reply(
+            thread=thread, author=request.user, address=client_address(request), **data
+        ),
     )
     return posted or render(
         request,
@@ -220,7 +229,7 @@ def resent_input(request) -> dict:
     return getattr(request, "resent_input", {})
 
 
-def submit_post(form, write):
+def submit_post(request, form, write):
     """Writes a submitted form's post with `write(cleaned_data)` and redirects to the post.
 
     Returns None, so the view shows the form again, for a preview, invalid input, or a refusal
@@ -235,7 +244,15 @@ def submit_post(form, write):
     except actions.PostingRefused as refused:
         form.add_error(None, str(refused))
         return None
+    if post.is_held or post.thread.is_held:
+        messages.info(request, HELD_MESSAGE)
     return redirect(post.location())
+
+
+HELD_MESSAGE = (
+    "Thank you: a moderator will look at your post before others see it. "
+    "Until then only you and the moderators can read it."
+)
 
 
 def preview_of(form) -> str | None:
@@ -253,7 +270,11 @@ def thread_create(request, slug):
         raise PermissionDenied("Confirm your email address before posting.")
     form = ThreadForm(request.POST or None, initial=resent_input(request))
     posted = submit_post(
-        form, lambda data: actions.create_thread(forum=forum, author=request.user, **data)
+        request,
+        form,
+        lambda data: actions.create_thread(
+            forum=forum, author=request.user, address=client_address(request), **data
+        ),
     )
     return posted or render(
         request,
@@ -266,17 +287,16 @@ def thread_create(request, slug):
 @login_required
 @require_http_methods(["GET", "POST"])
 def post_edit(request, pk):
-    post = get_object_or_404(
-        Post.objects.select_related("thread__forum__category", "author").filter(
-            thread__in=Thread.objects.visible_to(request.user)
-        ),
-        pk=pk,
-    )
+    post = get_visible_post_or_404(request, pk, "thread__forum__category", "author")
     if not post.may_be_edited_by(request.user, timezone.now()):
         raise PermissionDenied("You may no longer edit this post.")
     form = PostEditForm(request.POST or None, initial={"body": post.body} | resent_input(request))
     posted = submit_post(
-        form, lambda data: actions.edit_post(post=post, editor=request.user, **data)
+        request,
+        form,
+        lambda data: actions.edit_post(
+            post=post, editor=request.user, address=client_address(request), **data
+        ),
     )
     return posted or render(
         request,
@@ -372,7 +392,11 @@ def thread_archive_text(request, pk, slug):
     thread = get_object_or_404(Thread.objects.visible(), pk=pk)
     if slug != thread.slug:
         return redirect("forum:thread_archive_text", thread.pk, thread.slug)
-    posts = Post.objects.filter(thread=thread).select_related("author").order_by("number")
+    posts = (
+        Post.objects.filter(thread=thread, is_held=False)
+        .select_related("author")
+        .order_by("number")
+    )
     response = HttpResponse(archive_of(thread, posts), content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{thread.slug}.txt"'
     return response

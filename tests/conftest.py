@@ -35,6 +35,10 @@ def board_settings(settings):
     # Tasks (mail) run in the test's own process when the write that enqueued them commits;
     # the durability tests switch to the database backend (`database_tasks`, `run_tasks`).
     settings.TASKS = {"default": {"BACKEND": "tests.tasks_backend.OnCommitBackend"}}
+    # New members' first posts would wait for a moderator; the queue's tests turn it on.
+    settings.BOARD_HOLD_FIRST_POSTS = 0
+    # Registrations in tests are sent at once and without the form's token.
+    settings.BOARD_HUMAN_CHECK = "off"
     cache.clear()
     yield
     cache.clear()

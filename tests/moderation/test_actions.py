@@ -207,7 +207,7 @@ def test_the_thread_page_shows_moderation_tools_to_its_moderators_only(
         assert (f"/posts/{busy_thread.first_post_id}/moderate/" in html) is shown
 
 
-def test_moderation_tools_cost_the_thread_page_only_the_moderators_forums_query(
+def test_moderation_tools_cost_the_thread_page_the_moderators_forums_and_queue_count_queries(
     client, busy_thread, member, forum_moderator
 ):
     def queries_for(user) -> list[str]:
@@ -219,9 +219,11 @@ def test_moderation_tools_cost_the_thread_page_only_the_moderators_forums_query(
 
     as_member, as_moderator = queries_for(member), queries_for(forum_moderator)
 
-    # The same page's queries, plus the one that loads which forums the moderator moderates.
-    assert len(as_moderator) == len(as_member) + 1
+    # The same page's queries, plus the one that loads which forums the moderator moderates
+    # and the header's count of the moderation queue (shared by all, with a shared cache).
+    assert len(as_moderator) == len(as_member) + 2
     assert sum("forum_forum_moderators" in sql for sql in as_moderator) == 1
+    assert sum("UNION ALL" in sql for sql in as_moderator) == 1
 
 
 def test_removing_with_an_empty_reason_is_refused_from_the_thread_page(

@@ -32,7 +32,11 @@ class Command(BaseCommand):
         thread = Thread.objects.filter(pk=thread_id).first()
         if thread is None:
             raise CommandError(f"No thread {thread_id}.")
-        posts = Post.objects.filter(thread=thread).select_related("author").order_by("number")
+        posts = (
+            Post.objects.filter(thread=thread, is_held=False)
+            .select_related("author")
+            .order_by("number")
+        )
         with timezone.override(zone):
             text = archive_of(thread, posts)
         if output:
