@@ -92,6 +92,8 @@ class ThreadAdminForm(forms.ModelForm):
         return clean_member_text(
             self.cleaned_data["title"], what="title", max_length=TITLE_MAX_LENGTH, single_line=True
         )
+
+
 class IdListField(forms.Field):
     """Ids sent as repeated fields (checkboxes named alike); anything not a plain id is a
     mistake the page could not have made, so it is refused rather than ignored."""
