@@ -255,7 +255,7 @@ class BanAdmin(DateDrillDownInRange, admin.ModelAdmin):
             self.message_user(request, "None of these members is banned.", messages.WARNING)
 
 
-class NetworkBanAdmin(admin.ModelAdmin):
+class NetworkBanAdmin(DateDrillDownInRange, admin.ModelAdmin):
     """Address and email domain bans: superusers (and anyone granted the permissions)."""
 
     list_display = ["__str__", "reason", "created_at", "created_by", "ends_at", "in_force"]
