@@ -13,14 +13,15 @@ def main(argv: list[str] | None = None) -> None:
     argv = sys.argv if argv is None else argv
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     if argv[1:2] == ["serve"]:
-        serve(argv[2:])
+        return serve(argv[2:])
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["oldboard", *argv[1:]])
 
 
 def serve(options: list[str]) -> None:
-    """Replaces this process with gunicorn, so that signals (Ctrl-C, systemd's stop) reach it."""
+    """Replaces this process with gunicorn, so that signals (Ctrl-C, systemd's stop) reach it.
+    The address comes from BIND only: gunicorn's --bind would add a second one."""
     command = [
         sys.executable, "-m", "gunicorn", "config.wsgi",
         "--bind", os.environ.get("BIND", "127.0.0.1:8000"),
