@@ -27,6 +27,7 @@ def test_a_visitor_registers_and_is_logged_in(client, db):
     assert client.get("/").context["user"] == member
 
 
+@pytest.mark.slow
 def test_passwords_are_stored_with_the_production_hasher(client, db, production_password_hashers):
     """Every other test hashes with MD5, for speed (tests/conftest.py)."""
     register(client, "Cardio Kid")
