@@ -11,7 +11,11 @@ import os
 from pathlib import Path
 
 if os.environ.get("BOARD_METRICS_ALLOWED_ADDRESSES", "").strip():
-    var_dir = Path(os.environ.get("VAR_DIR") or Path(__file__).resolve().parent.parent / "var")
+    # As config/settings.py decides: var/ beside manage.py in a checkout, else of the directory
+    # the installed board runs from.
+    checkout = Path(__file__).resolve().parent.parent
+    work_dir = checkout if (checkout / "manage.py").exists() else Path.cwd()
+    var_dir = Path(os.environ.get("VAR_DIR") or work_dir / "var")
     # Set here, in the arbiter, so that every worker inherits it before importing the board.
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(var_dir / "metrics"))
 

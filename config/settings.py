@@ -13,8 +13,16 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
+PACKAGE_DIR = Path(__file__).resolve().parent
+BASE_DIR = PACKAGE_DIR.parent
+# Run from a checkout, templates/, static/ and fixtures/ sit at its top and what the board writes
+# (var/, staticfiles/) goes beside them. An installed wheel carries those three folders inside
+# this package (setup.py puts them there) and writes into the directory it runs from, never
+# into site-packages.
+IS_CHECKOUT = not (PACKAGE_DIR / "templates").is_dir()
+FILES_DIR = BASE_DIR if IS_CHECKOUT else PACKAGE_DIR
+WORK_DIR = BASE_DIR if IS_CHECKOUT else Path.cwd()
+VAR_DIR = Path(os.environ.get("VAR_DIR") or WORK_DIR / "var")
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -108,7 +116,7 @@ WSGI_APPLICATION = "config.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [FILES_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -173,8 +181,8 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or WORK_DIR / "staticfiles")
+STATICFILES_DIRS = [FILES_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -261,7 +269,7 @@ BOARD_PAGE_CACHE_SECONDS = env_int("BOARD_PAGE_CACHE_SECONDS", 300) if REDIS_URL
 BOARD_VIEW_FLUSH_EVERY = env_int("BOARD_VIEW_FLUSH_EVERY", 100) if REDIS_URL else 1
 # Rank ladder: (posts needed, title), shown under members without a custom title.
 BOARD_RANKS = [(0, "Junior Member"), (30, "Member"), (100, "Senior Member"), (500, "Veteran")]
-FIXTURE_DIRS = [BASE_DIR / "fixtures"]
+FIXTURE_DIRS = [FILES_DIR / "fixtures"]
 # Posting rules.
 BOARD_FLOOD_SECONDS = env_int("BOARD_FLOOD_SECONDS", 15)
 # A member's first posts (threads and replies) wait for a moderator until this many of their

@@ -4,12 +4,17 @@ import subprocess
 import sys
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.db import connection
 
 from accounts.models import User
 from forum import actions
 from forum.models import Category, Forum
+
+# What config/settings.py hashes passwords with; the production_password_hashers fixture puts it
+# back for the test that proves it.
+PRODUCTION_PASSWORD_HASHERS = list(django_settings.PASSWORD_HASHERS)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -39,9 +44,21 @@ def board_settings(settings):
     settings.BOARD_HOLD_FIRST_POSTS = 0
     # Registrations in tests are sent at once and without the form's token.
     settings.BOARD_HUMAN_CHECK = "off"
+    # PBKDF2 spends most of a second on each hash here, and members get hashed passwords in
+    # nearly every test. New passwords are hashed with MD5; the production hashers stay listed so
+    # the demo fixture's stored hashes still verify.
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        *PRODUCTION_PASSWORD_HASHERS,
+    ]
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def production_password_hashers(settings):
+    settings.PASSWORD_HASHERS = PRODUCTION_PASSWORD_HASHERS
 
 
 @pytest.fixture

@@ -27,6 +27,18 @@ def test_a_visitor_registers_and_is_logged_in(client, db):
     assert client.get("/").context["user"] == member
 
 
+@pytest.mark.slow
+def test_passwords_are_stored_with_the_production_hasher(client, db, production_password_hashers):
+    """Every other test hashes with MD5, for speed (tests/conftest.py)."""
+    register(client, "Cardio Kid")
+    algorithm, iterations, *_ = User.objects.get(username="Cardio Kid").password.split("$")
+    assert algorithm == "pbkdf2_sha256" and int(iterations) >= 1_000_000
+    client.post("/accounts/logout/")
+    response = client.post("/accounts/login/", {"username": "Cardio Kid", "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/").context["user"].username == "Cardio Kid"
+
+
 @pytest.mark.parametrize(
     "taken",
     # full-width; Latin R with Cyrillic о and ѕ; Greek ο

@@ -172,10 +172,8 @@ def axe_tab(browser, live_server, request):
 
 
 @pytest.fixture
-def board(transactional_db, settings):
+def board(transactional_db):
     """The shipped sample thread, loaded into the database the live server reads."""
-    # Each member costs a second of PBKDF2 otherwise; what is under test here is the pages.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     from django.core.management import call_command
 
     call_command("loaddata", "sample_thread", verbosity=0)

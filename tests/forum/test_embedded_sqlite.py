@@ -1,7 +1,11 @@
 """The no-server path: a fresh SQLite file migrates, loads the sample, renders the thread and
 imports archives (the importer writes with COPY on PostgreSQL, with bulk_create here)."""
 
+import pytest
+
 from tests.conftest import SqliteBoard
+
+pytestmark = pytest.mark.slow  # each test migrates a SQLite file in subprocesses
 
 RENDER = """
 from django.test import Client

@@ -452,6 +452,7 @@ MARKUP_PIECES = st.sampled_from(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=1000, deadline=None, database=None)
 @given(st.lists(MARKUP_PIECES | st.characters(), max_size=40).map("".join))
 def test_the_quick_paths_render_exactly_what_the_plain_ones_do(source):

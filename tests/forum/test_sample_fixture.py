@@ -110,7 +110,7 @@ def test_committed_fixtures_are_what_the_builder_makes_from_their_sources():
         member["fields"] = dict(member["fields"])
     demo_rows = build_demo(sample_builder)
     for name, rows in (("sample_thread.json", sample_rows), ("demo_board.json", demo_rows)):
-        committed = json.loads((settings.BASE_DIR / "fixtures" / name).read_text())
+        committed = json.loads((settings.FILES_DIR / "fixtures" / name).read_text())
         assert without_password_hashes(committed) == without_password_hashes(
             json.loads(json.dumps(rows))
         ), f"fixtures/{name} is stale: run python manage.py build_fixtures"

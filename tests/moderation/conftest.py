@@ -7,12 +7,6 @@ from forum.models import Forum
 from tests.conftest import make_member
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # Every role here gets a password; the real hasher would spend seconds per test on them.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def make_moderator(username: str, forums=()) -> User:
     """Staff in the Moderators group; listed on `forums`, or on none to moderate everywhere."""
     moderator = make_member(username, is_staff=True)

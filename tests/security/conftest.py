@@ -9,12 +9,6 @@ from forum.models import Forum, Post, Thread
 from tests.moderation.conftest import make_moderator
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # Logins here check real passwords many times; the real hasher would take seconds each.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def moderator(forum) -> User:
     return make_moderator("Forum_Mod", forums=[forum])

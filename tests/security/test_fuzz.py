@@ -22,6 +22,8 @@ from hypothesis import strategies as st
 from accounts.models import User
 from forum.models import Post, PostRevision, Report, Thread
 
+pytestmark = pytest.mark.slow  # some hundreds of requests per test
+
 EXAMPLES = 50
 fuzz = settings(
     max_examples=EXAMPLES,

@@ -19,7 +19,7 @@ from accounts.models import username_key
 from forum.archive import parse_archive
 from forum.markup import render_bbcode
 
-FIXTURES = settings.BASE_DIR / "fixtures"
+FIXTURES = settings.FILES_DIR / "fixtures"
 SAMPLE_ARCHIVE = FIXTURES / "cardio-back-pain.txt"
 
 SAMPLE_CATEGORIES = [(1, "Training", "training", "Getting fitter, one session at a time.")]
@@ -240,4 +240,4 @@ class Command(BaseCommand):
         for name, rows in (("sample_thread.json", sample_rows), ("demo_board.json", demo_rows)):
             path = Path(FIXTURES / name)
             path.write_text(json.dumps(rows, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-            self.stdout.write(f"Wrote {path.relative_to(settings.BASE_DIR)} ({len(rows)} rows)")
+            self.stdout.write(f"Wrote {path.relative_to(settings.FILES_DIR)} ({len(rows)} rows)")
