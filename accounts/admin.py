@@ -10,11 +10,16 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 
+from accounts.forms import AdminLoginForm, AdminOwnPasswordChangeForm
 from accounts.models import Ban, User
 from forum import actions
 from forum.admin import changelist_link, run_each, step_form, step_page
 from forum.models import Forum, Post, Thread
 from forum.moderation import BanForm, OptionalReasonForm
+
+# The admin's login and password change check passwords: throttled like the board's.
+admin.site.login_form = AdminLoginForm
+admin.site.password_change_form = AdminOwnPasswordChangeForm
 
 PERMISSION_FIELDS = {"is_superuser", "groups", "user_permissions"}
 

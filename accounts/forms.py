@@ -4,6 +4,8 @@ import zoneinfo
 
 from django import forms
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm, AdminPasswordChangeForm
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.db.models import Q
 
@@ -41,39 +43,34 @@ class RegistrationForm(UserCreationForm):
         return clean_username(self.cleaned_data.get("username", ""))
 
     def clean_email(self):
-        email = User.objects.normalize_email(self.cleaned_data["email"])
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError("An account with that email address already exists.")
-        return email
+        # An address already in use is not refused here: that would tell anyone who has an
+        # account. accounts.views.register leaves it off the new account and mails its owner.
+        return User.objects.normalize_email(self.cleaned_data["email"])
+
+    def email_in_use(self) -> bool:
+        return User.objects.filter(email__iexact=self.cleaned_data["email"]).exists()
 
 
-class LoginForm(AuthenticationForm):
-    username = forms.CharField(label="Username or email", max_length=254)
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "invalid_login": "Please enter a correct username or email and password. "
-        "The password is case-sensitive.",
-    }
+class ThrottledLoginMixin:
+    """The throttle's words on a refused login: the refusal alone, or a warning beside the
+    usual error. The counting itself is in accounts.backends, for every login path."""
 
     def clean(self):
-        login = self.cleaned_data.get("username") or ""
-        address = throttle.client_address(self.request)
-        refusal = throttle.login_refusal(login, address)
-        if refusal:
-            raise forms.ValidationError(refusal, code="throttled")
         try:
-            cleaned_data = super().clean()
+            return super().clean()
         except forms.ValidationError as error:
+            login = self.cleaned_data.get("username") or ""
+            address = throttle.client_address(self.request)
+            refusal = throttle.login_refusal(login, address)
+            if refusal:
+                raise forms.ValidationError(refusal, code="throttled") from None
             banned = self.banned_member()
             if banned is not None:
                 raise forms.ValidationError(banned.ban_message(), code="banned") from None
-            warning = throttle.record_login_failure(login, address)
+            warning = throttle.login_warning(login, address)
             if warning:
                 raise forms.ValidationError([*error.error_list, warning]) from None
             raise
-        if self.user_cache is not None:
-            throttle.clear_login_failures(login)
-        return cleaned_data
 
     def banned_member(self) -> User | None:
         """The banned member these credentials belong to: the right password learns why the
@@ -90,6 +87,81 @@ class LoginForm(AuthenticationForm):
         if len(matches) == 1 and matches[0].is_under_ban and matches[0].check_password(password):
             return matches[0]
         return None
+
+
+class LoginForm(ThrottledLoginMixin, AuthenticationForm):
+    username = forms.CharField(label="Username or email", max_length=254)
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "Please enter a correct username or email and password. "
+        "The password is case-sensitive.",
+    }
+
+
+class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
+    pass
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    """Checking the old password is a password check like a login: throttled per account."""
+
+    def clean_old_password(self):
+        login = self.user.username
+        refusal = throttle.login_refusal(login, "", member=self.user)
+        if refusal:
+            raise forms.ValidationError(refusal, code="throttled")
+        try:
+            return super().clean_old_password()
+        except forms.ValidationError:
+            throttle.record_login_failure(login, "", member=self.user)
+            raise
+
+
+class AdminOwnPasswordChangeForm(PasswordChangeForm, AdminPasswordChangeForm):
+    pass
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's reset form, with its mail limited per address and per recipient."""
+
+    def __init__(self, *args, address: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.address = address
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        refusal = throttle.mail_refusal(self.address, email)
+        if refusal:
+            raise forms.ValidationError(refusal, code="throttled")
+        return email
+
+    def save(self, **kwargs):
+        throttle.record_mail(self.address, self.cleaned_data["email"])
+        super().save(**kwargs)
+
+
+class ConfirmationResendForm(forms.Form):
+    email = forms.EmailField(label="Your account's email address")
+
+    def __init__(self, *args, address: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.address = address
+
+    def clean_email(self):
+        email = User.objects.normalize_email(self.cleaned_data["email"])
+        refusal = throttle.mail_refusal(self.address, email)
+        if refusal:
+            raise forms.ValidationError(refusal, code="throttled")
+        return email
+
+    def member_waiting(self) -> User | None:
+        """The one active member with this address who has not confirmed it, if any."""
+        members = list(
+            User.objects.filter(
+                email__iexact=self.cleaned_data["email"], is_active=True, email_confirmed=False
+            )[:2]
+        )
+        return members[0] if len(members) == 1 else None
 
 
 class ProfileForm(forms.ModelForm):

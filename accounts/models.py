@@ -237,3 +237,19 @@ class Ban(models.Model):
         if self.lifted_at is not None:
             return False
         return self.ends_at is None or self.ends_at > timezone.now()
+
+
+class ThrottleCount(models.Model):
+    """How often one thing (failed logins for an account, mail to an address ...) happened in
+    the current window. Kept in the database so that every worker and every app server shares
+    the counts, whatever the cache; accounts.throttle reads and writes them."""
+
+    key = models.CharField(max_length=80, primary_key=True, help_text="kind:hash of what counts")
+    count = models.PositiveIntegerField(default=0)
+    window_ends_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = "throttle count"
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count} until {self.window_ends_at:%Y-%m-%d %H:%M}"

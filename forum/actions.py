@@ -67,7 +67,10 @@ def lock_poster(author: User, now: datetime, *, check_flood: bool, submission_ke
     if locked.is_under_ban:
         raise PostingRefused(locked.ban_message())
     if not locked.may_post:
-        raise PostingRefused("Confirm your email address before posting: see the mail we sent.")
+        raise PostingRefused(
+            "Confirm your email address before posting: follow the link we mailed you "
+            "(a new one: /accounts/confirm-again/)."
+        )
     wait = locked.seconds_until_may_post(now) if check_flood else 0
     if wait:
         raise PostingRefused(
