@@ -1,8 +1,10 @@
 """Members and bans in the admin.
 
 Superusers manage everything. Moderators (staff, not superusers) see members but never
-superusers; they may change ordinary members' profiles but not staff, passwords, groups or
-permissions. Only moderators of the whole board ban, through forum.actions.ban_member.
+superusers; of ordinary members they may change only what members show on the board (title,
+location, time zone, signature): never the username, email, password, active or staff flags,
+groups or permissions, since whoever changes those could take the account over. Only
+moderators of the whole board ban, through forum.actions.ban_member.
 """
 
 from django import forms
@@ -14,6 +16,7 @@ from accounts.forms import AdminLoginForm, AdminOwnPasswordChangeForm
 from accounts.models import Ban, User
 from forum import actions
 from forum.admin import changelist_link, run_each, step_form, step_page
+from forum.markup import render_bbcode
 from forum.models import Forum, Post, Thread
 from forum.moderation import BanForm, OptionalReasonForm
 
@@ -22,6 +25,15 @@ admin.site.login_form = AdminLoginForm
 admin.site.password_change_form = AdminOwnPasswordChangeForm
 
 PERMISSION_FIELDS = {"is_superuser", "groups", "user_permissions"}
+# The only member fields a moderator changes; every other field, including any added later,
+# is read-only for them.
+MODERATOR_EDITABLE_FIELDS = {"user_title", "location", "time_zone", "signature"}
+ACCOUNT_FIELDS = {"username", "password", "email", "email_confirmed", "is_active", "is_staff"}
+WHY_READ_ONLY = (
+    "Only superusers change these fields: whoever changes a member's username, email "
+    "address, password or permissions could take the account over (a password reset goes to "
+    "the email address). Bans are the moderators' tool."
+)
 
 
 def may_ban(user) -> bool:
@@ -83,19 +95,27 @@ class MemberAdmin(UserAdmin):
         fieldsets = super().get_fieldsets(request, obj)
         if request.user.is_superuser:
             return fieldsets
-        return [
-            (
-                name,
-                {**options, "fields": [f for f in options["fields"] if f not in PERMISSION_FIELDS]},
-            )
-            for name, options in fieldsets
-        ]
+        shown = []
+        for name, options in fieldsets:
+            fields = [f for f in options["fields"] if f not in PERMISSION_FIELDS]
+            if ACCOUNT_FIELDS.intersection(fields):
+                options = {**options, "description": WHY_READ_ONLY}
+            shown.append((name, {**options, "fields": fields}))
+        return shown
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
-        if not request.user.is_superuser:
-            readonly += ["is_staff", "is_active"]
-        return readonly
+        if request.user.is_superuser:
+            return readonly
+        every_field = [f for _, options in self.fieldsets for f in options["fields"]]
+        return readonly + [
+            f for f in every_field if f not in MODERATOR_EDITABLE_FIELDS and f not in readonly
+        ]
+
+    def save_model(self, request, obj, form, change):
+        if "signature" in form.changed_data:
+            obj.signature_html = render_bbcode(obj.signature)
+        super().save_model(request, obj, form, change)
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and obj.is_staff and not request.user.is_superuser:
