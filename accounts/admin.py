@@ -8,12 +8,20 @@ moderators of the whole board ban, through forum.actions.ban_member.
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 
-from accounts.forms import AdminLoginForm, AdminOwnPasswordChangeForm
+from accounts.forms import (
+    AdminLoginForm,
+    AdminOwnPasswordChangeForm,
+    MemberChangeForm,
+    MemberCreationForm,
+)
 from accounts.models import Ban, User
+from accounts.validators import TextRulesAdmin
 from forum import actions
 from forum.admin import changelist_link, run_each, step_form, step_page
 from forum.markup import render_bbcode
@@ -40,8 +48,18 @@ def may_ban(user) -> bool:
     return user.is_active and user.is_staff and user.moderated_forum_ids is None
 
 
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class BoardGroupAdmin(TextRulesAdmin, GroupAdmin):
+    pass
+
+
 @admin.register(User)
-class MemberAdmin(UserAdmin):
+class MemberAdmin(TextRulesAdmin, UserAdmin):
+    form = MemberChangeForm
+    add_form = MemberCreationForm
     list_display = [
         "username",
         "email",
@@ -90,6 +108,11 @@ class MemberAdmin(UserAdmin):
         if not request.user.is_superuser:
             queryset = queryset.filter(is_superuser=False)
         return queryset
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "signature":
+            kwargs["max_length"] = settings.BOARD_SIGNATURE_MAX_LENGTH
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -206,7 +229,7 @@ class BanStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Ban)
-class BanAdmin(admin.ModelAdmin):
+class BanAdmin(TextRulesAdmin, admin.ModelAdmin):
     list_display = [
         "member",
         "reason",

@@ -1,4 +1,3 @@
-import re
 import unicodedata
 import zoneinfo
 
@@ -6,28 +5,34 @@ from django import forms
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm, AdminPasswordChangeForm
 from django.contrib.auth import forms as auth_forms
-from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.contrib.auth.forms import AdminUserCreationForm, AuthenticationForm, UserCreationForm
 from django.db.models import Q
 
-from accounts import throttle
+from accounts import throttle, validators
 from accounts.models import User, username_key
 from forum.forms import clean_member_text
 from forum.markup import render_bbcode
 
-USERNAME_SHAPE = re.compile(r"^[\w .\-]+$")
 TIME_ZONES = sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})
 
 
-def clean_username(raw: str) -> str:
+def clean_username(raw: str, *, member: User | None = None) -> str:
+    """The username as stored, or a ValidationError saying why not; `member` is the one being
+    renamed, whose own name is not "taken"."""
     # Stored in NFKC form, so full-width "Ｒｏｓｓ８６" is kept as "Ross86".
     username = " ".join(unicodedata.normalize("NFKC", raw).split())
     if not 3 <= len(username) <= 25:
         raise forms.ValidationError("Usernames are 3 to 25 characters long.")
-    if not USERNAME_SHAPE.match(username) or any(c.isdigit() and not c.isascii() for c in username):
+    if problem := validators.username_problem(username):
+        raise forms.ValidationError(problem)
+    if any(char.isdigit() and not char.isascii() for char in username):
         raise forms.ValidationError(
             "Usernames may hold letters, digits, spaces, and the characters _ . - only."
         )
-    if User.objects.filter(username_key=username_key(username)).exists():
+    others = User.objects.filter(username_key=username_key(username))
+    if member is not None and member.pk is not None:
+        others = others.exclude(pk=member.pk)
+    if others.exists():
         raise forms.ValidationError("That username is taken, or looks too much like one that is.")
     return username
 
@@ -49,6 +54,22 @@ class RegistrationForm(UserCreationForm):
 
     def email_in_use(self) -> bool:
         return User.objects.filter(email__iexact=self.cleaned_data["email"]).exists()
+
+
+class MemberChangeForm(auth_forms.UserChangeForm):
+    """The admin's member form: a new username passes the board's rules, so a name that
+    differs from another only by case or look-alikes is a form error, not an IntegrityError."""
+
+    def clean_username(self):
+        username = self.cleaned_data.get("username", "")
+        if username == self.initial.get("username"):
+            return username  # names from before today's rules (imports) stay editable around
+        return clean_username(username, member=self.instance)
+
+
+class MemberCreationForm(AdminUserCreationForm):
+    def clean_username(self):
+        return clean_username(self.cleaned_data.get("username", ""))
 
 
 class ThrottledLoginMixin:

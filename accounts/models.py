@@ -10,18 +10,23 @@ from django.db.models import Count, Value, Window
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from accounts.validators import is_invisible
 from forum.links import link
 
 
 def username_key(username: str) -> str:
     """The form two usernames share when members could not tell them apart.
 
-    Case, width and compatibility forms are folded (NFKC + casefold), surrounding or repeated
-    spaces are collapsed, and letters that look like ASCII letters in another script (Cyrillic
-    "Р", Greek "ο" ...) become those letters, after Unicode's confusables table. So "Ross86",
-    "ross86 ", "Ｒｏｓｓ８６" and "Роѕѕ86" all collide.
+    Case, width and compatibility forms are folded (NFKC + casefold), invisible characters
+    (zero-width, fillers, bidi controls ...; see accounts.validators) are dropped, surrounding
+    or repeated spaces are collapsed, and letters that look like ASCII letters in another
+    script (Cyrillic "Р", Greek "ο" ...) become those letters, after Unicode's confusables
+    table (UTS #39). So "Ross86", "ross86 ", "Ｒｏｓｓ８６", "Ross\u200b86" and "Роѕѕ86" all
+    collide. New names with invisible characters are refused outright; dropping them here
+    makes older ones collide too.
     """
     folded = unicodedata.normalize("NFKC", username).casefold()
+    folded = "".join(char for char in folded if char.isspace() or not is_invisible(char))
     folded = "".join(ascii_lookalike(char) for char in " ".join(folded.split()))
     return folded.casefold()
 

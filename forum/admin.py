@@ -17,6 +17,7 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from accounts.models import User
+from accounts.validators import TextRulesAdmin
 from forum import actions
 from forum.models import Category, Forum, Post, PostRevision, Report, Thread
 from forum.moderation import MoveForm, OptionalReasonForm, ReasonForm
@@ -76,7 +77,7 @@ def run_each(modeladmin, request, objects, step, done: str) -> None:
         modeladmin.message_user(request, done.format(count=count), messages.SUCCESS)
 
 
-class ModeratedAdmin(admin.ModelAdmin):
+class ModeratedAdmin(TextRulesAdmin, admin.ModelAdmin):
     """Rows limited to the forums the user moderates; hard deletes for superusers only."""
 
     forum_path = "forum_id"
@@ -98,7 +99,7 @@ class ModeratedAdmin(admin.ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(TextRulesAdmin, admin.ModelAdmin):
     list_display = ["name", "slug", "position", "forums"]
     list_editable = ["position"]
     search_fields = ["name"]
@@ -110,7 +111,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Forum)
-class ForumAdmin(admin.ModelAdmin):
+class ForumAdmin(TextRulesAdmin, admin.ModelAdmin):
     list_display = [
         "name",
         "category",
@@ -304,7 +305,7 @@ class ThreadAdmin(ModeratedAdmin):
         self.message_user(request, f"Recounted: {changed['threads']} threads had wrong counters.")
 
 
-class RevisionInline(admin.TabularInline):
+class RevisionInline(TextRulesAdmin, admin.TabularInline):
     model = PostRevision
     fields = ["written_at", "replaced_at", "replaced_by", "body"]
     readonly_fields = fields
@@ -504,7 +505,7 @@ class ReportAdmin(ModeratedAdmin):
 
 
 @admin.register(LogEntry)
-class LogEntryAdmin(admin.ModelAdmin):
+class LogEntryAdmin(TextRulesAdmin, admin.ModelAdmin):
     """The moderation log, read-only, for superusers: who did what to which object, and why."""
 
     list_display = ["action_time", "user", "content_type", "object_link", "action_flag", "message"]

@@ -1,10 +1,9 @@
-import re
 import uuid
 
 from django import forms
 
-# C0 controls and DEL, except tab and newline; carriage returns are normalised first.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+from accounts import validators
+
 BODY_MAX_LENGTH = 20_000
 TITLE_MAX_LENGTH = 100
 EMPTY = "Please enter a {}: it cannot be empty or only spaces."
@@ -15,13 +14,9 @@ def clean_member_text(text: str, *, what: str, max_length: int, single_line: boo
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if single_line:
         text = " ".join(text.split("\n"))
-    if CONTROL_CHARACTERS.search(text):
-        raise forms.ValidationError(
-            f"The {what} holds invisible control characters (such as NUL bytes). "
-            "Remove them and try again."
-        )
-    if any(0xD800 <= ord(char) <= 0xDFFF for char in text):
-        raise forms.ValidationError(f"The {what} holds characters that are not valid text.")
+    # The rules are accounts.validators', which the admin applies too.
+    if problem := validators.text_problem(text, single_line=single_line):
+        raise forms.ValidationError(f"The {what} {problem}")
     text = text.strip()
     if not text:
         raise forms.ValidationError(EMPTY.format(what))
