@@ -34,6 +34,9 @@ def clean_username(raw: str, *, member: User | None = None) -> str:
         others = others.exclude(pk=member.pk)
     if others.exists():
         raise forms.ValidationError("That username is taken, or looks too much like one that is.")
+    # After the taken check: "Rоss86" beside Ross86 is best answered as a look-alike.
+    if problem := validators.mixed_scripts_problem(username):
+        raise forms.ValidationError(problem)
     return username
 
 

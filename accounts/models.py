@@ -25,10 +25,15 @@ def username_key(username: str) -> str:
     collide. New names with invisible characters are refused outright; dropping them here
     makes older ones collide too.
     """
-    folded = unicodedata.normalize("NFKC", username).casefold()
-    folded = "".join(char for char in folded if char.isspace() or not is_invisible(char))
-    folded = "".join(ascii_lookalike(char) for char in " ".join(folded.split()))
+    # Dropped before normalising too, so that a filler between two jamo cannot keep them
+    # from composing into the syllable the visible name holds.
+    folded = unicodedata.normalize("NFKC", visible(username)).casefold()
+    folded = "".join(ascii_lookalike(char) for char in " ".join(visible(folded).split()))
     return folded.casefold()
+
+
+def visible(text: str) -> str:
+    return "".join(char for char in text if char.isspace() or not is_invisible(char))
 
 
 def ascii_lookalike(char: str) -> str:

@@ -127,6 +127,12 @@ def username_problem(username: str) -> str | None:
         else:
             return "Usernames may hold letters, digits, spaces, and the characters _ . - only."
         previous = char
+    return None
+
+
+def mixed_scripts_problem(username: str) -> str | None:
+    """Why a username's letters may not stand together (UTS #39 "highly restrictive"), or
+    None: one script, or scripts one language writes together."""
     scripts = {script for char in username if (script := script_of(char))}
     if len(scripts) > 1 and not any(scripts <= allowed for allowed in SCRIPTS_WRITTEN_TOGETHER):
         return (
