@@ -209,3 +209,11 @@ def mail_refusal(address: str, target: str) -> str | None:
 def record_mail(address: str, target: str) -> None:
     for key in _mail_limits(address, target)[2]:
         _add_one(key, MAIL_WINDOW)
+
+
+def allow_mail(address: str, target: str) -> bool:
+    """For mail sent as a side effect, where a refusal is not shown: counts it if it may go."""
+    if mail_refusal(address, target):
+        return False
+    record_mail(address, target)
+    return True

@@ -77,13 +77,13 @@ def register(request):
         member = form.save()
         throttle.record_registration(address)
         login(request, member, backend="accounts.backends.UsernameOrEmailBackend")
-        mail_to = taken_email or member.email
-        if not throttle.mail_refusal(address, mail_to):
-            throttle.record_mail(address, mail_to)
-            if taken_email:
+        if taken_email:
+            if throttle.allow_mail(address, taken_email):
                 send_registration_attempt_mail(taken_email)
-            elif settings.BOARD_REQUIRE_EMAIL_CONFIRMATION:
-                send_confirmation_mail(member)
+        elif settings.BOARD_REQUIRE_EMAIL_CONFIRMATION and throttle.allow_mail(
+            address, member.email
+        ):
+            send_confirmation_mail(member)
         if settings.BOARD_REQUIRE_EMAIL_CONFIRMATION:
             messages.info(request, confirm_first_message(f"Welcome, {member}! "))
         else:
