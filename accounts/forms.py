@@ -9,6 +9,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, AuthenticationForm,
 from django.db.models import Q
 
 from accounts import throttle, validators
+from accounts.mail import send_password_reset_mail
 from accounts.models import User, username_key
 from forum.forms import clean_member_text
 from forum.markup import render_bbcode
@@ -145,8 +146,9 @@ class AdminOwnPasswordChangeForm(PasswordChangeForm, AdminPasswordChangeForm):
     pass
 
 
-class PasswordResetForm(auth_forms.PasswordResetForm):
-    """Django's reset form, with its mail limited per address and per recipient."""
+class PasswordResetMailForm(auth_forms.PasswordResetForm):
+    """Django's password reset, with its mail limited per address and per recipient, and sent
+    by the task worker (accounts/mail.py)."""
 
     def __init__(self, *args, address: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -162,6 +164,10 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
     def save(self, **kwargs):
         throttle.record_mail(self.address, self.cleaned_data["email"])
         super().save(**kwargs)
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        site_url = f"{context['protocol']}://{context['domain']}"
+        send_password_reset_mail.enqueue(context["user"].pk, site_url)
 
 
 class ConfirmationResendForm(forms.Form):

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -12,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from accounts import throttle
 from accounts.forms import (
     ConfirmationResendForm,
-    PasswordResetForm,
+    PasswordResetMailForm,
     ProfileForm,
     RegistrationForm,
 )
@@ -61,6 +62,7 @@ def member_list(request):
 
 
 @require_http_methods(["GET", "POST"])
+@transaction.atomic  # the account and its mail's task commit together
 def register(request):
     if request.user.is_authenticated:
         return redirect("forum:index")
@@ -79,11 +81,11 @@ def register(request):
         login(request, member, backend="accounts.backends.UsernameOrEmailBackend")
         if taken_email:
             if throttle.allow_mail(address, taken_email):
-                send_registration_attempt_mail(taken_email)
+                send_registration_attempt_mail.enqueue(taken_email, site_url(request))
         elif settings.BOARD_REQUIRE_EMAIL_CONFIRMATION and throttle.allow_mail(
             address, member.email
         ):
-            send_confirmation_mail(member)
+            send_confirmation(request, member)
         if settings.BOARD_REQUIRE_EMAIL_CONFIRMATION:
             messages.info(request, confirm_first_message(f"Welcome, {member}! "))
         else:
@@ -92,9 +94,20 @@ def register(request):
     return render(request, "registration/register.html", {"form": form})
 
 
+def site_url(request) -> str:
+    return request.build_absolute_uri("/")
+
+
+def send_confirmation(request, member: User) -> None:
+    """Enqueues the confirmation mail: the worker sends it, and retries while the mail server
+    is down, so registering never waits for (or fails with) the mail server."""
+    send_confirmation_mail.enqueue(member.pk, site_url(request))
+
+
 def confirm_first_message(greeting: str = ""):
     return format_html(
-        '{}Confirm your email to start posting: we sent you a link. <a href="{}">Send it again</a>',
+        "{}Confirm your email to start posting: a link is on its way to you. "
+        '<a href="{}">Send it again</a>',
         greeting,
         reverse("accounts:confirmation_resend"),
     )
@@ -111,7 +124,7 @@ def confirmation_resend(request):
         throttle.record_mail(address, form.cleaned_data["email"])
         member = form.member_waiting()
         if member is not None:
-            send_confirmation_mail(member)
+            send_confirmation(request, member)
         messages.info(
             request,
             "If an account waiting for confirmation uses that address, a new link is on its "
@@ -124,7 +137,7 @@ def confirmation_resend(request):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def password_reset(request):
-    form = PasswordResetForm(request.POST or None, address=throttle.client_address(request))
+    form = PasswordResetMailForm(request.POST or None, address=throttle.client_address(request))
     if request.method == "POST" and form.is_valid():
         form.save(
             request=request,

@@ -1,14 +1,16 @@
-"""Two bounded checks of the board served by gunicorn under production settings.
+"""Three bounded checks of the board served by gunicorn under production settings.
 
     .venv/bin/python bench/faults.py load      # 64 connections for 30 s: half read, half reply
     .venv/bin/python bench/faults.py restart   # restart PostgreSQL while the board serves
+    .venv/bin/python bench/faults.py redis     # stop Redis for 10 s while the board serves
     .venv/bin/python bench/faults.py all
 
 Each builds a scratch database (board_faults) with the sample thread and 32 members, serves it
 with 2 gunicorn sync workers on a free loopback port, drives it from this process, and checks:
-no 5xx but the outage's 503; every reply that answered with its redirect is stored and no other;
-every counter matches a recount. `restart` needs root (pg_ctlcluster). Exit status 1 on failure.
-Nothing runs longer than its stated time; every server is stopped on the way out.
+no 5xx but the PostgreSQL outage's 503; every reply that answered with its redirect is stored
+and no other; every counter matches a recount. `restart` needs root (pg_ctlcluster); `redis`
+stops and starts a redis-server of its own on a free port, never a shared one. Exit status 1 on
+failure. Nothing runs longer than its stated time; every server is stopped on the way out.
 """
 
 import argparse
@@ -16,6 +18,7 @@ import http.client
 import os
 import secrets
 import shutil
+import socket
 import string
 import subprocess
 import sys
@@ -29,7 +32,13 @@ from types import SimpleNamespace
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.databases import create_database  # noqa: E402
-from bench.run_benchmark import BASE_DIR, Server, member_cookie, setup_django  # noqa: E402
+from bench.run_benchmark import (  # noqa: E402
+    BASE_DIR,
+    Server,
+    free_port,
+    member_cookie,
+    setup_django,
+)
 
 DATABASE = "board_faults"
 MEMBERS = 32
@@ -220,26 +229,141 @@ def run_restart(env, port, cookies) -> bool:
     return report("restart", tally, problems)
 
 
+class PrivateRedis:
+    """A redis-server of the check's own on a free loopback port, with nothing on disk."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.process = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
+             "--appendonly", "no"],
+            stdout=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 10
+        while self.info("keyspace_hits") is None:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"redis-server did not start on port {self.port}")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self.process = None
+
+    def info(self, field: str) -> int | None:
+        """A number from INFO, or None while Redis does not answer."""
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as connection:
+                connection.sendall(b"INFO stats\r\n")
+                reply = b""
+                while b"keyspace_misses" not in reply:
+                    chunk = connection.recv(65536)
+                    if not chunk:
+                        return None
+                    reply += chunk
+        except OSError:
+            return None
+        for line in reply.decode().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split(":")[1])
+        return None
+
+
+def run_redis(env, cookies) -> bool:
+    """Stops Redis 5 s into 30 s of reading and replying, starts it again 10 s later."""
+    from forum.models import Post
+
+    if shutil.which("redis-server") is None:
+        return report("redis", Tally(), ["redis-server is not installed"])
+    redis = PrivateRedis()
+    redis.start()
+    options = SimpleNamespace(workers=2, worker_class="sync", threads=1)
+    server = Server("board-redis", "config.wsgi", "config.settings", options,
+                    {**env, "REDIS_URL": redis.url})  # fmt: skip
+    moments = {}
+
+    def outage():
+        time.sleep(5)
+        moments["stopped"] = time.monotonic()
+        redis.stop()
+        time.sleep(10)
+        redis.start()
+        moments["started"] = time.monotonic()
+        while time.monotonic() - moments["started"] < 10:
+            if (redis.info("keyspace_hits") or 0) > 0:
+                moments["hit"] = time.monotonic()
+                return
+            time.sleep(0.05)
+
+    try:
+        server.wait_ready()
+        workers = sorted(server.worker_pids())
+        before = Post.objects.filter(thread_id=1).count()
+        tally = drive(server.port, cookies[:8], seconds=30, during=lambda: threading.Thread(
+            target=outage, daemon=True).start())  # fmt: skip
+        hits_after = redis.info("keyspace_hits") or 0
+        same_workers = sorted(server.worker_pids()) == workers
+    finally:
+        server.stop()
+        redis.stop()
+    problems = []
+    failed = {s: n for s, n in tally.statuses.items() if s >= 500 or s == 0}
+    if failed:
+        problems.append(f"5xx or broken connections: {failed}")
+    if "started" not in moments:
+        problems.append("Redis did not start again in time")
+    else:
+        during = [s for t, s in tally.timeline if moments["stopped"] < t < moments["started"]]
+        if during.count(200) == 0:
+            problems.append("no page was served while Redis was down")
+        down = moments["started"] - moments["stopped"]
+        print(f"redis: while Redis was down ({down:.1f} s): {len(during)} responses, "
+              f"{during.count(200)} pages, {during.count(302)} replies")  # fmt: skip
+        if "hit" in moments:
+            print(f"redis: first cache hit {moments['hit'] - moments['started']:.2f} s after "
+                  f"Redis was back; {hits_after} hits by the end, same gunicorn workers: "
+                  f"{same_workers}")  # fmt: skip
+        else:
+            problems.append("the cache was not used again within 10 s of Redis coming back")
+    if not same_workers:
+        problems.append("gunicorn's workers were replaced")
+    problems += check_counts(env, before, tally)
+    return report("redis", tally, problems)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("check", choices=["load", "restart", "all"])
+    parser.add_argument("check", choices=["load", "restart", "redis", "all"])
     which = parser.parse_args().check
     static_root = Path(tempfile.mkdtemp(prefix="faults-static-"))
     env = environment(static_root)
     fresh_database(env)
     setup_django(env)
     cookies = member_cookies()
-    options = SimpleNamespace(workers=2, worker_class="sync", threads=1)
-    server = Server("board", "config.wsgi", "config.settings", options, env)
     ok = True
     try:
-        server.wait_ready()
-        if which in ("load", "all"):
-            ok &= run_load(env, server.port, cookies)
-        if which in ("restart", "all"):
-            ok &= run_restart(env, server.port, cookies)
+        if which in ("load", "restart", "all"):
+            options = SimpleNamespace(workers=2, worker_class="sync", threads=1)
+            server = Server("board", "config.wsgi", "config.settings", options, env)
+            try:
+                server.wait_ready()
+                if which in ("load", "all"):
+                    ok &= run_load(env, server.port, cookies)
+                if which in ("restart", "all"):
+                    ok &= run_restart(env, server.port, cookies)
+            finally:
+                server.stop()
+        if which in ("redis", "all"):
+            ok &= run_redis(env, cookies)
     finally:
-        server.stop()
         shutil.rmtree(static_root, ignore_errors=True)
     sys.exit(0 if ok else 1)
 

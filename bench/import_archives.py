@@ -13,6 +13,7 @@ folder again (nothing new: the idempotence check) and checks every counter with 
 import argparse
 import os
 import random
+import secrets
 import sys
 import tempfile
 import time
@@ -28,6 +29,7 @@ DATABASE_URL = os.environ.get(
     "BENCH_IMPORT_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/board_bench_import"
 )
 os.environ["DATABASE_URL"] = DATABASE_URL
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))  # PostgreSQL means production
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 # The sample thread's own words, so bodies read (and render) like real posts.

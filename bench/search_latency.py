@@ -15,6 +15,7 @@ import html
 import os
 import random
 import re
+import secrets
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -29,6 +30,7 @@ DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/board_bench"
 )
 os.environ["DATABASE_URL"] = DATABASE_URL
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))  # PostgreSQL means production
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver")
 

@@ -53,7 +53,20 @@ def local_secret_key() -> str:
 
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = os.environ.get("SECRET_KEY") or local_secret_key()
+# A production setup (a PostgreSQL DATABASE_URL, or HTTPS) may run several app servers, which
+# must sign sessions, CSRF tokens and mailed links with one key: a key made up per server in
+# var/ would quietly break them, so production refuses to start without SECRET_KEY.
+IS_PRODUCTION = env_bool("HTTPS", False) or os.environ.get("DATABASE_URL", "").startswith(
+    ("postgres://", "postgresql://", "pgsql://")
+)
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY and IS_PRODUCTION:
+    raise ImproperlyConfigured(
+        "SECRET_KEY is not set: production (a PostgreSQL DATABASE_URL or HTTPS=true) needs the "
+        "same long random SECRET_KEY on every app server, e.g. from "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    )
+SECRET_KEY = SECRET_KEY or local_secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
@@ -70,9 +83,12 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
+    # First, so load balancers' probes meet no redirect, session, cache or host check.
+    "config.health.HealthProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "forum.pagecache.PageCacheMiddleware",
@@ -137,13 +153,14 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, serving as a cold cache while Redis is unreachable.
+            "BACKEND": "config.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "board"),
         }
     }
     # Sessions are read from Redis and written through to the database, so a member's request
-    # costs no session query and a Redis restart logs nobody out.
+    # costs no session query, and a Redis restart or outage logs nobody out.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -236,9 +253,10 @@ BOARD_MEMBERS_PER_PAGE = env_int("BOARD_MEMBERS_PER_PAGE", 30)
 # Visitors' pages are served from the shared cache for up to this many seconds, and never after
 # a write made them stale (forum/pagecache.py). Only with REDIS_URL: 0 turns it off.
 BOARD_PAGE_CACHE_SECONDS = env_int("BOARD_PAGE_CACHE_SECONDS", 300) if REDIS_URL else 0
-# Thread views are counted in the cache and written to the thread row once per this many views,
-# so a page view never takes a write lock on the thread.
-BOARD_VIEW_FLUSH_EVERY = env_int("BOARD_VIEW_FLUSH_EVERY", 100)
+# Thread views are counted in Redis and written to the thread row once per this many views, so
+# a page view never takes a write lock on the thread. Without Redis each worker's local memory
+# would count alone and lose its share on exit: every view goes straight to the row (1).
+BOARD_VIEW_FLUSH_EVERY = env_int("BOARD_VIEW_FLUSH_EVERY", 100) if REDIS_URL else 1
 # Rank ladder: (posts needed, title), shown under members without a custom title.
 BOARD_RANKS = [(0, "Junior Member"), (30, "Member"), (100, "Senior Member"), (500, "Veteran")]
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
@@ -259,7 +277,27 @@ BOARD_SIGNATURE_MAX_LENGTH = 500
 AUTHENTICATION_BACKENDS = ["accounts.backends.UsernameOrEmailBackend"]
 # Read tracking: threads whose last post is older than this count as read for everyone.
 BOARD_READ_TRACKING_DAYS = env_int("BOARD_READ_TRACKING_DAYS", 30)
-# Reply notifications are sent from a background thread after the reply commits.
-BOARD_MAIL_IN_BACKGROUND = env_bool("BOARD_MAIL_IN_BACKGROUND", True)
 # The board's public address, for links in mail.
 BOARD_SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+
+# Prometheus metrics at /metrics (config/metrics.py), for these addresses (REMOTE_ADDR) only;
+# empty: no metrics, and /metrics is the 404 page for everyone.
+BOARD_METRICS_ALLOWED_ADDRESSES = env_list("BOARD_METRICS_ALLOWED_ADDRESSES", "")
+if BOARD_METRICS_ALLOWED_ADDRESSES:
+    # After the probes, which stay out of the request metrics.
+    MIDDLEWARE.insert(1, "config.metrics.MetricsMiddleware")
+# Scrapers read /metrics from the app server over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^metrics$"]
+
+# Background work (config/tasks.py): every mail is a task stored in the database in the same
+# transaction as the write that causes it; `manage.py db_worker` runs them.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A failed mail is tried this many times in all, waiting BOARD_MAIL_RETRY_SECONDS after the first
+# failure and twice as long after each next one (1, 2, 4, 8 minutes), then kept as failed.
+BOARD_MAIL_ATTEMPTS = env_int("BOARD_MAIL_ATTEMPTS", 5)
+BOARD_MAIL_RETRY_SECONDS = env_int("BOARD_MAIL_RETRY_SECONDS", 60)
+# A task a worker started this long ago and never finished had its worker killed:
+# `manage.py requeue_stuck_tasks` (run before each worker starts) puts it back in the queue.
+BOARD_TASK_STUCK_SECONDS = env_int("BOARD_TASK_STUCK_SECONDS", 15 * 60)
+# /readyz answers 503 when a task has waited longer than this for a worker (0: never).
+BOARD_READY_MAX_TASK_AGE_SECONDS = env_int("BOARD_READY_MAX_TASK_AGE_SECONDS", 10 * 60)

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from config.metrics import metrics_view
 from forum import archive_admin, legacy
 
 urlpatterns = [
@@ -10,6 +11,7 @@ urlpatterns = [
         name="archive_upload",
     ),
     path("admin/", admin.site.urls),
+    path("metrics", metrics_view, name="metrics"),
     path("accounts/", include("accounts.urls")),
     path("members/", include("accounts.member_urls")),
     # The old board's links (forum/legacy.py).

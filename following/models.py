@@ -14,7 +14,7 @@ from django.db.models import Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from forum.models import Forum, Thread
+from forum.models import Forum, Post, Thread
 
 
 class ThreadRead(models.Model):
@@ -75,6 +75,38 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} follows {self.thread or self.forum}"
+
+
+class Notification(models.Model):
+    """One reply mail to one member: the idempotency key of that mail.
+
+    The worker writes (and commits) this row before it hands the mail to the mail server, and
+    sends only if the row is new, so a mail is sent at most once per post and member even when
+    its task runs twice (a worker killed between sending and recording the result). The price:
+    a worker killed after the row but before the server took the mail loses that mail; such rows
+    keep an empty `sent_at`.
+    """
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="notifications")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    claimed_at = models.DateTimeField(
+        default=timezone.now, help_text="When a worker took this mail on, before sending it."
+    )
+    sent_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the mail server accepted it; empty if its worker died while sending.",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["post", "user"], name="one_notification_per_post")
+        ]
+
+    def __str__(self) -> str:
+        return f"Mail to {self.user_id} about post {self.post_id}"
 
 
 def tracking_horizon(user):

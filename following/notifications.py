@@ -1,22 +1,25 @@
-"""Mail to followers when a thread they follow gets a reply.
+"""Mail to followers when a thread they follow gets a reply: built here, sent by the task worker.
 
-Sent after the reply commits, from a background thread, so a slow or broken mail server never
-slows or breaks posting; a failure is logged. One mail per follower per thread until they visit
-the thread again (vBulletin's "instant notification" without the flood).
+The reply's transaction writes one task (`notify_followers`); the worker turns it into one
+`send_reply_mail` task per follower owed a mail, and each of those sends at most once, guarded
+by its key (following.models.Notification), retrying with backoff while the mail server fails
+(config/tasks.py). One mail per follower per thread until they visit the thread again
+(vBulletin's "instant notification" without the flood).
 """
 
 import logging
-import threading
 
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMessage
-from django.db import close_old_connections, transaction
+from django.db import transaction
 from django.db.models import F, OuterRef, Q, Subquery
+from django.tasks import task
 from django.urls import reverse
 from django.utils import timezone
 
-from following.models import Subscription, ThreadRead
+from config.tasks import retried_on_failure
+from following.models import Notification, Subscription, ThreadRead
 from forum.models import Post
 
 log = logging.getLogger(__name__)
@@ -39,26 +42,15 @@ def subscription_from_token(token: str) -> Subscription | None:
     )
 
 
-def notify_after_commit(post: Post) -> None:
-    """Schedules the reply's notifications for when (and if) its transaction commits."""
-    post_id = post.pk
-    if settings.BOARD_MAIL_IN_BACKGROUND:
-        transaction.on_commit(
-            lambda: threading.Thread(
-                target=notify_in_background, args=(post_id,), daemon=True
-            ).start()
-        )
-    else:
-        transaction.on_commit(lambda: notify_subscribers(post_id))
+def enqueue_notifications(post: Post) -> None:
+    """Writes the reply's notification task in the reply's own transaction, so it runs if and
+    only if the reply commits, even across a restart."""
+    notify_followers.enqueue(post.pk)
 
 
-def notify_in_background(post_id: int) -> None:
-    try:
-        notify_subscribers(post_id)
-    except Exception:
-        log.exception("Reply notifications for post %s failed", post_id)
-    finally:
-        close_old_connections()
+@task()
+def notify_followers(post_id: int) -> int:
+    return notify_subscribers(post_id)
 
 
 def followers_to_mail(post: Post):
@@ -79,25 +71,51 @@ def followers_to_mail(post: Post):
     )
 
 
+@transaction.atomic
 def notify_subscribers(post_id: int) -> int:
-    """Sends the mails; returns how many went out."""
+    """Enqueues one mail per follower owed one and marks them notified, in one transaction;
+    returns how many. The subscriptions are locked, so a concurrent reply's run waits and then
+    sees them notified."""
     post = Post.objects.select_related("thread__forum", "author").filter(pk=post_id).first()
     if post is None or post.is_removed or post.thread.is_removed:
         return 0
-    sent, mailed_users = 0, set()
-    for subscription in followers_to_mail(post):
+    owed, mailed_users = [], set()
+    for subscription in followers_to_mail(post).select_for_update(of=("self",)):
         member = subscription.user
         if member.pk in mailed_users or not member.email or not member.may_post:
             continue
         mailed_users.add(member.pk)
+        owed.append(subscription.pk)
+    Subscription.objects.filter(pk__in=owed).update(notified_at=timezone.now())
+    for subscription_id in owed:
+        send_reply_mail.enqueue(post_id, subscription_id)
+    return len(owed)
+
+
+@task()
+def send_reply_mail(post_id: int, subscription_id: int, attempt: int = 1) -> str:
+    """Sends one follower's mail about a reply, at most once (see Notification)."""
+    subscription = Subscription.objects.select_related("user").filter(pk=subscription_id).first()
+    post = Post.objects.select_related("thread__forum", "author").filter(pk=post_id).first()
+    if subscription is None or post is None or post.is_removed or post.thread.is_removed:
+        return "not sent: the post or the subscription is gone"
+    member = subscription.user
+    if not (member.is_active and member.email and member.may_post):
+        return "not sent: the member may no longer receive it"
+    # Committed before sending: a second run of this task finds it and sends nothing.
+    claim, is_new = Notification.objects.get_or_create(post=post, user=member)
+    if not is_new:
+        return "not sent: already sent"
+    with retried_on_failure(send_reply_mail, post_id, subscription_id, attempt=attempt):
         try:
             reply_mail(post, subscription).send()
         except Exception:
-            log.exception("Could not mail %s about post %s", member.pk, post.pk)
-            continue
-        Subscription.objects.filter(pk=subscription.pk).update(notified_at=timezone.now())
-        sent += 1
-    return sent
+            # The server refused it, so it was not sent: free the key for the next attempt.
+            claim.delete()
+            log.exception("Could not mail %s about post %s", member.pk, post_id)
+            raise
+    Notification.objects.filter(pk=claim.pk).update(sent_at=timezone.now())
+    return "sent"
 
 
 def reply_mail(post: Post, subscription: Subscription) -> EmailMessage:

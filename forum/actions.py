@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from following.models import subscribe
-from following.notifications import notify_after_commit
+from following.notifications import enqueue_notifications
 from forum.markup import render_bbcode
 from forum.models import Forum, Post, PostRevision, Report, Thread
 
@@ -135,7 +135,7 @@ def create_thread(
     if not archived:
         if poster.subscribe_on_reply:
             subscribe(author, thread=thread)
-        notify_after_commit(post)
+        enqueue_notifications(post)
     Forum.objects.filter(pk=forum.pk).update(
         thread_count=F("thread_count") + 1, post_count=F("post_count") + 1, **newer_last_post(post)
     )
@@ -185,7 +185,7 @@ def add_reply(
     if not archived:
         if poster.subscribe_on_reply:
             subscribe(author, thread=locked)
-        notify_after_commit(post)
+        enqueue_notifications(post)
     return post
 
 

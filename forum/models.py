@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.text import slugify
 
+from config.cache import CacheUnavailable
 from forum.links import link
 from forum.pagecache import forget_shared
 
@@ -207,18 +208,22 @@ class Thread(models.Model):
         """Counts one view of thread `pk`; returns how many views it has beyond the row as it
         was read before this call (including those this call moved to the row).
 
-        Views pile up in the cache and reach the thread row once per BOARD_VIEW_FLUSH_EVERY,
-        so reading a thread never takes a write lock on it. Only the request whose increment
-        lands exactly on the threshold writes, so concurrent viewers never double-count.
+        With Redis, views pile up there and reach the thread row once per
+        BOARD_VIEW_FLUSH_EVERY, so reading a thread never takes a write lock on it. The request
+        whose increment reaches the threshold moves exactly that many from Redis to the row, so
+        the total (row plus Redis) stays exact even when two requests move them at once. While
+        Redis is unreachable, and always without it (BOARD_VIEW_FLUSH_EVERY is 1), each view
+        goes straight to the row.
         """
         key = f"thread-views:{pk}"
-        try:
-            pending = cache.incr(key)  # one round trip on every view but a thread's first
-        except ValueError:
-            pending = 1 if cache.add(key, 1, timeout=None) else cache.incr(key)
         flush_every = settings.BOARD_VIEW_FLUSH_EVERY
-        if pending == flush_every:
-            cache.decr(key, flush_every)
+        try:
+            pending = Thread.count_view_in_cache(key) if flush_every > 1 else 1
+            if pending >= flush_every > 1:
+                cache.decr(key, flush_every)
+        except CacheUnavailable:
+            pending = flush_every = 1
+        if pending >= flush_every:
             with transaction.atomic():
                 if connection.vendor == "postgresql":
                     # A view count lost in a crash is harmless; waiting for the WAL to reach
@@ -229,6 +234,14 @@ class Thread(models.Model):
             # The shared copy of the thread (forum.views) holds the row's old count.
             forget_shared(Thread.shared_name(pk))
         return pending
+
+    @staticmethod
+    def count_view_in_cache(key: str) -> int:
+        """Adds one to the views pending under `key`; returns the new number."""
+        try:
+            return cache.incr(key)  # one round trip on every view but a thread's first
+        except ValueError:
+            return 1 if cache.add(key, 1, timeout=None) else cache.incr(key)
 
     @staticmethod
     def pending_views(threads) -> None:

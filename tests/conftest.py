@@ -1,4 +1,5 @@
 import os
+import socket
 import subprocess
 import sys
 
@@ -31,8 +32,9 @@ def board_settings(settings):
     settings.BOARD_VIEW_FLUSH_EVERY = 1_000_000
     # Tests post many times a second; the flood-control tests turn it back on.
     settings.BOARD_FLOOD_SECONDS = 0
-    # Reply mail goes out in the test's own thread, where the test can see it.
-    settings.BOARD_MAIL_IN_BACKGROUND = False
+    # Tasks (mail) run in the test's own process when the write that enqueued them commits;
+    # the durability tests switch to the database backend (`database_tasks`, `run_tasks`).
+    settings.TASKS = {"default": {"BACKEND": "tests.tasks_backend.OnCommitBackend"}}
     cache.clear()
     yield
     cache.clear()
@@ -123,3 +125,50 @@ class SqliteBoard:
     def script(self, source: str) -> str:
         """Runs Python source with Django set up on this board; returns what it printed."""
         return self.run(["-c", "import django\ndjango.setup()\n" + source])
+
+
+@pytest.fixture
+def database_tasks(settings):
+    """Tasks stored in the database as in production: nothing runs until `run_tasks`."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+@pytest.fixture
+def run_tasks(database_tasks, monkeypatch):
+    """Runs the queued tasks that are due with django-tasks-db's own worker loop, in this
+    process and this test's transaction, until none is left; returns how many ran."""
+    from django_tasks_db.management.commands import db_worker
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    # It would close the test's connection, which is inside a transaction (Django's test
+    # client turns the same call off between requests).
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+
+    def run() -> int:
+        worker = Worker(
+            queue_names=["default"], interval=0, batch=True, backend_name="default",
+            startup_delay=False, max_tasks=None, worker_id="test-worker", excluded_queue_names=[],
+        )  # fmt: skip
+        worker.run()
+        return worker._run_tasks
+
+    return run
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A local port nothing listens on: a server that is down."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def mail_server_down(settings, closed_port):
+    """Mail goes to an SMTP server that is down."""
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": closed_port, "timeout": 5},
+        }
+    }

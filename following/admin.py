@@ -1,0 +1,24 @@
+from django.contrib import admin
+
+from following.models import Notification
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """Reply mails sent, for superusers: a row with no `sent_at` is a mail whose worker died
+    while sending it, and which the board will not send again (at most once)."""
+
+    list_display = ("post", "user", "claimed_at", "sent_at")
+    list_filter = [("sent_at", admin.EmptyFieldListFilter)]
+    list_select_related = ("post", "user")
+    raw_id_fields = ("post", "user")
+    ordering = ["-claimed_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
