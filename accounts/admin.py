@@ -1,32 +1,66 @@
 """Members and bans in the admin.
 
 Superusers manage everything. Moderators (staff, not superusers) see members but never
-superusers; they may change ordinary members' profiles but not staff, passwords, groups or
-permissions. Only moderators of the whole board ban, through forum.actions.ban_member.
+superusers; of ordinary members they may change only what members show on the board (title,
+location, time zone, signature): never the username, email, password, active or staff flags,
+groups or permissions, since whoever changes those could take the account over. Only
+moderators of the whole board ban, through forum.actions.ban_member.
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
+from accounts.forms import (
+    AdminLoginForm,
+    AdminOwnPasswordChangeForm,
+    MemberChangeForm,
+    MemberCreationForm,
+)
 from accounts.models import AddressBan, Ban, EmailDomainBan, HumanQuestion, User
-from accounts.validators import validate_sane_date
+from accounts.validators import TextRulesAdmin, validate_sane_date
 from forum import actions
 from forum.admin import DateDrillDownInRange, changelist_link, run_each, step_form, step_page
+from forum.markup import render_bbcode
 from forum.models import Forum, Post, Thread
 from forum.moderation import BanForm, OptionalReasonForm
 
+# The admin's login and password change check passwords: throttled like the board's.
+admin.site.login_form = AdminLoginForm
+admin.site.password_change_form = AdminOwnPasswordChangeForm
+
 PERMISSION_FIELDS = {"is_superuser", "groups", "user_permissions"}
+# The only member fields a moderator changes; every other field, including any added later,
+# is read-only for them.
+MODERATOR_EDITABLE_FIELDS = {"user_title", "location", "time_zone", "signature"}
+ACCOUNT_FIELDS = {"username", "password", "email", "email_confirmed", "is_active", "is_staff"}
+WHY_READ_ONLY = (
+    "Only superusers change these fields: whoever changes a member's username, email "
+    "address, password or permissions could take the account over (a password reset goes to "
+    "the email address). Bans are the moderators' tool."
+)
 
 
 def may_ban(user) -> bool:
     return user.is_active and user.is_staff and user.moderated_forum_ids is None
 
 
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class BoardGroupAdmin(TextRulesAdmin, GroupAdmin):
+    pass
+
+
 @admin.register(User)
-class MemberAdmin(DateDrillDownInRange, UserAdmin):
+class MemberAdmin(DateDrillDownInRange, TextRulesAdmin, UserAdmin):
+    form = MemberChangeForm
+    add_form = MemberCreationForm
     list_display = [
         "username",
         "email",
@@ -76,23 +110,36 @@ class MemberAdmin(DateDrillDownInRange, UserAdmin):
             queryset = queryset.filter(is_superuser=False)
         return queryset
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "signature":
+            kwargs["max_length"] = settings.BOARD_SIGNATURE_MAX_LENGTH
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         if request.user.is_superuser:
             return fieldsets
-        return [
-            (
-                name,
-                {**options, "fields": [f for f in options["fields"] if f not in PERMISSION_FIELDS]},
-            )
-            for name, options in fieldsets
-        ]
+        shown = []
+        for name, options in fieldsets:
+            fields = [f for f in options["fields"] if f not in PERMISSION_FIELDS]
+            if ACCOUNT_FIELDS.intersection(fields):
+                options = {**options, "description": WHY_READ_ONLY}
+            shown.append((name, {**options, "fields": fields}))
+        return shown
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
-        if not request.user.is_superuser:
-            readonly += ["is_staff", "is_active"]
-        return readonly
+        if request.user.is_superuser:
+            return readonly
+        every_field = [f for _, options in self.fieldsets for f in options["fields"]]
+        return readonly + [
+            f for f in every_field if f not in MODERATOR_EDITABLE_FIELDS and f not in readonly
+        ]
+
+    def save_model(self, request, obj, form, change):
+        if "signature" in form.changed_data:
+            obj.signature_html = render_bbcode(obj.signature)
+        super().save_model(request, obj, form, change)
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and obj.is_staff and not request.user.is_superuser:
@@ -188,7 +235,7 @@ class BanStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Ban)
-class BanAdmin(DateDrillDownInRange, admin.ModelAdmin):
+class BanAdmin(DateDrillDownInRange, TextRulesAdmin, admin.ModelAdmin):
     list_display = [
         "member",
         "reason",
@@ -255,7 +302,7 @@ class BanAdmin(DateDrillDownInRange, admin.ModelAdmin):
             self.message_user(request, "None of these members is banned.", messages.WARNING)
 
 
-class NetworkBanAdmin(DateDrillDownInRange, admin.ModelAdmin):
+class NetworkBanAdmin(DateDrillDownInRange, TextRulesAdmin, admin.ModelAdmin):
     """Address and email domain bans: superusers (and anyone granted the permissions)."""
 
     list_display = ["__str__", "reason", "created_at", "created_by", "ends_at", "in_force"]
@@ -287,7 +334,7 @@ class EmailDomainBanAdmin(NetworkBanAdmin):
 
 
 @admin.register(HumanQuestion)
-class HumanQuestionAdmin(admin.ModelAdmin):
+class HumanQuestionAdmin(TextRulesAdmin, admin.ModelAdmin):
     list_display = ["question", "is_active"]
     list_editable = ["is_active"]
     fields = ["question", "answers", "is_active"]

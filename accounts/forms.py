@@ -1,4 +1,3 @@
-import re
 import time
 import unicodedata
 import zoneinfo
@@ -6,32 +5,47 @@ from datetime import timedelta
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, UserCreationForm
+from django.contrib.admin.forms import AdminAuthenticationForm, AdminPasswordChangeForm
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth.forms import (
+    AdminUserCreationForm,
+    AuthenticationForm,
+    UserCreationForm,
+)
 from django.core import signing
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts import throttle
+from accounts import throttle, validators
 from accounts.mail import send_password_reset_mail
 from accounts.models import AddressRecord, EmailDomainBan, HumanQuestion, User, username_key
 from forum.forms import clean_member_text
 from forum.markup import render_bbcode
 
-USERNAME_SHAPE = re.compile(r"^[\w .\-]+$")
 TIME_ZONES = sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})
 
 
-def clean_username(raw: str) -> str:
+def clean_username(raw: str, *, member: User | None = None) -> str:
+    """The username as stored, or a ValidationError saying why not; `member` is the one being
+    renamed, whose own name is not "taken"."""
     # Stored in NFKC form, so full-width "Ｒｏｓｓ８６" is kept as "Ross86".
     username = " ".join(unicodedata.normalize("NFKC", raw).split())
     if not 3 <= len(username) <= 25:
         raise forms.ValidationError("Usernames are 3 to 25 characters long.")
-    if not USERNAME_SHAPE.match(username) or any(c.isdigit() and not c.isascii() for c in username):
+    if problem := validators.username_problem(username):
+        raise forms.ValidationError(problem)
+    if any(char.isdigit() and not char.isascii() for char in username):
         raise forms.ValidationError(
             "Usernames may hold letters, digits, spaces, and the characters _ . - only."
         )
-    if User.objects.filter(username_key=username_key(username)).exists():
+    others = User.objects.filter(username_key=username_key(username))
+    if member is not None and member.pk is not None:
+        others = others.exclude(pk=member.pk)
+    if others.exists():
         raise forms.ValidationError("That username is taken, or looks too much like one that is.")
+    # After the taken check: "Rоss86" beside Ross86 is best answered as a look-alike.
+    if problem := validators.mixed_scripts_problem(username):
+        raise forms.ValidationError(problem)
     return username
 
 
@@ -157,40 +171,52 @@ class RegistrationForm(HumanCheckFields, UserCreationForm):
         return clean_username(self.cleaned_data.get("username", ""))
 
     def clean_email(self):
+        # An address already in use is not refused here: that would tell anyone who has an
+        # account. accounts.views.register leaves it off the new account and mails its owner.
         email = User.objects.normalize_email(self.cleaned_data["email"])
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError("An account with that email address already exists.")
         refuse_banned_domain(email)
         return email
 
+    def email_in_use(self) -> bool:
+        return User.objects.filter(email__iexact=self.cleaned_data["email"]).exists()
 
-class LoginForm(AuthenticationForm):
-    username = forms.CharField(label="Username or email", max_length=254)
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "invalid_login": "Please enter a correct username or email and password. "
-        "The password is case-sensitive.",
-    }
+
+class MemberChangeForm(auth_forms.UserChangeForm):
+    """The admin's member form: a new username passes the board's rules, so a name that
+    differs from another only by case or look-alikes is a form error, not an IntegrityError."""
+
+    def clean_username(self):
+        username = self.cleaned_data.get("username", "")
+        if username == self.initial.get("username"):
+            return username  # names from before today's rules (imports) stay editable around
+        return clean_username(username, member=self.instance)
+
+
+class MemberCreationForm(AdminUserCreationForm):
+    def clean_username(self):
+        return clean_username(self.cleaned_data.get("username", ""))
+
+
+class ThrottledLoginMixin:
+    """The throttle's words on a refused login: the refusal alone, or a warning beside the
+    usual error. The counting itself is in accounts.backends, for every login path."""
 
     def clean(self):
-        login = self.cleaned_data.get("username") or ""
-        address = throttle.client_address(self.request)
-        refusal = throttle.login_refusal(login, address)
-        if refusal:
-            raise forms.ValidationError(refusal, code="throttled")
         try:
-            cleaned_data = super().clean()
+            return super().clean()
         except forms.ValidationError as error:
+            login = self.cleaned_data.get("username") or ""
+            address = throttle.client_address(self.request)
+            refusal = throttle.login_refusal(login, address)
+            if refusal:
+                raise forms.ValidationError(refusal, code="throttled") from None
             banned = self.banned_member()
             if banned is not None:
                 raise forms.ValidationError(banned.ban_message(), code="banned") from None
-            warning = throttle.record_login_failure(login, address)
+            warning = throttle.login_warning(login, address)
             if warning:
                 raise forms.ValidationError([*error.error_list, warning]) from None
             raise
-        if self.user_cache is not None:
-            throttle.clear_login_failures(login)
-        return cleaned_data
 
     def banned_member(self) -> User | None:
         """The banned member these credentials belong to: the right password learns why the
@@ -207,6 +233,86 @@ class LoginForm(AuthenticationForm):
         if len(matches) == 1 and matches[0].is_under_ban and matches[0].check_password(password):
             return matches[0]
         return None
+
+
+class LoginForm(ThrottledLoginMixin, AuthenticationForm):
+    username = forms.CharField(label="Username or email", max_length=254)
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "Please enter a correct username or email and password. "
+        "The password is case-sensitive.",
+    }
+
+
+class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
+    pass
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    """Checking the old password is a password check like a login: throttled per account."""
+
+    def clean_old_password(self):
+        login = self.user.username
+        refusal = throttle.login_refusal(login, "", member=self.user)
+        if refusal:
+            raise forms.ValidationError(refusal, code="throttled")
+        try:
+            return super().clean_old_password()
+        except forms.ValidationError:
+            throttle.record_login_failure(login, "", member=self.user)
+            raise
+
+
+class AdminOwnPasswordChangeForm(PasswordChangeForm, AdminPasswordChangeForm):
+    pass
+
+
+class PasswordResetMailForm(auth_forms.PasswordResetForm):
+    """Django's password reset, with its mail limited per address and per recipient, and sent
+    by the task worker (accounts/mail.py)."""
+
+    def __init__(self, *args, address: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.address = address
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        refusal = throttle.mail_refusal(self.address, email)
+        if refusal:
+            raise forms.ValidationError(refusal, code="throttled")
+        return email
+
+    def save(self, **kwargs):
+        throttle.record_mail(self.address, self.cleaned_data["email"])
+        super().save(**kwargs)
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        site_url = f"{context['protocol']}://{context['domain']}"
+        send_password_reset_mail.enqueue(context["user"].pk, site_url)
+
+
+class ConfirmationResendForm(forms.Form):
+    email = forms.EmailField(label="Your account's email address")
+
+    def __init__(self, *args, address: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.address = address
+
+    def clean_email(self):
+        email = User.objects.normalize_email(self.cleaned_data["email"])
+        refusal = throttle.mail_refusal(self.address, email)
+        if refusal:
+            raise forms.ValidationError(refusal, code="throttled")
+        return email
+
+    def member_waiting(self) -> User | None:
+        """The one active member with this address who has not confirmed it, if any."""
+        members = list(
+            User.objects.filter(
+                email__iexact=self.cleaned_data["email"], is_active=True, email_confirmed=False
+            )[:2]
+        )
+        return members[0] if len(members) == 1 else None
 
 
 class ProfileForm(forms.ModelForm):
@@ -249,11 +355,3 @@ class ProfileForm(forms.ModelForm):
     def save(self, commit=True):
         self.instance.signature_html = render_bbcode(self.instance.signature)
         return super().save(commit)
-
-
-class PasswordResetMailForm(PasswordResetForm):
-    """Django's password reset, with the mail sent by the task worker (accounts/mail.py)."""
-
-    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
-        site_url = f"{context['protocol']}://{context['domain']}"
-        send_password_reset_mail.enqueue(context["user"].pk, site_url)

@@ -13,20 +13,30 @@ from django.db.models import Count, Value, Window
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from accounts.validators import is_invisible
 from forum.links import link
 
 
 def username_key(username: str) -> str:
     """The form two usernames share when members could not tell them apart.
 
-    Case, width and compatibility forms are folded (NFKC + casefold), surrounding or repeated
-    spaces are collapsed, and letters that look like ASCII letters in another script (Cyrillic
-    "Р", Greek "ο" ...) become those letters, after Unicode's confusables table. So "Ross86",
-    "ross86 ", "Ｒｏｓｓ８６" and "Роѕѕ86" all collide.
+    Case, width and compatibility forms are folded (NFKC + casefold), invisible characters
+    (zero-width, fillers, bidi controls ...; see accounts.validators) are dropped, surrounding
+    or repeated spaces are collapsed, and letters that look like ASCII letters in another
+    script (Cyrillic "Р", Greek "ο" ...) become those letters, after Unicode's confusables
+    table (UTS #39). So "Ross86", "ross86 ", "Ｒｏｓｓ８６", "Ross\u200b86" and "Роѕѕ86" all
+    collide. New names with invisible characters are refused outright; dropping them here
+    makes older ones collide too.
     """
-    folded = unicodedata.normalize("NFKC", username).casefold()
-    folded = "".join(ascii_lookalike(char) for char in " ".join(folded.split()))
+    # Dropped before normalising too, so that a filler between two jamo cannot keep them
+    # from composing into the syllable the visible name holds.
+    folded = unicodedata.normalize("NFKC", visible(username)).casefold()
+    folded = "".join(ascii_lookalike(char) for char in " ".join(visible(folded).split()))
     return folded.casefold()
+
+
+def visible(text: str) -> str:
+    return "".join(char for char in text if char.isspace() or not is_invisible(char))
 
 
 def ascii_lookalike(char: str) -> str:
@@ -489,3 +499,19 @@ class HumanQuestion(models.Model):
 
     def accepts(self, answer: str) -> bool:
         return plain_answer(answer) in self.accepted_answers()
+
+
+class ThrottleCount(models.Model):
+    """How often one thing (failed logins for an account, mail to an address ...) happened in
+    the current window. Kept in the database so that every worker and every app server shares
+    the counts, whatever the cache; accounts.throttle reads and writes them."""
+
+    key = models.CharField(max_length=80, primary_key=True, help_text="kind:hash of what counts")
+    count = models.PositiveIntegerField(default=0)
+    window_ends_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = "throttle count"
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count} until {self.window_ends_at:%Y-%m-%d %H:%M}"

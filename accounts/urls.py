@@ -3,11 +3,12 @@ from django.urls import path, reverse_lazy
 from django.views.decorators.cache import never_cache
 
 from accounts import views
-from accounts.forms import LoginForm, PasswordResetMailForm
+from accounts.forms import LoginForm, PasswordChangeForm
 
 app_name = "accounts"
 urlpatterns = [
     path("register/", views.register, name="register"),
+    path("confirm-again/", views.confirmation_resend, name="confirmation_resend"),
     path("confirm/<str:token>/", views.confirm_email, name="confirm_email"),
     path(
         "login/",
@@ -23,7 +24,8 @@ urlpatterns = [
         # Django's password change sends no Cache-Control: keep it out of shared caches.
         never_cache(
             auth_views.PasswordChangeView.as_view(
-                success_url=reverse_lazy("accounts:password_change_done")
+                form_class=PasswordChangeForm,
+                success_url=reverse_lazy("accounts:password_change_done"),
             )
         ),
         name="password_change",
@@ -31,14 +33,7 @@ urlpatterns = [
     path(
         "password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"
     ),
-    path(
-        "password/reset/",
-        auth_views.PasswordResetView.as_view(
-            form_class=PasswordResetMailForm,
-            success_url=reverse_lazy("accounts:password_reset_done"),
-        ),
-        name="password_reset",
-    ),
+    path("password/reset/", views.password_reset, name="password_reset"),
     path(
         "password/reset/sent/",
         auth_views.PasswordResetDoneView.as_view(),

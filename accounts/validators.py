@@ -1,17 +1,95 @@
-"""Validators for text and dates people type, shared by the board's forms and the admin.
+"""The board's rules for text people type, one place per rule, for the board's forms and the
+admin alike (forum imports them too: accounts is the lower layer).
 
-`accounts` is the lower layer, so `forum` and `following` use these too.
+- Text: no C0 control characters but tab and line breaks, no DEL or C1 controls (U+0085 among
+  them), no lone surrogates (they cannot be stored as UTF-8), no U+FFFE/U+FFFF (XML, hence
+  feeds, cannot carry them).
+- Single-line text (titles, names, locations, reasons shown in one line): no line breaks of any
+  kind, including U+2028, U+2029 and U+0085.
+- Usernames: no invisible characters at all (Unicode's Default_Ignorable_Code_Point set, format
+  and control characters, odd spaces, blank look-alike letters such as the Hangul fillers),
+  combining marks only on a letter and never piled up, and letters of one script (or of
+  scripts written together: Han with Hiragana, Katakana or Hangul, each with Latin), after
+  UTS #39's restriction levels. What still looks alike is folded by accounts.models.username_key.
 """
 
 import re
+import unicodedata
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
+from django.db import models
 
+NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Everything str.splitlines() breaks at: line feed and carriage return, but also vertical tab,
 # form feed, the file/group/record separators, NEL (U+0085) and the line and paragraph
 # separators (U+2028, U+2029). Mail headers refuse every one of them.
 LINE_BREAKS = re.compile(r"\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+
+# Default_Ignorable_Code_Point from Unicode's DerivedCoreProperties.txt (16.0): Python's
+# unicodedata has no such property. Hidden by renderers, so a name holding one shows as
+# another name.
+DEFAULT_IGNORABLE_RANGES = [
+    (0x00AD, 0x00AD),  # soft hyphen
+    (0x034F, 0x034F),  # combining grapheme joiner
+    (0x061C, 0x061C),  # Arabic letter mark
+    (0x115F, 0x1160),  # Hangul choseong and jungseong fillers
+    (0x17B4, 0x17B5),  # Khmer inherent vowels
+    (0x180B, 0x180F),  # Mongolian variation selectors and vowel separator
+    (0x200B, 0x200F),  # zero width space, ZWNJ, ZWJ, LRM, RLM
+    (0x202A, 0x202E),  # bidi embeddings and overrides
+    (0x2060, 0x206F),  # word joiner, invisible operators, bidi isolates
+    (0x3164, 0x3164),  # Hangul filler
+    (0xFE00, 0xFE0F),  # variation selectors
+    (0xFEFF, 0xFEFF),  # zero width no-break space (BOM)
+    (0xFFA0, 0xFFA0),  # halfwidth Hangul filler
+    (0xFFF0, 0xFFF8),  # unassigned specials
+    (0x1BCA0, 0x1BCA3),  # shorthand format controls
+    (0x1D173, 0x1D17A),  # musical symbol format controls
+    (0xE0000, 0xE0FFF),  # tag characters and variation selectors supplement
+]
+# Not default-ignorable, but drawn as nothing: blank look-alikes of letters and spaces.
+BLANK_LOOKALIKES = {0x2800, 0x3000, 0x1680, 0x2028, 0x2029, 0x0085, 0x00A0}
+# Scripts that one language writes together (UTS #39 "highly restrictive").
+SCRIPTS_WRITTEN_TOGETHER = [
+    {"LATIN", "CJK", "HIRAGANA", "KATAKANA"},
+    {"LATIN", "CJK", "HANGUL"},
+    {"LATIN", "CJK", "BOPOMOFO"},
+]
+MAX_MARKS_ON_A_LETTER = 3
+
+
+def is_default_ignorable(char: str) -> bool:
+    code = ord(char)
+    return any(low <= code <= high for low, high in DEFAULT_IGNORABLE_RANGES)
+
+
+def is_invisible(char: str) -> bool:
+    """Drawn as nothing, or as nothing but space: ignorable, format, control, unassigned or
+    private-use code points, blank look-alikes, and spaces other than the ASCII one."""
+    category = unicodedata.category(char)
+    return (
+        is_default_ignorable(char)
+        or ord(char) in BLANK_LOOKALIKES
+        or category in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
+        or (category == "Zs" and char != " ")
+    )
+
+
+def text_problem(text: str, *, single_line: bool = False) -> str | None:
+    """What the board cannot store or show in this text, in words to follow "The title", or
+    None. The board's forms and the admin's validators both ask this."""
+    if CONTROL_CHARACTERS.search(text):
+        return "holds invisible control characters (such as NUL bytes). Remove them and try again."
+    if NOT_TEXT.search(text):
+        return "holds characters that are not valid text."
+    if single_line and LINE_BREAKS.search(text):
+        return (
+            "must be a single line: remove the line break in it (some are invisible, such as "
+            "U+2028 LINE SEPARATOR)."
+        )
+    return None
 
 
 def fold_lines(text: str) -> str:
@@ -21,14 +99,80 @@ def fold_lines(text: str) -> str:
     return LINE_BREAKS.sub(" ", text)
 
 
+def validate_text(value: str) -> None:
+    if problem := text_problem(value):
+        raise ValidationError(f"This text {problem}", code="not_text")
+
+
 def validate_single_line(value: str) -> None:
-    """Refuses any line or paragraph break, including the invisible Unicode ones."""
-    if LINE_BREAKS.search(value):
-        raise ValidationError(
-            "This must be a single line: remove the line break in it (some are invisible, "
-            "such as U+2028 LINE SEPARATOR).",
-            code="single_line",
+    if problem := text_problem(value, single_line=True):
+        raise ValidationError(f"This text {problem}", code="not_single_line")
+
+
+def script_of(char: str) -> str | None:
+    """The script a letter belongs to, from its Unicode name (Python has no Script property);
+    None for what belongs to every script (digits, punctuation, marks, modifier letters)."""
+    if not unicodedata.category(char).startswith("L") or unicodedata.category(char) == "Lm":
+        return None
+    name = unicodedata.name(char, "")
+    if name.startswith(("CJK ", "IDEOGRAPHIC")):
+        return "CJK"
+    return name.split(" ", 1)[0] or None
+
+
+def username_problem(username: str) -> str | None:
+    """Why a (NFKC-normalised) username is refused, or None. Length and taken names are the
+    form's to check."""
+    if any(is_invisible(char) for char in username):
+        return "Usernames may not hold invisible characters, such as zero-width or filler ones."
+    marks = 0
+    previous = ""
+    # Decomposed, so that an accent typed on a precomposed letter ("á" + U+0301) is seen.
+    for char in unicodedata.normalize("NFD", username):
+        category = unicodedata.category(char)
+        if category in ("Mn", "Mc", "Me"):
+            marks += 1
+            if not previous or not (previous.isalpha() or marks > 1) or char == previous:
+                return "Usernames may hold accents and marks only on a letter, one of each."
+            if marks > MAX_MARKS_ON_A_LETTER:
+                return "Usernames may hold at most three marks on one letter."
+        elif char.isalpha() or (char.isascii() and (char.isalnum() or char in " _.-")):
+            marks = 0
+        else:
+            return "Usernames may hold letters, digits, spaces, and the characters _ . - only."
+        previous = char
+    return None
+
+
+def mixed_scripts_problem(username: str) -> str | None:
+    """Why a username's letters may not stand together (UTS #39 "highly restrictive"), or
+    None: one script, or scripts one language writes together."""
+    scripts = {script for char in username if (script := script_of(char))}
+    if len(scripts) > 1 and not any(scripts <= allowed for allowed in SCRIPTS_WRITTEN_TOGETHER):
+        return (
+            "Usernames may not mix letters of different alphabets "
+            f"({', '.join(sorted(s.title() for s in scripts))})."
         )
+    return None
+
+
+def with_text_rules(db_field, formfield):
+    """The form field the admin (or any model form) makes for a model field, with the rules
+    above: a CharField is one line, a TextField may hold line breaks."""
+    if formfield is None or not isinstance(db_field, models.CharField | models.TextField):
+        return formfield
+    rule = validate_single_line if isinstance(db_field, models.CharField) else validate_text
+    if rule not in formfield.validators:
+        formfield.validators.append(rule)
+    return formfield
+
+
+class TextRulesAdmin:
+    """Mixed into every ModelAdmin and inline: whatever text the admin sets goes through the
+    same rules as the board's forms (a test walks the admin site to keep it so)."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        return with_text_rules(db_field, super().formfield_for_dbfield(db_field, request, **kwargs))
 
 
 # The dates a person may type, anywhere: a ban's end, search filters, an archive's posts.

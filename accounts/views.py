@@ -2,16 +2,26 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core import signing
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from accounts import throttle
-from accounts.forms import ProfileForm, RegistrationForm
-from accounts.mail import CONFIRM_SALT, send_confirmation_mail
+from accounts.forms import (
+    ConfirmationResendForm,
+    PasswordResetMailForm,
+    ProfileForm,
+    RegistrationForm,
+)
+from accounts.mail import (
+    member_from_confirmation_token,
+    send_confirmation_mail,
+    send_registration_attempt_mail,
+)
 from accounts.models import AddressBan, AddressRecord, User
 from forum.models import Post
 from forum.pagecache import cached_for_visitors
@@ -56,7 +66,7 @@ def member_list(request):
 
 
 @require_http_methods(["GET", "POST"])
-@transaction.atomic  # the account and its confirmation mail's task commit together
+@transaction.atomic  # the account and its mail's task commit together
 def register(request):
     if request.user.is_authenticated:
         return redirect("forum:index")
@@ -67,17 +77,24 @@ def register(request):
     ):
         form.add_error(None, refusal)
     if request.method == "POST" and form.is_valid():
+        # An address in use stays with its owner, who is told; the newcomer sees what any
+        # newcomer sees, so registering never reveals who has an account.
+        taken_email = form.cleaned_data["email"] if form.email_in_use() else None
+        if taken_email:
+            form.instance.email = ""
         member = form.save()
         throttle.record_registration(address)
         AddressRecord.note(member, address, AddressRecord.REGISTRATION)
         login(request, member, backend="accounts.backends.UsernameOrEmailBackend")
-        if settings.BOARD_REQUIRE_EMAIL_CONFIRMATION:
+        if taken_email:
+            if throttle.allow_mail(address, taken_email):
+                send_registration_attempt_mail.enqueue(taken_email, site_url(request))
+        elif settings.BOARD_REQUIRE_EMAIL_CONFIRMATION and throttle.allow_mail(
+            address, member.email
+        ):
             send_confirmation(request, member)
-            messages.info(
-                request,
-                f"Welcome, {member}! Confirm your email to start posting: "
-                "a link is on its way to you.",
-            )
+        if settings.BOARD_REQUIRE_EMAIL_CONFIRMATION:
+            messages.info(request, confirm_first_message(f"Welcome, {member}! "))
         else:
             messages.success(request, f"Welcome to {settings.BOARD_NAME}, {member}!")
         return redirect("forum:index")
@@ -89,17 +106,64 @@ def address_ban_refusal(address: str) -> str | None:
     return ban.refusal() if ban is not None else None
 
 
+def site_url(request) -> str:
+    return request.build_absolute_uri("/")
+
+
 def send_confirmation(request, member: User) -> None:
     """Enqueues the confirmation mail: the worker sends it, and retries while the mail server
     is down, so registering never waits for (or fails with) the mail server."""
-    send_confirmation_mail.enqueue(member.pk, request.build_absolute_uri("/"))
+    send_confirmation_mail.enqueue(member.pk, site_url(request))
+
+
+def confirm_first_message(greeting: str = ""):
+    return format_html(
+        "{}Confirm your email to start posting: a link is on its way to you. "
+        '<a href="{}">Send it again</a>',
+        greeting,
+        reverse("accounts:confirmation_resend"),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def confirmation_resend(request):
+    """Another confirmation link, for whoever asks with an address: the answer is the same
+    whether or not an account waits on it, and the mail is limited per address and recipient."""
+    initial = {"email": request.user.email} if request.user.is_authenticated else {}
+    address = throttle.client_address(request)
+    form = ConfirmationResendForm(request.POST or None, initial=initial, address=address)
+    if request.method == "POST" and form.is_valid():
+        throttle.record_mail(address, form.cleaned_data["email"])
+        member = form.member_waiting()
+        if member is not None:
+            send_confirmation(request, member)
+        messages.info(
+            request,
+            "If an account waiting for confirmation uses that address, a new link is on its "
+            "way. It works for seven days.",
+        )
+        return redirect("forum:index" if request.user.is_authenticated else "accounts:login")
+    return render(request, "registration/confirmation_resend.html", {"form": form})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def password_reset(request):
+    form = PasswordResetMailForm(request.POST or None, address=throttle.client_address(request))
+    if request.method == "POST" and form.is_valid():
+        form.save(
+            request=request,
+            use_https=request.is_secure(),
+            email_template_name="registration/password_reset_email.txt",
+        )
+        return redirect("accounts:password_reset_done")
+    return render(request, "registration/password_reset_form.html", {"form": form})
 
 
 def confirm_email(request, token):
-    try:
-        pk = signing.loads(token, salt=CONFIRM_SALT, max_age=7 * 24 * 3600)
-    except signing.BadSignature:
-        raise Http404("That confirmation link is invalid or has expired.") from None
+    pk = member_from_confirmation_token(token)
+    if pk is None:
+        raise Http404("That confirmation link is invalid or has expired.")
     updated = User.objects.filter(pk=pk, is_active=True).update(email_confirmed=True)
     if not updated:
         raise Http404("That confirmation link is invalid or has expired.")

@@ -290,10 +290,14 @@ if BOARD_HUMAN_CHECK not in {"on", "recent", "off"}:
     raise ImproperlyConfigured("BOARD_HUMAN_CHECK must be on, recent or off.")
 BOARD_HUMAN_CHECK_RECENT_HOURS = env_int("BOARD_HUMAN_CHECK_RECENT_HOURS", 24)
 BOARD_HUMAN_CHECK_MIN_SECONDS = env_int("BOARD_HUMAN_CHECK_MIN_SECONDS", 3)
-# Throttling (accounts/throttle.py): failed logins per 15 minutes, new accounts per hour.
+# Throttling (accounts/throttle.py, counted in the database): failed logins per 15 minutes,
+# new accounts and mail per hour.
 BOARD_LOGIN_FAILURES_PER_ACCOUNT = env_int("BOARD_LOGIN_FAILURES_PER_ACCOUNT", 5)
 BOARD_LOGIN_FAILURES_PER_ADDRESS = env_int("BOARD_LOGIN_FAILURES_PER_ADDRESS", 20)
 BOARD_REGISTRATIONS_PER_ADDRESS_PER_HOUR = env_int("BOARD_REGISTRATIONS_PER_ADDRESS_PER_HOUR", 5)
+# Mail anyone can ask for (password reset, confirmation links): per address and per recipient.
+BOARD_MAILS_PER_ADDRESS_PER_HOUR = env_int("BOARD_MAILS_PER_ADDRESS_PER_HOUR", 10)
+BOARD_MAILS_PER_TARGET_PER_HOUR = env_int("BOARD_MAILS_PER_TARGET_PER_HOUR", 3)
 BOARD_EDIT_WINDOW_MINUTES = env_int("BOARD_EDIT_WINDOW_MINUTES", 60 * 24)
 BOARD_REQUIRE_EMAIL_CONFIRMATION = env_bool("BOARD_REQUIRE_EMAIL_CONFIRMATION", False)
 BOARD_CUSTOM_TITLE_POSTS = env_int("BOARD_CUSTOM_TITLE_POSTS", 500)

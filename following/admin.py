@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from accounts.validators import TextRulesAdmin
 from following.models import Notification
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(TextRulesAdmin, admin.ModelAdmin):
     """Reply mails sent, for superusers: a row with no `sent_at` is a mail whose worker died
     while sending it, and which the board will not send again (at most once)."""
 

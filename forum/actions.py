@@ -70,7 +70,10 @@ def lock_poster(
         raise PostingRefused(locked.ban_message())
     refuse_banned_poster(locked, address)
     if not locked.may_post:
-        raise PostingRefused("Confirm your email address before posting: see the mail we sent.")
+        raise PostingRefused(
+            "Confirm your email address before posting: follow the link we mailed you "
+            "(a new one: /accounts/confirm-again/)."
+        )
     wait = locked.seconds_until_may_post(now) if check_flood else 0
     if wait:
         raise PostingRefused(

@@ -19,6 +19,7 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from accounts.models import User
+from accounts.validators import TextRulesAdmin
 from forum import actions
 from forum.forms import ThreadAdminForm
 from forum.models import Category, Forum, Post, PostRevision, Report, SpammerCleanup, Thread
@@ -97,7 +98,7 @@ class DateDrillDownInRange:
         return InRangeChangeList
 
 
-class ModeratedAdmin(DateDrillDownInRange, admin.ModelAdmin):
+class ModeratedAdmin(DateDrillDownInRange, TextRulesAdmin, admin.ModelAdmin):
     """Rows limited to the forums the user moderates; hard deletes for superusers only."""
 
     forum_path = "forum_id"
@@ -119,7 +120,7 @@ class ModeratedAdmin(DateDrillDownInRange, admin.ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(TextRulesAdmin, admin.ModelAdmin):
     list_display = ["name", "slug", "position", "forums"]
     list_editable = ["position"]
     search_fields = ["name"]
@@ -131,7 +132,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Forum)
-class ForumAdmin(admin.ModelAdmin):
+class ForumAdmin(TextRulesAdmin, admin.ModelAdmin):
     list_display = [
         "name",
         "category",
@@ -356,7 +357,7 @@ class ThreadAdmin(ModeratedAdmin):
         self.message_user(request, f"Recounted: {changed['threads']} threads had wrong counters.")
 
 
-class RevisionInline(admin.TabularInline):
+class RevisionInline(TextRulesAdmin, admin.TabularInline):
     model = PostRevision
     fields = ["written_at", "replaced_at", "replaced_by", "body"]
     readonly_fields = fields
@@ -582,7 +583,7 @@ class ReportAdmin(ModeratedAdmin):
 
 
 @admin.register(LogEntry)
-class LogEntryAdmin(DateDrillDownInRange, admin.ModelAdmin):
+class LogEntryAdmin(DateDrillDownInRange, TextRulesAdmin, admin.ModelAdmin):
     """The moderation log, read-only, for superusers: who did what to which object, and why."""
 
     list_display = ["action_time", "user", "content_type", "object_link", "action_flag", "message"]

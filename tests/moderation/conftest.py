@@ -36,12 +36,5 @@ def global_moderator(db) -> User:
     return make_moderator("Global_Mod")
 
 
-@pytest.fixture
-def superuser(db) -> User:
-    return User.objects.create_superuser(
-        username="Boss", email="boss@example.com", password="a-long-pass-42"
-    )
-
-
 def reply(thread, author, body="A reply.", **kwargs):
     return actions.add_reply(thread=thread, author=author, body=body, **kwargs)

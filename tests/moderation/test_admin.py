@@ -200,6 +200,92 @@ def test_a_moderator_posting_permission_fields_changes_nothing(client, member, g
     assert (member.user_title, member.is_superuser, member.is_staff) == ("Fresh", False, False)
 
 
+ACCOUNT_TAKEOVER = {
+    "username": "Taken_Over",
+    "email": "attacker@example.com",
+    "email_confirmed": "on",
+    "first_name": "Mallory",
+    "last_name": "Attacker",
+    "is_active": "",
+    "is_staff": "on",
+    "is_superuser": "on",
+    "password": "md5$salt$0123456789abcdef",
+    "date_joined_0": "2001-01-01",
+    "date_joined_1": "00:00:00",
+    "last_login_0": "2001-01-01",
+    "last_login_1": "00:00:00",
+    "post_count": "9999",
+}
+PROFILE = {"user_title": "Fresh", "location": "Leeds", "time_zone": "", "signature": "[b]Hi[/b]"}
+
+
+def account_of(member):
+    member.refresh_from_db()
+    return {
+        field: getattr(member, field)
+        for field in [
+            "username",
+            "username_key",
+            "email",
+            "email_confirmed",
+            "first_name",
+            "last_name",
+            "is_active",
+            "is_staff",
+            "is_superuser",
+            "password",
+            "date_joined",
+            "last_login",
+            "post_count",
+        ]
+    }
+
+
+def test_a_moderator_changes_a_members_profile_but_nothing_that_controls_the_account(
+    client, member, global_moderator
+):
+    before = account_of(member)
+    client.force_login(global_moderator)
+
+    response = client.post(
+        f"/admin/accounts/user/{member.pk}/change/", {**ACCOUNT_TAKEOVER, **PROFILE}
+    )
+
+    assert response.status_code == 302
+    assert account_of(member) == before
+    assert (member.user_title, member.location) == ("Fresh", "Leeds")
+    assert member.signature_html == "<strong>Hi</strong>"
+
+
+def test_the_admin_tells_a_moderator_why_the_account_fields_are_read_only(
+    client, member, global_moderator
+):
+    client.force_login(global_moderator)
+    html = client.get(f"/admin/accounts/user/{member.pk}/change/").content.decode()
+    for field in ["username", "email", "email_confirmed", "first_name", "last_name", "is_active"]:
+        assert f'name="{field}"' not in html, field
+    for field in PROFILE:
+        assert f'name="{field}"' in html, field
+    assert "Only superusers change these fields: whoever changes a member's username" in html
+
+
+def test_a_superuser_still_changes_a_members_email(client, member, superuser):
+    client.force_login(superuser)
+    client.post(
+        f"/admin/accounts/user/{member.pk}/change/",
+        {
+            "username": "Member_One",
+            "email": "new@example.com",
+            "is_active": "on",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+            **PROFILE,
+        },
+    )
+    member.refresh_from_db()
+    assert member.email == "new@example.com"
+
+
 def test_only_superusers_read_the_moderation_log(client, thread, global_moderator, superuser):
     actions.lock_thread(thread=thread, moderator=global_moderator, reason="Flame war")
 

@@ -34,18 +34,21 @@ STEPS = [
     "split",
     "ban",
     "resolve_report",
+    "edit_account",
 ]
 ALLOWED = {
     "anonymous": set(),
     "member": set(),
     "author": {"edit"},
-    "forum_moderator": set(STEPS) - {"ban"},  # bans are board-wide: global moderators only
+    # Bans are board-wide: global moderators only. Account fields (username, email, password,
+    # flags) are the superuser's: changing them could take the account over.
+    "forum_moderator": set(STEPS) - {"ban", "edit_account"},
     "other_forum_moderator": set(),
-    "global_moderator": set(STEPS),
+    "global_moderator": set(STEPS) - {"edit_account"},
     "superuser": set(STEPS),
 }
 MATRIX = [(role, step, step in ALLOWED[role]) for role in ROLES for step in STEPS]
-ADMIN_STEPS = {"ban", "resolve_report"}
+ADMIN_STEPS = {"ban", "resolve_report", "edit_account"}
 
 
 @pytest.fixture
@@ -125,6 +128,19 @@ def perform(client, step, board):
             {"action": "resolve", "_selected_action": [board["report"].pk], "index": 0},
         )
         return response, not Report.objects.get(pk=board["report"].pk).is_open
+    if step == "edit_account":
+        victim = board["victim"]
+        response = client.post(
+            f"/admin/accounts/user/{victim.pk}/change/",
+            {
+                "username": "Victim",
+                "email": "attacker@example.com",
+                "is_active": "on",
+                "date_joined_0": "2026-01-01",
+                "date_joined_1": "00:00:00",
+            },
+        )
+        return response, User.objects.get(pk=victim.pk).email == "attacker@example.com"
     raise AssertionError(step)
 
 
@@ -146,6 +162,9 @@ def test_each_role_may_do_exactly_the_moderation_steps_its_row_allows(
         assert "login" in response["Location"]
     elif step == "resolve_report":
         # The report is outside the moderator's queryset: the admin finds nothing to act on.
+        assert response.status_code == 302
+    elif step == "edit_account":
+        # The change page saves what moderators may change; the account fields are read-only.
         assert response.status_code == 302
     else:
         assert response.status_code == 403

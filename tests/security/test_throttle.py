@@ -1,8 +1,15 @@
 """Password guessing is slowed, then refused for a while, per account and per address."""
 
+import threading
 import time
 
-from accounts.models import User
+import pytest
+from django.contrib.auth import authenticate
+from django.core.cache import cache
+from django.db import connection
+
+from accounts import throttle
+from accounts.models import ThrottleCount, User
 
 LOGIN = "/accounts/login/"
 PASSWORD = "a-long-pass-42"
@@ -114,3 +121,125 @@ def test_a_sixth_account_from_one_address_within_the_hour_is_refused(client, db,
     assert "Too many new accounts from your address. Try again in 60 minutes." in response.text
     assert not User.objects.filter(username="Newcomer_5").exists()
     assert register(client, 6, "10.0.0.10").status_code == 302
+
+
+# The lock is the account's and every password check's: whichever way the login was typed,
+# whichever form checks it, whichever worker answers.
+
+ADMIN_LOGIN = "/admin/login/"
+
+
+@pytest.fixture
+def staff_member(db):
+    return User.objects.create_user(
+        "Staff_One", "staff_one@example.com", PASSWORD, is_staff=True, is_superuser=True
+    )
+
+
+def logged_in(client) -> bool:
+    return "_auth_user_id" in client.session
+
+
+@pytest.mark.parametrize(
+    ("failed_as", "then_as"),
+    [
+        ("Member_One", "member_one@example.com"),
+        ("member_one@example.com", "Member_One"),
+        ("MEMBER_ONE@EXAMPLE.COM", "member_one"),
+        ("Ｍｅｍｂｅｒ_Ｏｎｅ", "Member_One@Example.com"),
+    ],
+)
+def test_failures_typed_one_way_lock_the_account_typed_any_other_way(
+    client, member, failed_as, then_as
+):
+    fail(client, failed_as, 5, address="10.0.0.1")
+    response = log_in(client, then_as, PASSWORD, address="10.0.0.2")
+    assert REFUSED in response.text and not logged_in(client)
+
+
+@pytest.mark.parametrize("path", [LOGIN, ADMIN_LOGIN])
+@pytest.mark.parametrize("login", ["Staff_One", "staff_one@example.com"])
+def test_seven_wrong_passwords_then_the_right_one_stay_refused(client, staff_member, path, login):
+    for _ in range(7):
+        client.post(path, {"username": login, "password": "wrong"}, REMOTE_ADDR="10.0.0.1")
+    response = client.post(path, {"username": login, "password": PASSWORD}, REMOTE_ADDR="10.0.0.1")
+    assert response.status_code == 200
+    assert REFUSED in response.text
+    assert not logged_in(client)
+
+
+def test_failures_on_the_boards_login_lock_the_admins_login_and_back(client, staff_member):
+    fail(client, "Staff_One", 5)
+    response = client.post(ADMIN_LOGIN, {"username": "staff_one@example.com", "password": PASSWORD})
+    assert REFUSED in response.text and not logged_in(client)
+
+
+def test_the_admins_login_counts_failures_and_warns(client, staff_member):
+    for _ in range(3):
+        response = client.post(ADMIN_LOGIN, {"username": "Staff_One", "password": "wrong"})
+    assert "2 more and logging in pauses" in response.text
+    assert log_in(client, "Staff_One", PASSWORD).status_code == 302
+
+
+def test_every_caller_of_authenticate_is_throttled_even_without_a_request(member):
+    for _ in range(5):
+        assert authenticate(None, username="Member_One", password="wrong") is None
+    assert authenticate(None, username="member_one@example.com", password=PASSWORD) is None
+
+
+def test_wrong_old_passwords_on_the_password_change_form_lock_the_account(member_client, member):
+    for _ in range(5):
+        member_client.post(
+            "/accounts/password/",
+            {
+                "old_password": "wrong",
+                "new_password1": "n3w-pass-2026",
+                "new_password2": "n3w-pass-2026",
+            },
+        )
+    response = member_client.post(
+        "/accounts/password/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "n3w-pass-2026",
+            "new_password2": "n3w-pass-2026",
+        },
+    )
+    assert REFUSED in response.text
+    member.refresh_from_db()
+    assert member.check_password(PASSWORD)
+    assert authenticate(None, username="Member_One", password=PASSWORD) is None
+
+
+def test_the_counts_live_in_the_database_not_in_one_workers_memory(client, member):
+    # Each worker of `./board serve` has its own local-memory cache: emptying it between
+    # tries is what a request answered by the other worker sees.
+    for _ in range(5):
+        log_in(client, "Member_One", "wrong-password")
+        cache.clear()
+    assert REFUSED in log_in(client, "Member_One", PASSWORD).text
+    assert ThrottleCount.objects.filter(count=5).count() == 2  # the account and the address
+
+
+@pytest.mark.django_db(transaction=True)
+def test_failures_counted_at_the_same_instant_in_many_connections_are_all_counted():
+    start = threading.Barrier(8)
+    errors = []
+
+    def fail_five_times():
+        try:
+            start.wait(timeout=10)
+            for _ in range(5):
+                throttle.record_login_failure("Same_Name", "10.9.9.9")
+        except Exception as error:  # surfaced below: a thread cannot fail the test itself
+            errors.append(error)
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=fail_five_times) for _ in range(8)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=30)
+    assert errors == []
+    assert sorted(ThrottleCount.objects.values_list("count", flat=True)) == [40, 40]
