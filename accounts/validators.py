@@ -80,15 +80,17 @@ def is_invisible(char: str) -> bool:
 def text_problem(text: str, *, single_line: bool = False) -> str | None:
     """What the board cannot store or show in this text, in words to follow "The title", or
     None. The board's forms and the admin's validators both ask this."""
-    if CONTROL_CHARACTERS.search(text):
-        return "holds invisible control characters (such as NUL bytes). Remove them and try again."
-    if NOT_TEXT.search(text):
-        return "holds characters that are not valid text."
+    # Line breaks first: some of them (U+0085, vertical tab) are control characters too, and
+    # "a single line" says better what to do about them in a title.
     if single_line and LINE_BREAKS.search(text):
         return (
             "must be a single line: remove the line break in it (some are invisible, such as "
             "U+2028 LINE SEPARATOR)."
         )
+    if CONTROL_CHARACTERS.search(text):
+        return "holds invisible control characters (such as NUL bytes). Remove them and try again."
+    if NOT_TEXT.search(text):
+        return "holds characters that are not valid text."
     return None
 
 

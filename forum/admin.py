@@ -629,7 +629,7 @@ def open_reports_for(user) -> int:
 
 
 @admin.register(SpammerCleanup)
-class SpammerCleanupAdmin(admin.ModelAdmin):
+class SpammerCleanupAdmin(TextRulesAdmin, admin.ModelAdmin):
     """What each "ban spammer" did; superusers undo it from here."""
 
     list_display = ["member", "moderator", "created_at", "reason", "address_ban", "undone_at"]

@@ -16,9 +16,11 @@ print(response.content.decode())
 
 # A member's round on SQLite: read marks (upsert), a reply (locks, counters), search, new posts.
 MEMBER_ROUND = """
+from django.conf import settings
 from django.test import Client
 from accounts.models import User
 from forum.models import Thread
+settings.BOARD_HOLD_FIRST_POSTS = 0  # the newcomer's reply is seen at once, not queued
 client = Client()
 client.force_login(User.objects.create_user("Sqlite_Runner", "s@example.com", "a-long-pass-42"))
 statuses = [client.get("/threads/1/cardio-back-pain/").status_code]

@@ -1,3 +1,5 @@
+import importlib
+
 import pytest
 from django.contrib.auth.models import Group
 
@@ -7,10 +9,23 @@ from forum.models import Forum
 from tests.conftest import make_member
 
 
+def moderators_group() -> Group:
+    """The group the data migration made; a browser test's flush (live_server tests truncate
+    every table) may have emptied it on this worker, so it is made again the same way."""
+    group = Group.objects.filter(name=MODERATORS_GROUP).first()
+    if group is None:
+        from django.apps import apps
+
+        migration = importlib.import_module("forum.migrations.0005_moderators_group")
+        migration.create_group(apps, None)
+        group = Group.objects.get(name=MODERATORS_GROUP)
+    return group
+
+
 def make_moderator(username: str, forums=()) -> User:
     """Staff in the Moderators group; listed on `forums`, or on none to moderate everywhere."""
     moderator = make_member(username, is_staff=True)
-    moderator.groups.add(Group.objects.get(name=MODERATORS_GROUP))
+    moderator.groups.add(moderators_group())
     for forum in forums:
         forum.moderators.add(moderator)
     return moderator
