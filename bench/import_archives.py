@@ -23,7 +23,7 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from bench.databases import create_database  # noqa: E402
+from bench.databases import scratch_import_board  # noqa: E402
 
 DATABASE_URL = os.environ.get(
     "BENCH_IMPORT_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/board_bench_import"
@@ -69,18 +69,11 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=100_000)
     args = parser.parse_args()
 
-    create_database(DATABASE_URL, replace=True)
-    import django
-
-    django.setup()
+    scratch_import_board(DATABASE_URL)
     from django.core.management import call_command
 
     from forum.actions import recount
-    from forum.models import Category, Forum, Post
-
-    call_command("migrate", verbosity=0)
-    category = Category.objects.create(name="Archives", slug="archives")
-    Forum.objects.create(category=category, name="Old board", slug="old-board")
+    from forum.models import Post
 
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
