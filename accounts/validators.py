@@ -25,6 +25,9 @@ CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Everything str.splitlines() breaks at: line feed and carriage return, but also vertical tab,
 # form feed, the file/group/record separators, NEL (U+0085) and the line and paragraph
 # separators (U+2028, U+2029). Mail headers refuse every one of them.
+# Bidirectional embeddings, overrides and isolates: in a one-line text (a title, a name) they
+# reorder what follows, so "gpj.exe" can read as "exe.jpg". Marks (LRM, RLM) stay allowed.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 LINE_BREAKS = re.compile(r"\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
 
 # Default_Ignorable_Code_Point from Unicode's DerivedCoreProperties.txt (16.0): Python's
@@ -86,6 +89,11 @@ def text_problem(text: str, *, single_line: bool = False) -> str | None:
         return (
             "must be a single line: remove the line break in it (some are invisible, such as "
             "U+2028 LINE SEPARATOR)."
+        )
+    if single_line and BIDI_CONTROLS.search(text):
+        return (
+            "holds characters that reverse the direction of the text (such as U+202E), which "
+            "can make it read as something else. Remove them and try again."
         )
     if CONTROL_CHARACTERS.search(text):
         return "holds invisible control characters (such as NUL bytes). Remove them and try again."

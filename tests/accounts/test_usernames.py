@@ -197,6 +197,14 @@ def test_text_rules_refuse_what_cannot_be_stored_or_shown(text):
         validate_text(text)
 
 
+@pytest.mark.parametrize("char", ["\u202a", "\u202b", "\u202d", "\u202e", "\u2066", "\u2068"])
+def test_one_line_texts_refuse_direction_overrides_but_long_texts_keep_them(char):
+    with pytest.raises(ValidationError, match="reverse the direction"):
+        validate_single_line(f"Squat form {char}gpj.exe")
+    validate_text(f"A post quoting Hebrew {char}שלום\u202c as typed")
+    validate_single_line("Right-to-left title \u200fשלום")  # a mark, not an override
+
+
 @pytest.mark.parametrize("text", ["a\nb", "a\rb", "a\u2028b", "a\u2029b", "a\x0bb", "a\x85b"])
 def test_single_line_rules_refuse_every_kind_of_line_break(text):
     with pytest.raises(ValidationError):

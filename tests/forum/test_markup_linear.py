@@ -18,6 +18,9 @@ from forum.markup import render_bbcode, render_plain_snippet
 from forum.models import Post
 from forum.search import plain
 
+# About 16 s of CPU: in the full suite, out of the quick loop.
+pytestmark = pytest.mark.slow
+
 GROWTH = 8
 MAX_RATIO = 12
 BASE_SECONDS = 0.003  # the 1x input is grown until it takes at least this long

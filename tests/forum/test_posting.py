@@ -213,6 +213,11 @@ def test_a_member_starts_a_thread_with_title_and_first_post(client, poster):
         (f"one{char}two", "must be a single line")
         for char in ["\n", "\r", "\r\n", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85"]
         + ["\u2028", "\u2029"]
+    ]
+    # A direction override would make the title read as something else.
+    + [
+        ("Squat \u202egpj.exe", "reverse the direction"),
+        ("Squat \u2067x", "reverse the direction"),
     ],
 )
 def test_bad_thread_titles_are_refused_with_a_message(client, poster, title, message):
