@@ -715,7 +715,7 @@ class InfractionAdmin(ModeratedAdmin):
         "expires_at",
         "reversed_at",
     ]
-    list_filter = ["reversed_at", "points"]
+    list_filter = ["reversed_at"]
     list_select_related = ["member", "moderator", "post"]
     search_fields = ["=member__username", "reason"]
     date_hierarchy = "created_at"

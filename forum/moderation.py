@@ -483,9 +483,14 @@ def post_infraction(request, pk):
     return render(
         request,
         "forum/moderation/infraction_form.html",
-        {"post": post, "thread": post.thread, "forum": post.thread.forum, "form": form,
-         "given": given},
-    )  # fmt: skip
+        {
+            "post": post,
+            "thread": post.thread,
+            "forum": post.thread.forum,
+            "form": form,
+            "given": given,
+        },
+    )
 
 
 def infraction_kind(infraction: Infraction) -> str:
@@ -496,8 +501,8 @@ def infraction_kind(infraction: Infraction) -> str:
 @login_required
 def member_infractions(request, pk):
     """A member's warnings and infractions: for them and for moderators, a 404 for anyone else."""
-    # 1 session, 2 user, 3 the member, (4 the moderator's forums,) 5 the infractions with
-    # their posts, threads and moderators
+    # 1 session, 2 user, 3 the member, (4 a moderator's forums,) 5 the infractions with their
+    # posts, threads and moderators, 6 the points in force
     member = get_object_or_404(User, pk=pk)
     if request.user.pk != member.pk and not moderates_any(request.user):
         raise Http404("No such page.")
@@ -512,8 +517,7 @@ def member_infractions(request, pk):
         {
             "member": member,
             "infractions": infractions,
-            "points": sum(i.points for i in infractions if i.is_in_force),
-            "form": ReasonForm(),
+            "points": actions.points_in_force(member),
         },
     )
 
@@ -521,7 +525,10 @@ def member_infractions(request, pk):
 @login_required
 @require_POST
 def infraction_reverse(request, pk):
-    infraction = get_object_or_404(Infraction.objects.select_related("post__thread"), pk=pk)
+    infraction = get_object_or_404(
+        Infraction.objects.select_related("post__thread", "post__author"), pk=pk
+    )
+    actions.require_infraction_giver(request.user, infraction.post)
     form = ReasonForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Give a reason (up to 1,000 characters).")

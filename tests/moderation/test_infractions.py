@@ -183,11 +183,11 @@ def test_a_reversed_infraction_stops_counting(client, thread, member, global_mod
 def test_a_member_cannot_reverse_an_infraction(client, post, member, global_moderator):
     infraction = give(post, global_moderator)
 
-    response = as_client(client, member).post(
-        f"/infractions/{infraction.pk}/reverse/", {"reason": "I disagree"}
-    )
+    as_client(client, member)
+    response = client.post(f"/infractions/{infraction.pk}/reverse/", {"reason": "I disagree"})
+    empty = client.post(f"/infractions/{infraction.pk}/reverse/", {"reason": ""})
 
-    assert response.status_code == 403
+    assert response.status_code == empty.status_code == 403
     infraction.refresh_from_db()
     assert infraction.reversed_at is None
 
@@ -200,6 +200,7 @@ def test_the_member_sees_their_own_infractions_and_others_do_not(
 
     html = as_client(client, member).get(url).content.decode()
     assert "Insulting another member" in html and "Reverse" not in html
+    assert '<strong class="infraction-points">4</strong>' in html
     assert "Your warnings and infractions" in client.get(f"/members/{member.pk}/").content.decode()
 
     assert as_client(client, other_member).get(url).status_code == 404
@@ -280,8 +281,9 @@ def test_the_member_page_runs_a_fixed_number_of_queries(
     for _ in range(3):
         give(reply(thread, member), global_moderator, points=1)
     as_client(client, member)
-    # 1 session, 2 user, 3 the member, 4 the infractions with posts, threads and moderators
-    with django_assert_num_queries(4):
+    # 1 session, 2 user, 3 the member, 4 the infractions with posts, threads and moderators,
+    # 5 the points in force
+    with django_assert_num_queries(5):
         assert client.get(f"/members/{member.pk}/infractions/").status_code == 200
 
 
