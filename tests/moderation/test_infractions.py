@@ -337,3 +337,28 @@ def test_the_admin_refuses_negative_points_for_a_reason(client, superuser):
 
     assert response.status_code == 200
     assert not InfractionReason.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "fields", [{"points": "0", "ban_days": "7"}, {"points": "5", "ban_days": "-1"},
+               {"points": "5", "ban_days": "9" * 30}, {"points": "5\x00", "ban_days": "7"}],
+)  # fmt: skip
+def test_the_admin_refuses_a_level_that_cannot_be(client, superuser, fields):
+    response = as_client(client, superuser).post("/admin/forum/infractionlevel/add/", fields)
+
+    assert response.status_code == 200
+    assert not InfractionLevel.objects.exists()
+
+
+def test_a_moderator_of_another_forum_cannot_reverse_an_infraction(
+    client, post, global_moderator, other_forum_moderator
+):
+    infraction = give(post, global_moderator)
+
+    response = as_client(client, other_forum_moderator).post(
+        f"/infractions/{infraction.pk}/reverse/", {"reason": "Not mine to judge"}
+    )
+
+    assert response.status_code == 403
+    infraction.refresh_from_db()
+    assert infraction.reversed_at is None
