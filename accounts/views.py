@@ -46,6 +46,9 @@ def member_detail(request, pk):
             "member": member,
             "recent_posts": list(recent_posts),
             "may_ban": request.user.is_authenticated and request.user.may_ban(member),
+            # Only they and moderators (who need the forum check may_ban already made) see it.
+            "sees_infractions": request.user.is_authenticated
+            and (request.user.pk == member.pk or request.user.moderated_forum_ids != frozenset()),
         },
     )
 

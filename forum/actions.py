@@ -5,7 +5,7 @@ them, with F() expressions or under the thread's row lock, so concurrent posters
 update. Locks are always taken in the order member -> thread -> forum to avoid deadlocks.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
@@ -20,6 +20,7 @@ from django.db.models import (
     OuterRef,
     Q,
     Subquery,
+    Sum,
     Value,
     When,
 )
@@ -28,8 +29,18 @@ from django.utils import timezone
 from accounts.models import AddressBan, AddressRecord, EmailDomainBan, User
 from following.models import subscribe
 from following.notifications import enqueue_notifications
+from forum.mail import send_infraction_mail
 from forum.markup import count_outside_links, render_bbcode
-from forum.models import Forum, Post, PostRevision, Report, SpammerCleanup, Thread
+from forum.models import (
+    Forum,
+    Infraction,
+    InfractionLevel,
+    Post,
+    PostRevision,
+    Report,
+    SpammerCleanup,
+    Thread,
+)
 
 
 def newer_last_post(post: Post):
@@ -724,10 +735,17 @@ def require_global_moderator(user: User, member: User) -> None:
 def ban_member(*, member: User, moderator: User, reason: str, ends_at: datetime | None = None):
     """Bans a member until `ends_at` (None: until lifted). They can no longer log in or post;
     their posts stay. A ban with an end date expires by itself."""
-    from accounts.models import Ban
-
     member = User.objects.select_for_update().get(pk=member.pk)
     require_global_moderator(moderator, member)
+    return write_ban(member=member, moderator=moderator, reason=reason, ends_at=ends_at)
+
+
+def write_ban(*, member: User, moderator: User, reason: str, ends_at: datetime | None):
+    """The writes of a ban, for callers that checked who may ban (ban_member) or that ban by a
+    rule of the board (an infraction level, reached by a forum moderator's infraction too).
+    `member`'s row is locked."""
+    from accounts.models import Ban
+
     now = timezone.now()
     Ban.objects.filter(member=member, lifted_at=None).update(lifted_at=now, lifted_by=moderator)
     ban = Ban.objects.create(
@@ -878,3 +896,93 @@ def resolve_report(
         reason=reason,
     )
     return report
+
+
+# Warnings and infractions (forum.models.Infraction). A forum's moderators give them for posts
+# in their forums; the ban a level brings follows from the board's rule, so it is written even
+# when the moderator could not ban by hand.
+
+
+def require_infraction_giver(moderator: User, post: Post) -> None:
+    require_moderator(moderator, post.thread.forum_id)
+    member = post.author
+    if member.is_staff or member.is_superuser:
+        raise ModerationRefused("Staff are not given warnings or infractions.")
+    if member.pk == moderator.pk:
+        raise ModerationRefused("You cannot give yourself a warning or an infraction.")
+
+
+@transaction.atomic
+def give_infraction(
+    *, post: Post, moderator: User, reason: str, points: int, expires_at: datetime | None
+) -> Infraction:
+    """Marks `post` with a warning (0 points) or an infraction, mails its author, and bans
+    them when their points in force reach an InfractionLevel they had not reached before.
+    Raises ModerationRefused; a post has at most one (the database refuses a second)."""
+    member = User.objects.select_for_update().get(pk=post.author_id)
+    post = Post.objects.select_related("thread", "author").get(pk=post.pk)
+    require_infraction_giver(moderator, post)
+    if Infraction.objects.filter(post=post).exists():
+        raise ModerationRefused("This post already has a warning or an infraction.")
+    before = points_in_force(member)
+    infraction = Infraction.objects.create(
+        post=post,
+        member=member,
+        moderator=moderator,
+        reason=reason,
+        points=points,
+        expires_at=None if points == 0 else expires_at,
+    )
+    kind = "Warning" if infraction.is_warning else f"Infraction of {points} points"
+    log_moderation(moderator=moderator, obj=infraction, message=f"{kind} given.", reason=reason)
+    send_infraction_mail.enqueue(infraction.pk)
+    if not infraction.is_warning:
+        ban_at_level(member=member, moderator=moderator, before=before, after=before + points)
+    return infraction
+
+
+def points_in_force(member: User) -> int:
+    return Infraction.objects.in_force().filter(member=member).aggregate(n=Sum("points"))["n"] or 0
+
+
+def ban_at_level(*, member: User, moderator: User, before: int, after: int):
+    """Bans `member` for the days of the highest level their points just reached; a ban
+    already in force that lasts longer is kept."""
+    level = (
+        InfractionLevel.objects.filter(points__gt=before, points__lte=after)
+        .order_by("-points")
+        .first()
+    )
+    if level is None:
+        return None
+    ends_at = timezone.now() + timedelta(days=level.ban_days)
+    if member.is_under_ban and (member.banned_until is None or member.banned_until >= ends_at):
+        return None
+    return write_ban(
+        member=member,
+        moderator=moderator,
+        reason=f"{after} infraction points (the limit is {level.points}).",
+        ends_at=ends_at,
+    )
+
+
+@transaction.atomic
+def reverse_infraction(*, infraction: Infraction, moderator: User, reason: str) -> Infraction:
+    """Takes an infraction back: its points stop counting. A ban it brought stays until a
+    moderator lifts it, as in vBulletin."""
+    infraction = (
+        Infraction.objects.select_for_update(of=("self",))
+        .select_related("post__thread", "post__author")
+        .get(pk=infraction.pk)
+    )
+    require_infraction_giver(moderator, infraction.post)
+    if infraction.reversed_at is not None:
+        return infraction
+    now = timezone.now()
+    Infraction.objects.filter(pk=infraction.pk).update(
+        reversed_at=now, reversed_by=moderator, reversed_reason=reason
+    )
+    infraction.reversed_at, infraction.reversed_by = now, moderator
+    infraction.reversed_reason = reason
+    log_moderation(moderator=moderator, obj=infraction, message="Reversed.", reason=reason)
+    return infraction

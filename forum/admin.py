@@ -22,7 +22,18 @@ from accounts.models import User
 from accounts.validators import TextRulesAdmin
 from forum import actions
 from forum.forms import ThreadAdminForm
-from forum.models import Category, Forum, Post, PostRevision, Report, SpammerCleanup, Thread
+from forum.models import (
+    Category,
+    Forum,
+    Infraction,
+    InfractionLevel,
+    InfractionReason,
+    Post,
+    PostRevision,
+    Report,
+    SpammerCleanup,
+    Thread,
+)
 from forum.moderation import MoveForm, OptionalReasonForm, ReasonForm
 
 admin.site.site_header = "Board administration"
@@ -669,4 +680,85 @@ class SpammerCleanupAdmin(TextRulesAdmin, admin.ModelAdmin):
             queryset.filter(undone_at=None),
             lambda cleanup: actions.undo_ban_spammer(cleanup=cleanup, superuser=request.user),
             "Undid {count}.",
+        )
+
+
+@admin.register(InfractionReason)
+class InfractionReasonAdmin(TextRulesAdmin, admin.ModelAdmin):
+    """The reasons moderators choose from when they warn or give an infraction."""
+
+    list_display = ["name", "points", "expires_after_days"]
+    list_editable = ["points", "expires_after_days"]
+    search_fields = ["name"]
+
+
+@admin.register(InfractionLevel)
+class InfractionLevelAdmin(TextRulesAdmin, admin.ModelAdmin):
+    """The thresholds: points in force that ban a member automatically, and for how long."""
+
+    list_display = ["points", "ban_days"]
+    list_editable = ["ban_days"]
+
+
+@admin.register(Infraction)
+class InfractionAdmin(ModeratedAdmin):
+    """Every warning and infraction, read-only; moderators reverse them with a reason."""
+
+    forum_path = "post__thread__forum_id"
+    list_display = [
+        "created_at",
+        "member",
+        "points",
+        "short_reason",
+        "for_post",
+        "moderator",
+        "expires_at",
+        "reversed_at",
+    ]
+    list_filter = ["reversed_at"]
+    list_select_related = ["member", "moderator", "post"]
+    search_fields = ["=member__username", "reason"]
+    date_hierarchy = "created_at"
+    fields = [
+        "member",
+        "post",
+        "moderator",
+        "points",
+        "reason",
+        "created_at",
+        "expires_at",
+        "reversed_at",
+        "reversed_by",
+        "reversed_reason",
+    ]
+    readonly_fields = fields
+    actions = ["reverse"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("post__body_html", "post__body")
+
+    @admin.display(description="post", ordering="post")
+    def for_post(self, infraction):
+        url = reverse("forum:post_permalink", args=[infraction.post_id])
+        return format_html('<a href="{}">#{}</a>', url, infraction.post.number)
+
+    @admin.display(description="reason")
+    def short_reason(self, infraction):
+        return Truncator(infraction.reason).chars(80)
+
+    @admin.action(description="Reverse the selected infractions…", permissions=["change"])
+    def reverse(self, request, queryset):
+        form = step_form(request, ReasonForm)
+        if not form.is_valid():
+            return step_page(
+                self, request, queryset, form=form, action="reverse", title="Reverse infractions"
+            )
+        run_each(
+            self,
+            request,
+            queryset.filter(reversed_at=None),
+            lambda infraction: actions.reverse_infraction(
+                infraction=infraction, moderator=request.user, reason=form.cleaned_data["reason"]
+            ),
+            "Reversed {count}.",
         )

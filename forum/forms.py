@@ -1,8 +1,11 @@
 import uuid
+from datetime import timedelta
 
 from django import forms
+from django.utils import timezone
 
 from accounts import validators
+from forum.models import MAX_INFRACTION_DAYS, MAX_INFRACTION_POINTS, InfractionReason
 
 BODY_MAX_LENGTH = 20_000
 TITLE_MAX_LENGTH = 100
@@ -135,3 +138,62 @@ class SpammerForm(forms.Form):
 
     def clean_reason(self):
         return clean_member_text(self.cleaned_data["reason"], what="reason", max_length=1000)
+
+
+class InfractionForm(forms.Form):
+    """A warning or an infraction for a post: a reason the admin set (with its points and
+    expiry), or the moderator's own reason, points and expiry."""
+
+    choice = forms.ModelChoiceField(
+        queryset=InfractionReason.objects.order_by("name"),
+        required=False,
+        label="Reason",
+        empty_label="Other (write it below)",
+    )
+    custom_reason = forms.CharField(
+        required=False,
+        strip=False,
+        label="Other reason",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Told to the member; with a reason above, added to it.",
+    )
+    points = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=MAX_INFRACTION_POINTS,
+        help_text="For another reason: 0 gives a warning.",
+    )
+    expires_after_days = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=MAX_INFRACTION_DAYS,
+        label="Expires after (days)",
+        help_text="For another reason: 0, the points never expire.",
+    )
+    warning_only = forms.BooleanField(
+        required=False, label="Give a warning only (no points)", initial=False
+    )
+
+    def clean_custom_reason(self):
+        reason = self.cleaned_data["custom_reason"]
+        if not reason.strip():
+            return ""
+        return clean_member_text(reason, what="reason", max_length=900)
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        choice, custom = data.get("choice"), data.get("custom_reason", "")
+        if choice is not None:
+            data["reason"] = f"{choice.name}: {custom}" if custom else choice.name
+            points, days = choice.points, choice.expires_after_days
+        elif not custom:
+            raise forms.ValidationError("Choose a reason, or write one.")
+        elif data.get("points") is None or data.get("expires_after_days") is None:
+            raise forms.ValidationError("With your own reason, give the points and the expiry.")
+        else:
+            data["reason"], points, days = custom, data["points"], data["expires_after_days"]
+        data["points"] = 0 if data.get("warning_only") else points
+        data["expires_at"] = timezone.now() + timedelta(days=days) if days else None
+        return data

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -541,3 +542,115 @@ class SpammerCleanup(models.Model):
 
     def __str__(self) -> str:
         return f"Spammer ban of {self.member_id} on {self.created_at:%Y-%m-%d}"
+
+
+# Warnings and infractions, as vBulletin 3.6 gives them: a moderator marks a post with a
+# reason; an infraction carries points for a while, a warning none. Points in force add up, and
+# reaching an InfractionLevel bans the member for that level's days (forum.actions).
+
+MAX_INFRACTION_POINTS = 1000
+MAX_INFRACTION_DAYS = 3650
+
+
+class InfractionReason(models.Model):
+    """A reason moderators choose from; its points and expiry are the defaults given."""
+
+    name = models.CharField(max_length=100, unique=True)
+    points = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MaxValueValidator(MAX_INFRACTION_POINTS)],
+        help_text="0 makes it a warning.",
+    )
+    expires_after_days = models.PositiveSmallIntegerField(
+        default=30,
+        validators=[MaxValueValidator(MAX_INFRACTION_DAYS)],
+        help_text="How long its points count; 0: they never expire.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InfractionLevel(models.Model):
+    """A threshold: when a member's points in force reach it, they are banned for ban_days."""
+
+    points = models.PositiveSmallIntegerField(
+        unique=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_INFRACTION_POINTS * 10)],
+    )
+    ban_days = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_INFRACTION_DAYS)],
+        help_text="How long the automatic ban lasts.",
+    )
+
+    class Meta:
+        ordering = ["points"]
+
+    def __str__(self) -> str:
+        return f"{self.points} points: banned {self.ban_days} days"
+
+
+class InfractionQuerySet(models.QuerySet):
+    def in_force(self, now=None):
+        """Infractions whose points count now: not reversed, not expired, not warnings."""
+        now = now or timezone.now()
+        return self.filter(reversed_at=None, points__gt=0).filter(
+            Q(expires_at=None) | Q(expires_at__gt=now)
+        )
+
+    def of_member(self, member):
+        return (
+            self.filter(member=member)
+            .select_related("post__thread", "moderator")
+            .defer("post__body", "post__body_html")
+            .order_by("-created_at", "-pk")
+        )
+
+
+class Infraction(models.Model):
+    """A warning (0 points) or an infraction given for one post; reversed, never deleted."""
+
+    post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="+")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="infractions"
+    )
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=1000, help_text="Told to the member.")
+    points = models.PositiveSmallIntegerField(validators=[MaxValueValidator(MAX_INFRACTION_POINTS)])
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its points stop counting; empty: never."
+    )
+    reversed_at = models.DateTimeField(null=True, blank=True)
+    reversed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reversed_reason = models.CharField(max_length=1000, blank=True)
+
+    objects = InfractionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["post"], name="one_infraction_per_post"),
+        ]
+        indexes = [models.Index(fields=["member", "-created_at"], name="infraction_by_member")]
+
+    def __str__(self) -> str:
+        kind = "Warning" if self.is_warning else f"Infraction ({self.points} points)"
+        return f"{kind} for post {self.post_id}"
+
+    @property
+    def is_warning(self) -> bool:
+        return self.points == 0
+
+    @property
+    def is_in_force(self) -> bool:
+        if self.reversed_at is not None or self.is_warning:
+            return False
+        return self.expires_at is None or self.expires_at > timezone.now()

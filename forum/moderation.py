@@ -22,8 +22,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.models import AddressRecord, User
 from accounts.validators import validate_sane_date
 from forum import actions
-from forum.forms import TITLE_MAX_LENGTH, QueueDecisionForm, SpammerForm, clean_member_text
-from forum.models import Forum, Post, Thread
+from forum.forms import (
+    TITLE_MAX_LENGTH,
+    InfractionForm,
+    QueueDecisionForm,
+    SpammerForm,
+    clean_member_text,
+)
+from forum.models import Forum, Infraction, Post, Thread
 from forum.pagecache import shared
 from forum.views import get_visible_post_or_404
 
@@ -442,3 +448,93 @@ def member_ban_spammer(request, pk):
             .count(),
         },
     )
+
+
+# Warnings and infractions (forum.actions.give_infraction): given from a post's tools by the
+# moderators of its forum; the member reads their own list, moderators everyone's.
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def post_infraction(request, pk):
+    # 1 session, 2 user, 3 the post with thread, forum, category and author, 4 the moderator's
+    # forums, 5 the post's infraction if any, 6 the reasons the admin set (the form's choices)
+    post = get_visible_post_or_404(request, pk, "thread__forum__category", "author")
+    actions.require_infraction_giver(request.user, post)
+    given = Infraction.objects.filter(post=post).first()
+    form = InfractionForm(request.POST or None)
+    if request.method == "POST" and given is None and form.is_valid():
+        try:
+            infraction = actions.give_infraction(
+                post=post,
+                moderator=request.user,
+                reason=form.cleaned_data["reason"],
+                points=form.cleaned_data["points"],
+                expires_at=form.cleaned_data["expires_at"],
+            )
+        except actions.ModerationRefused as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(
+                request, f"{post.author} is told of the {infraction_kind(infraction)}."
+            )
+            return redirect(post.location())
+    return render(
+        request,
+        "forum/moderation/infraction_form.html",
+        {
+            "post": post,
+            "thread": post.thread,
+            "forum": post.thread.forum,
+            "form": form,
+            "given": given,
+        },
+    )
+
+
+def infraction_kind(infraction: Infraction) -> str:
+    return "warning" if infraction.is_warning else f"infraction ({infraction.points} points)"
+
+
+@never_cache
+@login_required
+def member_infractions(request, pk):
+    """A member's warnings and infractions: for them and for moderators, a 404 for anyone else."""
+    # 1 session, 2 user, 3 the member, (4 a moderator's forums,) 5 the infractions with their
+    # posts, threads and moderators, 6 the points in force
+    member = get_object_or_404(User, pk=pk)
+    if request.user.pk != member.pk and not moderates_any(request.user):
+        raise Http404("No such page.")
+    infractions = list(Infraction.objects.of_member(member)[:200])
+    for infraction in infractions:
+        infraction.may_reverse = infraction.reversed_at is None and request.user.moderates(
+            infraction.post.thread.forum_id
+        )
+    return render(
+        request,
+        "forum/moderation/member_infractions.html",
+        {
+            "member": member,
+            "infractions": infractions,
+            "points": actions.points_in_force(member),
+        },
+    )
+
+
+@login_required
+@require_POST
+def infraction_reverse(request, pk):
+    infraction = get_object_or_404(
+        Infraction.objects.select_related("post__thread", "post__author"), pk=pk
+    )
+    actions.require_infraction_giver(request.user, infraction.post)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give a reason (up to 1,000 characters).")
+    else:
+        actions.reverse_infraction(
+            infraction=infraction, moderator=request.user, reason=form.cleaned_data["reason"]
+        )
+        messages.success(request, f"The {infraction_kind(infraction)} is reversed.")
+    return redirect("forum:member_infractions", infraction.member_id)

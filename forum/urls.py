@@ -35,4 +35,12 @@ urlpatterns = [
     path("posts/<int:pk>/moderate/", moderation.post_moderate, name="post_moderate"),
     path("posts/<int:pk>/report/", moderation.post_report, name="post_report"),
     path("posts/<int:pk>/addresses/", moderation.post_addresses, name="post_addresses"),
+    path("posts/<int:pk>/infraction/", moderation.post_infraction, name="post_infraction"),
+    # Beside accounts' /members/<pk>/: these pages belong to forum, which accounts may not import.
+    path(
+        "members/<int:pk>/infractions/",
+        moderation.member_infractions,
+        name="member_infractions",
+    ),
+    path("infractions/<int:pk>/reverse/", moderation.infraction_reverse, name="infraction_reverse"),
 ]

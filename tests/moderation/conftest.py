@@ -18,6 +18,7 @@ def moderators_group() -> Group:
 
         migration = importlib.import_module("forum.migrations.0005_moderators_group")
         migration.create_group(apps, None)
+        importlib.import_module("forum.migrations.0008_infractions").grant_moderators(apps, None)
         group = Group.objects.get(name=MODERATORS_GROUP)
     return group
 

@@ -16,6 +16,7 @@ CHANGELISTS = [
     "/admin/forum/thread/",
     "/admin/forum/post/",
     "/admin/forum/report/",
+    "/admin/forum/infraction/",
     "/admin/accounts/user/",
     "/admin/accounts/ban/",
     "/admin/admin/logentry/",
@@ -23,12 +24,16 @@ CHANGELISTS = [
 
 
 def fill_board(forum, size: int, moderator) -> None:
-    """`size` threads by different members, each with a reply, a report and a ban."""
+    """`size` threads by different members, each with a reply, a report, an infraction and a
+    ban."""
     for n in range(size):
         author = make_member(f"Poster{n}")
         thread = actions.create_thread(forum=forum, author=author, title=f"T{n}", body="x").thread
         post = reply(thread, author, "y")
         actions.report_post(post=post, reporter=author, reason="Spam")
+        actions.give_infraction(
+            post=post, moderator=moderator, reason="Spam", points=1, expires_at=None
+        )
         actions.ban_member(member=author, moderator=moderator, reason="Spam")
 
 
@@ -44,7 +49,7 @@ def count_queries(client, url) -> int:
 # forum: 3 categories for the filter, 4-5 counts, 6 the page with categories
 # thread, post: 3 forums for the filter, 4 count, 5 the page with forum/starter or thread/author,
 #   6-7 the date hierarchy (first and last date, then the dates at that level)
-# report, ban: 3 count, 4 the page with its related rows, 5-6 the date hierarchy
+# report, infraction, ban: 3 count, 4 the page with its related rows, 5-6 the date hierarchy
 # user: 3 groups for the filter, 4 count, 5 the page, 6-7 the date hierarchy
 # logentry: 3 content types for the filter, 4 count, 5 the page, 6-7 the date hierarchy
 SUPERUSER_QUERIES = {
@@ -53,6 +58,7 @@ SUPERUSER_QUERIES = {
     "/admin/forum/thread/": 7,
     "/admin/forum/post/": 7,
     "/admin/forum/report/": 6,
+    "/admin/forum/infraction/": 6,
     "/admin/accounts/user/": 7,
     "/admin/accounts/ban/": 6,
     "/admin/admin/logentry/": 7,
@@ -99,6 +105,8 @@ def test_the_moderators_group_holds_exactly_the_permissions_moderating_needs(db)
         ("forum", "change_post"),
         ("forum", "view_report"),
         ("forum", "change_report"),
+        ("forum", "view_infraction"),
+        ("forum", "change_infraction"),
         ("accounts", "view_user"),
         ("accounts", "change_user"),
         ("accounts", "view_ban"),

@@ -42,6 +42,11 @@ ENDPOINTS = [
     ("moderator", "/threads/{thread}/split/", {"numbers": "2", "title": "Split off"}),
     ("moderator", "/posts/{reply}/moderate/", {"step": "remove", "reason": "Spam."}),
     ("moderator", "/posts/{reply}/moderate/", {"step": "restore"}),
+    (
+        "moderator",
+        "/posts/{reply}/infraction/",
+        {"custom_reason": "Rude.", "points": "1", "expires_after_days": "5"},
+    ),
     ("moderator", "/admin/forum/thread/", {"action": "lock", "_selected_action": "{thread}"}),
     ("superuser", "/admin/forum/archive-upload/", {}),
     ("moderator", "/admin/logout/", {}),

@@ -48,6 +48,12 @@ MODERATOR_ONLY = [
     ("post", "/posts/{reply}/moderate/", {"step": "remove", "reason": "Spam."}),
     ("post", "/posts/{reply}/moderate/", {"step": "restore"}),
     ("get", "/posts/{reply}/history/", {}),
+    ("get", "/posts/{reply}/infraction/", {}),
+    (
+        "post",
+        "/posts/{reply}/infraction/",
+        {"custom_reason": "Rude.", "points": "1", "expires_after_days": "5"},
+    ),
 ]
 ADMIN_ONLY = [
     "/admin/",
@@ -55,6 +61,7 @@ ADMIN_ONLY = [
     "/admin/forum/thread/{thread}/change/",
     "/admin/forum/post/",
     "/admin/forum/post/{reply}/change/",
+    "/admin/forum/infraction/",
     "/admin/accounts/user/",
     "/admin/forum/archive-upload/",
 ]
