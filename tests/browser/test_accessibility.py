@@ -46,6 +46,13 @@ PAGES = [
     ("new posts", "/new/", "member", False),
     ("search form", "/search/", None, False),
     ("search results", "/search/?q=back+pain", None, False),
+    ("password reset", "/accounts/password/reset/", None, False),
+    ("confirmation again", "/accounts/confirm-again/", None, False),
+    ("moderation queue", "/moderation/queue/", "moderator", False),
+    ("post addresses", "/posts/{ross86_post}/addresses/", "moderator", False),
+    ("infraction form", "/posts/{ross86_post}/infraction/", "moderator", False),
+    ("infraction form with errors", "/posts/{ross86_post}/infraction/", "moderator", True),
+    ("member's infractions", "/members/{ross86}/infractions/", "moderator", False),
 ]
 PAGE_IDS = [page[0] for page in PAGES]
 
@@ -112,7 +119,8 @@ def axe_violations(page) -> list[dict]:
 
 def submit_empty(page) -> None:
     form = page.locator("main form[method=post]").first
-    for field in form.locator("input:visible, textarea:visible").all():
+    typed = "input:visible:not([type=checkbox]):not([type=radio]), textarea:visible"
+    for field in form.locator(typed).all():
         field.fill("")
     form.locator("button[type=submit]").first.click()
     expect(page.locator("main .invalid-feedback, main .alert-danger").first).to_be_visible()
