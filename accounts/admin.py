@@ -22,7 +22,7 @@ from accounts.forms import (
     MemberCreationForm,
 )
 from accounts.models import AddressBan, Ban, EmailDomainBan, HumanQuestion, User
-from accounts.validators import TextRulesAdmin, validate_sane_date
+from accounts.validators import TextRulesAdmin
 from forum import actions
 from forum.admin import DateDrillDownInRange, changelist_link, run_each, step_form, step_page
 from forum.markup import render_bbcode
@@ -205,14 +205,10 @@ class MemberAdmin(DateDrillDownInRange, TextRulesAdmin, UserAdmin):
 
 
 class BanAddForm(forms.ModelForm):
+    # ends_at is bounded to sane years by TextRulesAdmin, like every date the admin sets.
     class Meta:
         model = Ban
         fields = ["member", "reason", "ends_at"]
-
-    def clean_ends_at(self):
-        ends_at = self.cleaned_data["ends_at"]
-        validate_sane_date(ends_at)  # as on BanForm: a year-9999 end could not be read back
-        return ends_at
 
 
 class BanStatusFilter(admin.SimpleListFilter):

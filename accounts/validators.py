@@ -168,10 +168,18 @@ def mixed_scripts_problem(username: str) -> str | None:
 
 def with_text_rules(db_field, formfield):
     """The form field the admin (or any model form) makes for a model field, with the rules
-    above: a CharField is one line, a TextField may hold line breaks."""
-    if formfield is None or not isinstance(db_field, models.CharField | models.TextField):
+    of this module: a CharField is one line, a TextField may hold line breaks, and a date
+    lies within EARLIEST_YEAR..LATEST_YEAR."""
+    if formfield is None:
         return formfield
-    rule = validate_single_line if isinstance(db_field, models.CharField) else validate_text
+    if isinstance(db_field, models.CharField):
+        rule = validate_single_line
+    elif isinstance(db_field, models.TextField):
+        rule = validate_text
+    elif isinstance(db_field, models.DateField):  # DateTimeField is one too
+        rule = validate_sane_date
+    else:
+        return formfield
     if rule not in formfield.validators:
         formfield.validators.append(rule)
     return formfield

@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
+from accounts.validators import validate_sane_date
 from forum.archive import ArchiveError, read_archive
 from forum.archive_html import merge_pages, read_page
 from forum.archive_import import import_thread, plan_import
@@ -46,6 +47,7 @@ class ArchiveUploadForm(forms.Form):
     )
     captured_at = forms.DateTimeField(
         required=False,
+        validators=[validate_sane_date],
         help_text='For a page that shows "Today" or "Yesterday" and does not say when it '
         "was saved (the Wayback Machine's copies do): when it was saved, in the board's zone.",
     )

@@ -132,6 +132,13 @@ def upload_page(client, forum, name: str, **fields):
     )
 
 
+def test_a_capture_time_outside_1970_to_2100_is_a_form_error(importer_client, forum):
+    response = upload_page(importer_client, forum, "squat-2.html", captured_at="9999-12-31 23:59")
+    assert response.status_code == 200
+    assert "Enter a date between the years 1970 and 2100." in response.content.decode()
+    assert not Thread.objects.exists()
+
+
 def test_a_saved_thread_page_is_previewed_and_imported_with_its_old_ids(importer_client, forum):
     preview = upload_page(importer_client, forum, "squat-1.html")
     html = preview.content.decode()

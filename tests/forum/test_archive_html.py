@@ -397,6 +397,16 @@ def test_captured_at_resolves_a_pages_today_and_yesterday(forum, tmp_path):
     assert Post.objects.get(legacy_id=30011).created_at == at(f"2007-02-13T08:05{EST}")
 
 
+@pytest.mark.parametrize("captured", ["9999-12-31T23:59", "0001-01-01T00:00", "2101-01-01T00:00"])
+def test_a_capture_time_outside_1970_to_2100_is_refused_before_anything_is_read(
+    forum, tmp_path, captured
+):
+    folder = pages_folder(tmp_path, "squat-1.html", "squat-2.html")
+    with pytest.raises(CommandError, match="between the years 1970 and 2100"):
+        run_import(folder, "--forum", forum.slug, "--captured-at", captured)
+    assert not Post.objects.exists()
+
+
 def test_the_html_pages_and_the_printable_text_of_a_thread_give_the_same_posts(
     forum, category, tmp_path
 ):

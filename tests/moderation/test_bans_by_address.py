@@ -126,5 +126,14 @@ def test_superusers_add_bans_in_the_admin_with_clear_errors(client, db):
 
     assert bad.status_code == 200 and "too wide" in bad.content.decode()
     assert good.status_code == 302
+    # Like every date the admin sets: a year-9999 end could not be read back.
+    for url, fields in [
+        ("/admin/accounts/addressban/add/", {"network": "10.0.0.1"}),
+        ("/admin/accounts/emaildomainban/add/", {"domain": "junk.example"}),
+    ]:
+        far = client.post(
+            url, {**fields, "reason": "x", "ends_at_0": "9999-12-31", "ends_at_1": "23:59"}
+        )
+        assert "Enter a date between the years 1970 and 2100." in far.content.decode()
     ban = EmailDomainBan.objects.get()
     assert (ban.domain, ban.created_by) == ("spam.example", boss)

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
+from accounts.validators import DATE_RANGE_MESSAGE, is_sane_date
 from forum import archive_html, archive_import
 from forum.archive import TIMESTAMP_FORMAT, ArchiveError, read_archive
 from forum.models import Forum
@@ -203,6 +204,8 @@ def parse_captured_at(value: str, zone: tzinfo) -> datetime:
         raise CommandError(
             f"--captured-at takes an ISO 8601 time such as 2007-02-12T15:00Z, not {value!r}."
         ) from None
+    if not is_sane_date(moment):
+        raise CommandError(f"--captured-at: {DATE_RANGE_MESSAGE}")
     return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
