@@ -324,7 +324,11 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["user_title", "location", "time_zone", "signature", "subscribe_on_reply"]
+        fields = [
+            "user_title", "location", "time_zone", "signature", "subscribe_on_reply",
+            "messages_from", "mail_on_message",
+        ]  # fmt: skip
+        labels = {"messages_from": "Accept private messages from"}
         widgets = {"signature": forms.Textarea(attrs={"rows": 4})}
 
     def __init__(self, *args, **kwargs):

@@ -66,6 +66,12 @@ class MemberManager(UserManager):
         return {"count": newest.total if newest else 0, "newest": newest}
 
 
+class MessagesFrom(models.TextChoices):
+    EVERYONE = "everyone", "Every member"
+    CONTACTS = "contacts", "Only my contacts"
+    NOBODY = "nobody", "Nobody: private messages off"
+
+
 class User(AbstractUser):
     """A member of the board. Joined, counted and titled as a 2007 forum shows them."""
 
@@ -120,6 +126,32 @@ class User(AbstractUser):
         null=True, blank=True, editable=False, help_text="When the ban ends; empty is forever."
     )
     ban_reason = models.CharField(max_length=1000, blank=True, editable=False)
+    # Private messages (the messaging app). The unread count is shown in every member's header,
+    # so it lives on the row each request loads; messaging.actions keeps it in step.
+    messages_from = models.CharField(
+        max_length=10,
+        choices=MessagesFrom,
+        default=MessagesFrom.EVERYONE,
+        help_text="Who may send this member private messages (staff always may).",
+    )
+    mail_on_message = models.BooleanField(
+        default=True,
+        help_text="Mail me when a private message arrives (once per conversation until read).",
+    )
+    unread_conversation_count = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Conversations with messages the member has not read."
+    )
+    contacts = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="contact_of",
+        help_text="The member's contacts (vBulletin's buddy list).",
+    )  # fmt: skip
+    ignored_members = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="ignored_by",
+        help_text="Members whose posts are hidden from this member and whose messages are refused.",
+    )  # fmt: skip
+    # The ignored members' ids, copied from ignored_members so that every thread page can hide
+    # their posts without a query (as is_banned is copied from Ban); messaging.actions writes both.
+    ignored_ids = models.JSONField(default=list, blank=True, editable=False)
 
     objects = MemberManager()
 
@@ -166,6 +198,14 @@ class User(AbstractUser):
         if self.banned_until is not None:
             until = f"until {timezone.localtime(self.banned_until):%Y-%m-%d %H:%M %Z}"
         return f"You are banned {until}. Reason: {self.ban_reason or 'none given'}"
+
+    @property
+    def may_be_ignored(self) -> bool:
+        """Moderators and admins cannot be ignored: members must always see what they say."""
+        return not (self.is_staff or self.is_superuser)
+
+    def ignores(self, member: "User | None") -> bool:
+        return member is not None and member.pk in self.ignored_ids and member.may_be_ignored
 
     @property
     def may_post(self) -> bool:

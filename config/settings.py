@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "accounts",
     "forum",
     "following",
+    "messaging",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -301,6 +302,15 @@ BOARD_MAILS_PER_TARGET_PER_HOUR = env_int("BOARD_MAILS_PER_TARGET_PER_HOUR", 3)
 BOARD_EDIT_WINDOW_MINUTES = env_int("BOARD_EDIT_WINDOW_MINUTES", 60 * 24)
 BOARD_REQUIRE_EMAIL_CONFIRMATION = env_bool("BOARD_REQUIRE_EMAIL_CONFIRMATION", False)
 BOARD_CUSTOM_TITLE_POSTS = env_int("BOARD_CUSTOM_TITLE_POSTS", 500)
+# Private messages (messaging/): who may send (posts a member needs first; staff always may),
+# how many recipients one message names, how many messages a member sends an hour, and how many
+# conversations a member keeps before deleting some. README: "Private messages".
+BOARD_PM_MIN_POSTS = env_int("BOARD_PM_MIN_POSTS", 0)
+BOARD_PM_MAX_RECIPIENTS = env_int("BOARD_PM_MAX_RECIPIENTS", 5)
+BOARD_PM_PER_HOUR = env_int("BOARD_PM_PER_HOUR", 30)
+BOARD_PM_QUOTA = env_int("BOARD_PM_QUOTA", 200)
+BOARD_MESSAGES_PER_PAGE = env_int("BOARD_MESSAGES_PER_PAGE", 20)
+BOARD_CONVERSATIONS_PER_PAGE = env_int("BOARD_CONVERSATIONS_PER_PAGE", 25)
 BOARD_SIGNATURE_MAX_LENGTH = 500
 AUTHENTICATION_BACKENDS = ["accounts.backends.UsernameOrEmailBackend"]
 # Read tracking: threads whose last post is older than this count as read for everyone.

@@ -14,6 +14,7 @@ urlpatterns = [
     path("metrics", metrics_view, name="metrics"),
     path("accounts/", include("accounts.urls")),
     path("members/", include("accounts.member_urls")),
+    path("messages/", include("messaging.urls")),
     # The old board's links (forum/legacy.py).
     path("showthread.php", legacy.showthread),
     path("showpost.php", legacy.showpost),

@@ -88,6 +88,8 @@ def notify_subscribers(post_id: int) -> int:
         member = subscription.user
         if member.pk in mailed_users or not member.email or not member.may_post:
             continue
+        if member.ignores(post.author):  # their ignore list: no mail about that member
+            continue
         mailed_users.add(member.pk)
         owed.append(subscription.pk)
     Subscription.objects.filter(pk__in=owed).update(notified_at=timezone.now())
@@ -106,6 +108,8 @@ def send_reply_mail(post_id: int, subscription_id: int, attempt: int = 1) -> str
     member = subscription.user
     if not (member.is_active and member.email and member.may_post):
         return "not sent: the member may no longer receive it"
+    if member.ignores(post.author):
+        return "not sent: the member ignores the author"
     # Committed before sending: a second run of this task finds it and sends nothing.
     claim, is_new = Notification.objects.get_or_create(post=post, user=member)
     if not is_new:

@@ -16,6 +16,11 @@ def page_from_request(request, page_count: int) -> int:
     return page
 
 
+def page_count(total: int, per_page: int) -> int:
+    """How many pages `total` items fill, `per_page` a page; an empty list has one page."""
+    return max(1, -(-total // per_page))
+
+
 def page_window(page: int, page_count: int, around: int = 2) -> list[int | None]:
     """Page numbers to link, vBulletin style: first, a window around `page`, last; None is a gap."""
     wanted = {1, page_count, *range(page - around, page + around + 1)}
@@ -33,12 +38,14 @@ def paginate(request, queryset, per_page: int) -> dict:
 
     Two queries: the count, then the page.
     """
-    page_count = max(1, -(-queryset.count() // per_page))
-    page = page_from_request(request, page_count)
+    total = queryset.count()
+    pages = page_count(total, per_page)
+    page = page_from_request(request, pages)
     start = (page - 1) * per_page
     return {
         "items": list(queryset[start : start + per_page]),
         "page": page,
-        "page_count": page_count,
-        "page_window": page_window(page, page_count),
+        "page_count": pages,
+        "total": total,
+        "page_window": page_window(page, pages),
     }

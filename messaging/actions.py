@@ -1,0 +1,397 @@
+"""Every write of private messages, contacts and the ignore list, each in one transaction.
+
+The member's unread count (User.unread_conversation_count) changes in the same transaction as
+the Participant.is_unread it counts, and only when that flag flips, so the header's number is
+always the number of unread conversations. Locks go member -> conversation -> participants.
+"""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, F, Value
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from accounts.models import MessagesFrom, User
+from forum.actions import PostingRefused, refuse_banned_poster
+from forum.markup import render_bbcode
+from messaging.models import (
+    Conversation,
+    Message,
+    MessageReport,
+    Participant,
+    ReportRead,
+)
+from messaging.notifications import enqueue_message_mail
+
+
+class MessageRefused(PostingRefused):
+    """The message may not be sent; the text says why, for the member."""
+
+
+class DuplicateMessage(Exception):
+    """The same form was sent again: `message` is what the first submission made."""
+
+    def __init__(self, message: Message):
+        super().__init__("This form was already submitted.")
+        self.message = message
+
+
+def lock_sender(sender: User, now: datetime, *, submission_key, address: str | None) -> User:
+    """Locks the sender's row (a form sent twice, or a burst of messages, is then caught by the
+    second) and refuses who may not send now."""
+    locked = User.objects.select_for_update().get(pk=sender.pk)
+    if submission_key is not None:
+        earlier = Message.objects.filter(submission_key=submission_key).first()
+        if earlier is not None:
+            raise DuplicateMessage(earlier)
+    if locked.is_under_ban:
+        raise MessageRefused(locked.ban_message())
+    refuse_banned_poster(locked, address)
+    if not locked.may_post:
+        raise MessageRefused("Confirm your email address before sending private messages.")
+    if locked.is_staff:
+        return locked
+    if locked.post_count < settings.BOARD_PM_MIN_POSTS:
+        raise MessageRefused(
+            f"Private messages open to members with at least {settings.BOARD_PM_MIN_POSTS} "
+            f"posts; you have {locked.post_count}."
+        )
+    sent = Message.objects.filter(author=locked, created_at__gte=now - timedelta(hours=1))
+    if sent.count() >= settings.BOARD_PM_PER_HOUR:
+        raise MessageRefused(
+            f"You have sent {settings.BOARD_PM_PER_HOUR} private messages in the last hour, "
+            "the most the board allows: please wait a while."
+        )
+    return locked
+
+
+def stored_count(user: User) -> int:
+    return Participant.objects.stored_by(user).count()
+
+
+def refuse_full_box(sender: User) -> None:
+    if not sender.is_staff and stored_count(sender) >= settings.BOARD_PM_QUOTA:
+        raise MessageRefused(
+            f"You keep {settings.BOARD_PM_QUOTA} conversations, the most the board allows: "
+            "delete some from your inbox to start new ones."
+        )
+
+
+def refusal_for(sender: User, recipient: User) -> str | None:
+    """Why `recipient` may not get a new conversation from `sender`, or None. One wording for
+    "off", "contacts only" and "ignores you", so nobody learns which."""
+    if recipient.pk == sender.pk:
+        return "You cannot send a private message to yourself."
+    if not recipient.is_active or recipient.is_imported:
+        return f"{recipient} cannot receive private messages."
+    if sender.is_staff:
+        return None
+    refused = f"{recipient} does not accept private messages from you."
+    if recipient.messages_from == MessagesFrom.NOBODY or recipient.ignores(sender):
+        return refused
+    contacts_only = recipient.messages_from == MessagesFrom.CONTACTS
+    if contacts_only and not recipient.contacts.filter(pk=sender.pk).exists():
+        return refused
+    return None
+
+
+def refuse_recipients(sender: User, recipients: list[User], *, already: int = 0) -> None:
+    """Every recipient must accept the message and have room for it; `already` is how many
+    members the conversation holds besides the sender."""
+    if not recipients:
+        raise MessageRefused("Name at least one member to send the message to.")
+    most = settings.BOARD_PM_MAX_RECIPIENTS
+    if not sender.is_staff and already + len(recipients) > most:
+        raise MessageRefused(
+            f"A conversation holds at most {most} members besides you; "
+            f"this would make {already + len(recipients)}."
+        )
+    problems = [p for p in (refusal_for(sender, member) for member in recipients) if p]
+    full = (
+        Participant.objects.filter(user__in=recipients, left_at__isnull=True)
+        .filter(conversation__last_number__gt=F("cleared_through"))
+        .values("user__username")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=settings.BOARD_PM_QUOTA)
+    )
+    problems += [f"{row['user__username']}'s message box is full." for row in full]
+    if problems:
+        raise MessageRefused(" ".join(problems))
+
+
+def write_message(
+    *, conversation: Conversation, author: User, body: str, now: datetime, key
+) -> Message:
+    """Writes the next message of a locked conversation and moves its last-message fields."""
+    number = conversation.last_number + 1
+    message = Message.objects.create(
+        conversation=conversation,
+        number=number,
+        author=author,
+        body=body,
+        body_html=render_bbcode(body),
+        created_at=now,
+        submission_key=key,
+    )
+    Conversation.objects.filter(pk=conversation.pk).update(
+        last_number=number, last_message=message, last_message_at=now
+    )
+    conversation.last_number, conversation.last_message = number, message
+    conversation.last_message_at = now
+    return message
+
+
+def deliver(message: Message, *, now: datetime) -> None:
+    """Marks the conversation unread for everyone in it but the author (and those who ignore
+    the author), counting each newly unread conversation once, and owes them one mail."""
+    places = list(
+        Participant.objects.current()
+        .filter(conversation=message.conversation_id)
+        .select_related("user")
+        .select_for_update(of=("self",))
+    )
+    Participant.objects.filter(pk__in=[p.pk for p in places]).update(last_message_at=now)
+    author = message.author
+    newly_unread, mail_owed = [], []
+    for place in places:
+        if place.user_id == author.pk:
+            continue
+        if place.user.ignores(author):
+            continue
+        if not place.is_unread:
+            newly_unread.append(place)
+        if place.notified_at is None and place.user.mail_on_message and place.user.email:
+            mail_owed.append(place)
+    Participant.objects.filter(pk__in=[p.pk for p in newly_unread]).update(is_unread=True)
+    User.objects.filter(pk__in=[p.user_id for p in newly_unread]).update(
+        unread_conversation_count=F("unread_conversation_count") + 1
+    )
+    Participant.objects.filter(pk__in=[p.pk for p in mail_owed]).update(
+        notified_at=now, mail_sent_at=None
+    )
+    for place in mail_owed:
+        enqueue_message_mail(place.pk, message.pk)
+    # The author has read what they wrote.
+    Participant.objects.filter(conversation=message.conversation_id, user=author).update(
+        read_through=message.number
+    )
+
+
+@transaction.atomic
+def start_conversation(
+    *,
+    sender: User,
+    recipients: list[User],
+    subject: str,
+    body: str,
+    submission_key=None,
+    address: str | None = None,
+) -> Message:
+    now = timezone.now()
+    sender = lock_sender(sender, now, submission_key=submission_key, address=address)
+    refuse_full_box(sender)
+    refuse_recipients(sender, recipients)
+    conversation = Conversation.objects.create(subject=subject, started_by=sender, created_at=now)
+    Participant.objects.bulk_create(
+        Participant(conversation=conversation, user=member, joined_at=now, added_by=sender)
+        for member in [sender, *recipients]
+    )
+    message = write_message(
+        conversation=conversation, author=sender, body=body, now=now, key=submission_key
+    )
+    deliver(message, now=now)
+    return message
+
+
+def lock_conversation(conversation: Conversation) -> Conversation:
+    return Conversation.objects.select_for_update().get(pk=conversation.pk)
+
+
+@transaction.atomic
+def reply(
+    *,
+    conversation: Conversation,
+    sender: User,
+    body: str,
+    submission_key=None,
+    address: str | None = None,
+) -> Message:
+    now = timezone.now()
+    sender = lock_sender(sender, now, submission_key=submission_key, address=address)
+    conversation = lock_conversation(conversation)
+    others = list(
+        Participant.objects.current()
+        .filter(conversation=conversation)
+        .exclude(user=sender)
+        .select_related("user")
+    )
+    if not Participant.objects.current().filter(conversation=conversation, user=sender).exists():
+        raise MessageRefused("You are no longer in this conversation.")
+    if not others:
+        raise MessageRefused("Everyone else has left this conversation: start a new one.")
+    if all(place.user.ignores(sender) for place in others):
+        raise MessageRefused("Nobody in this conversation accepts private messages from you.")
+    message = write_message(
+        conversation=conversation, author=sender, body=body, now=now, key=submission_key
+    )
+    deliver(message, now=now)
+    return message
+
+
+@transaction.atomic
+def add_participant(*, conversation: Conversation, by: User, member: User) -> Participant:
+    """Any member still in the conversation may bring another in; the newcomer reads it all."""
+    now = timezone.now()
+    conversation = lock_conversation(conversation)
+    places = {p.user_id: p for p in Participant.objects.filter(conversation=conversation)}
+    if by.pk not in places or places[by.pk].has_left:
+        raise MessageRefused("You are no longer in this conversation.")
+    existing = places.get(member.pk)
+    if existing and not existing.has_left:
+        raise MessageRefused(f"{member} is already in this conversation.")
+    already = sum(1 for p in places.values() if not p.has_left and p.user_id != by.pk)
+    refuse_recipients(by, [member], already=already)
+    if existing:
+        # Back after leaving: they see the conversation again from the start.
+        existing.left_at, existing.cleared_through, existing.read_through = None, 0, 0
+        existing.added_by, existing.joined_at = by, now
+        existing.is_unread = True
+        existing.last_message_at = conversation.last_message_at
+        existing.save()
+        place = existing
+    else:
+        place = Participant.objects.create(
+            conversation=conversation, user=member, joined_at=now, added_by=by,
+            last_message_at=conversation.last_message_at, is_unread=True,
+        )  # fmt: skip
+    User.objects.filter(pk=member.pk).update(
+        unread_conversation_count=F("unread_conversation_count") + 1
+    )
+    return place
+
+
+def lock_place(place: Participant) -> Participant:
+    return Participant.objects.select_for_update().select_related("conversation").get(pk=place.pk)
+
+
+def set_read(place: Participant, *, is_unread: bool) -> None:
+    """Flips the unread flag of a locked place and the member's count with it."""
+    if place.is_unread == is_unread:
+        return
+    place.is_unread = is_unread
+    Participant.objects.filter(pk=place.pk).update(is_unread=is_unread)
+    step = 1 if is_unread else -1
+    # Never below zero, whatever an earlier bug or a hand edit left behind.
+    members = User.objects.filter(pk=place.user_id)
+    if step < 0:
+        members = members.filter(unread_conversation_count__gt=0)
+    members.update(unread_conversation_count=F("unread_conversation_count") + step)
+
+
+@transaction.atomic
+def mark_read(*, place: Participant, through: int) -> bool:
+    """The member read the conversation up to message `through`, so one mail is owed again;
+    True when that made it read. Conditional updates, no lock: the page that reads costs
+    two or three queries."""
+    Participant.objects.filter(pk=place.pk).update(
+        read_through=Greatest("read_through", Value(through)), notified_at=None, mail_sent_at=None
+    )
+    if through < place.conversation.last_number:
+        return False
+    if not Participant.objects.filter(pk=place.pk, is_unread=True).update(is_unread=False):
+        return False
+    User.objects.filter(pk=place.user_id, unread_conversation_count__gt=0).update(
+        unread_conversation_count=F("unread_conversation_count") - 1
+    )
+    return True
+
+
+@transaction.atomic
+def mark_unread(*, place: Participant) -> None:
+    set_read(lock_place(place), is_unread=True)
+
+
+@transaction.atomic
+def delete_for_self(*, place: Participant) -> None:
+    """Deletes the conversation as it stands for this member alone; the others keep it. A new
+    message brings it back, holding only what came after."""
+    place = lock_place(place)
+    set_read(place, is_unread=False)
+    Participant.objects.filter(pk=place.pk).update(
+        cleared_through=place.conversation.last_number,
+        read_through=place.conversation.last_number,
+    )
+
+
+@transaction.atomic
+def leave_conversation(*, place: Participant) -> None:
+    """The member leaves: it is gone from their inbox and no new message reaches them."""
+    place = lock_place(place)
+    set_read(place, is_unread=False)
+    Participant.objects.filter(pk=place.pk).update(left_at=timezone.now())
+
+
+@transaction.atomic
+def report_message(*, message: Message, reporter: User, reason: str) -> MessageReport:
+    report, created = MessageReport.objects.get_or_create(
+        message=message, reporter=reporter, defaults={"reason": reason}
+    )
+    if not created:
+        MessageReport.objects.filter(pk=report.pk).update(
+            reason=reason, resolved_at=None, resolved_by=None
+        )
+    return report
+
+
+def log_report_read(*, report: MessageReport, moderator: User, address: str | None) -> None:
+    ReportRead.objects.create(report=report, moderator=moderator, address=address)
+
+
+def resolve_report(*, report: MessageReport, moderator: User) -> None:
+    MessageReport.objects.filter(pk=report.pk).update(
+        resolved_at=timezone.now(), resolved_by=moderator
+    )
+
+
+# Contacts and the ignore list.
+
+
+class ListRefused(Exception):
+    """The member may not be put on this list; the text says why."""
+
+
+@transaction.atomic
+def ignore_member(*, member: User, ignored: User) -> None:
+    if ignored.pk == member.pk:
+        raise ListRefused("You cannot ignore yourself.")
+    if not ignored.may_be_ignored:
+        raise ListRefused(f"{ignored} is a moderator or administrator and cannot be ignored.")
+    locked = User.objects.select_for_update().get(pk=member.pk)
+    locked.ignored_members.add(ignored)
+    write_ignored_ids(locked)
+    member.ignored_ids = locked.ignored_ids
+
+
+@transaction.atomic
+def unignore_member(*, member: User, ignored: User) -> None:
+    locked = User.objects.select_for_update().get(pk=member.pk)
+    locked.ignored_members.remove(ignored)
+    write_ignored_ids(locked)
+    member.ignored_ids = locked.ignored_ids
+
+
+def write_ignored_ids(member: User) -> None:
+    member.ignored_ids = sorted(member.ignored_members.values_list("pk", flat=True))
+    User.objects.filter(pk=member.pk).update(ignored_ids=member.ignored_ids)
+
+
+def add_contact(*, member: User, contact: User) -> None:
+    if contact.pk == member.pk:
+        raise ListRefused("You cannot add yourself to your contacts.")
+    member.contacts.add(contact)
+
+
+def remove_contact(*, member: User, contact: User) -> None:
+    member.contacts.remove(contact)

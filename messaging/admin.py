@@ -1,0 +1,50 @@
+"""Superusers see who reported which message and every moderator's read of one; no admin page
+shows a conversation or a message's text (moderators read a reported message on the board's
+report page, which logs the read)."""
+
+from django.contrib import admin
+
+from accounts.validators import TextRulesAdmin
+from messaging.models import MessageReport, ReportRead
+
+
+class SuperuserReadOnlyAdmin(TextRulesAdmin, admin.ModelAdmin):
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MessageReport)
+class MessageReportAdmin(SuperuserReadOnlyAdmin):
+    list_display = ("pk", "message_author", "reporter", "created_at", "resolved_at", "resolved_by")
+    list_select_related = ("message__author", "reporter", "resolved_by")
+    fields = ("message_author", "reporter", "reason", "created_at", "resolved_at", "resolved_by")
+    readonly_fields = fields
+    ordering = ["-created_at"]
+
+    @admin.display(description="Message by")
+    def message_author(self, report):
+        return report.message.author
+
+
+@admin.register(ReportRead)
+class ReportReadAdmin(SuperuserReadOnlyAdmin):
+    """Every read of a reported message by a moderator."""
+
+    list_display = ("read_at", "moderator", "report", "address")
+    list_select_related = ("moderator", "report__reporter")
+    list_filter = ["moderator"]
+    fields = ("read_at", "moderator", "report", "address")
+    readonly_fields = fields
+    ordering = ["-read_at"]
