@@ -50,7 +50,7 @@ def test_message_bbcode_is_sanitised_as_posts_are(client, member, other_member):
         sender=member,
         recipients=[other_member],
         subject="x",
-        body='<script>alert(1)</script>[url=javascript:alert(1)]x[/url][img]javascript:x[/img]',
+        body="<script>alert(1)</script>[url=javascript:alert(1)]x[/url][img]javascript:x[/img]",
     )
     assert "<script" not in message.body_html and "<img" not in message.body_html
     assert 'href="javascript' not in message.body_html
@@ -68,9 +68,10 @@ def test_quote_fills_the_reply_with_the_message_without_its_own_quotes(
     client.force_login(member)
     page = client.get(f"/messages/{conversation.pk}/?quote={second.pk}").content.decode()
     assert "[QUOTE=Member_Two]Yes[/QUOTE]" in page and "old" not in page.split("id_body")[1]
-    assert "[QUOTE=Member_One]" in client.get(
-        f"/messages/{conversation.pk}/?quote={first.pk}"
-    ).content.decode()
+    assert (
+        "[QUOTE=Member_One]"
+        in client.get(f"/messages/{conversation.pk}/?quote={first.pk}").content.decode()
+    )
 
 
 @pytest.mark.parametrize("quote", ["abc", "-1", "99999999999999999999999", "0"])
@@ -99,7 +100,9 @@ def test_adding_a_participant_lets_them_read_the_whole_conversation(
     assert response.status_code == 302
     assert fresh(third_member).unread_conversation_count == 1
     client.force_login(third_member)
-    assert "Hi <strong>Two</strong>!" in client.get(f"/messages/{conversation.pk}/").content.decode()
+    assert (
+        "Hi <strong>Two</strong>!" in client.get(f"/messages/{conversation.pk}/").content.decode()
+    )
 
 
 def test_adding_someone_already_in_it_or_unknown_says_so(
@@ -138,7 +141,9 @@ def test_deleting_is_for_yourself_alone_and_a_new_message_brings_back_only_what_
     assert fresh(other_member).unread_conversation_count == 0
     assert f'href="/messages/{conversation.pk}/"' not in client.get("/messages/").content.decode()
     client.force_login(member)
-    assert "Hi <strong>Two</strong>!" in client.get(f"/messages/{conversation.pk}/").content.decode()
+    assert (
+        "Hi <strong>Two</strong>!" in client.get(f"/messages/{conversation.pk}/").content.decode()
+    )
     actions.reply(conversation=conversation, sender=member, body="Still there?")
     client.force_login(other_member)
     assert "Training plan" in client.get("/messages/").content.decode()
@@ -194,8 +199,10 @@ def test_a_bad_reply_is_refused_with_a_message(client, other_member, conversatio
         ({"recipients": "Member_Two", "subject": "a\nb", "body": "b"}, "subject"),
         ({"recipients": "Member_Two", "subject": "s" * 101, "body": "b"}, "too long"),
         ({"recipients": "Member_Two\x00", "subject": "s", "body": "b"}, "Null characters"),
-        ({"recipients": ",".join(f"x{n}" for n in range(200)), "subject": "s", "body": "b"},
-         "far more names"),
+        (
+            {"recipients": ",".join(f"x{n}" for n in range(200)), "subject": "s", "body": "b"},
+            "far more names",
+        ),
     ],
 )
 def test_bad_new_messages_are_refused_with_a_clear_message(
@@ -240,5 +247,7 @@ def test_the_profile_offers_to_write_and_the_compose_form_names_the_member(
     client.force_login(member)
     profile = client.get(f"/members/{other_member.pk}/").content.decode()
     assert f"/messages/new/?to={other_member.pk}" in profile
-    assert 'value="Member_Two"' in client.get(f"/messages/new/?to={other_member.pk}").content.decode()
+    assert (
+        'value="Member_Two"' in client.get(f"/messages/new/?to={other_member.pk}").content.decode()
+    )
     assert client.get("/messages/new/?to=abc").status_code == 200

@@ -96,9 +96,7 @@ def test_contacts_only_lets_contacts_and_staff_through(client, forum, member, ot
     assert send(client, make_moderator("Mod", forums=[forum])).status_code == 302
 
 
-def test_an_ignored_member_cannot_write_and_is_told_in_the_same_words(
-    client, member, other_member
-):
+def test_an_ignored_member_cannot_write_and_is_told_in_the_same_words(client, member, other_member):
     actions.ignore_member(member=other_member, ignored=member)
     response = send(client, member)
     assert "Member_Two does not accept private messages from you." in response.content.decode()

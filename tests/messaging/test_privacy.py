@@ -92,9 +92,7 @@ def test_a_superuser_finds_no_conversation_or_message_in_the_admin(client, super
     assert client.get("/admin/messaging/message/").status_code == 404
 
 
-@pytest.mark.parametrize(
-    "url", ["/admin/messaging/messagereport/", "/admin/messaging/reportread/"]
-)
+@pytest.mark.parametrize("url", ["/admin/messaging/messagereport/", "/admin/messaging/reportread/"])
 def test_report_admin_pages_are_for_superusers_only(client, conversation, outsiders, url):
     client.force_login(outsiders["board moderator"])
     assert client.get(url).status_code == 403
@@ -151,7 +149,9 @@ def test_resolving_takes_the_report_off_the_list(client, other_member, conversat
 
 def test_members_cannot_report_their_own_messages(client, member, conversation):
     client.force_login(member)
-    assert client.get(f"/messages/message/{conversation.last_message_id}/report/").status_code == 404
+    assert (
+        client.get(f"/messages/message/{conversation.last_message_id}/report/").status_code == 404
+    )
 
 
 @pytest.mark.parametrize("pk", ["999999", "0"])
