@@ -3,6 +3,7 @@ without a report, an admin in the admin. Moderators read a reported message alon
 
 import pytest
 from django.contrib import admin
+from django.test import Client
 
 from messaging import actions
 from messaging.models import ReportRead
@@ -160,3 +161,24 @@ def test_unknown_conversations_and_reports_are_the_404_page(client, member, outs
     assert client.get(f"/messages/{pk}/").status_code == 404
     client.force_login(outsiders["board moderator"])
     assert client.get(f"/messages/reports/{pk}/").status_code == 404
+
+
+@pytest.mark.parametrize(("url", "data"), WRITES)
+def test_every_conversation_post_needs_a_csrf_token(other_member, conversation, url, data):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(other_member)
+    client.cookies["csrftoken"] = "abcdefghijklmnopqrstuvwxyzABCDEF"
+    response = client.post(fill(url, conversation), data)
+    assert response.status_code == 403 and b"CSRF" in response.content
+    assert conversation.messages.count() == 1 and conversation.participants.count() == 2
+    token = {"csrfmiddlewaretoken": "abcdefghijklmnopqrstuvwxyzABCDEF"}
+    assert client.post(fill(url, conversation), {**data, **token}).status_code in (200, 302)
+
+
+@pytest.mark.parametrize("url", READS[:3] + ["/messages/reports/"])
+def test_conversation_pages_are_never_kept_by_shared_caches(
+    client, other_member, conversation, outsiders, url
+):
+    client.force_login(outsiders["board moderator"] if "reports" in url else other_member)
+    cache_control = client.get(fill(url, conversation))["Cache-Control"]
+    assert "private" in cache_control or "no-store" in cache_control

@@ -15,6 +15,10 @@ MEMBER_PAGES = [
     "/forums/running/new-thread/",
     "/posts/{reply}/edit/",
     "/posts/{other_post}/report/",
+    "/messages/",
+    "/messages/sent/",
+    "/messages/new/",
+    "/messages/lists/",
 ]
 MODERATOR_PAGES = [
     "/threads/{thread}/move/",

@@ -33,6 +33,8 @@ ENDPOINTS = [
     ("member", "/forums/running/follow/", {}),
     ("member", "/subscriptions/", {"remove": "{subscription}"}),
     ("member", "/posts/{other_post}/report/", {"reason": "Spam."}),
+    ("member", "/messages/new/", {"recipients": "Member_Two", "subject": "Hi", "body": "Hi."}),
+    ("member", "/messages/lists/", {"list": "contacts", "username": "Member_Two"}),
     ("moderator", "/threads/{thread}/moderate/", {"step": "lock"}),
     ("moderator", "/threads/{thread}/moderate/", {"step": "stick"}),
     ("moderator", "/threads/{thread}/moderate/", {"step": "remove", "reason": "Spam."}),

@@ -31,6 +31,13 @@ MEMBER_ONLY = [
     ("post", "/posts/{reply}/edit/", {"body": "Guest edit."}),
     ("get", "/posts/{other_post}/report/", {}),
     ("post", "/posts/{other_post}/report/", {"reason": "Guest report."}),
+    ("get", "/messages/", {}),
+    ("get", "/messages/sent/", {}),
+    ("get", "/messages/new/", {}),
+    ("post", "/messages/new/", {"recipients": "Member_Two", "subject": "Hi", "body": "Hi."}),
+    ("get", "/messages/lists/", {}),
+    ("post", "/messages/lists/", {"list": "ignore", "username": "Member_Two"}),
+    ("get", "/messages/reports/", {}),
 ]
 MODERATOR_ONLY = [
     ("post", "/threads/{thread}/moderate/", {"step": "lock"}),
@@ -64,6 +71,8 @@ ADMIN_ONLY = [
     "/admin/forum/infraction/",
     "/admin/accounts/user/",
     "/admin/forum/archive-upload/",
+    "/admin/messaging/messagereport/",
+    "/admin/messaging/reportread/",
 ]
 
 
