@@ -333,8 +333,13 @@ class ProfileForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["messages_from"].required = False
         if not self.instance.may_set_user_title:
             del self.fields["user_title"]
+
+    def clean_messages_from(self):
+        # A form from before the setting existed (an open tab) leaves it as it was.
+        return self.cleaned_data["messages_from"] or self.instance.messages_from
 
     def clean_location(self):
         location = self.cleaned_data["location"]

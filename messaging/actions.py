@@ -395,3 +395,29 @@ def add_contact(*, member: User, contact: User) -> None:
 
 def remove_contact(*, member: User, contact: User) -> None:
     member.contacts.remove(contact)
+
+
+@transaction.atomic
+def recount_members() -> int:
+    """Rebuilds User.unread_conversation_count from Participant.is_unread and User.ignored_ids
+    from the ignore list, for a board edited by hand; returns how many members changed."""
+    unread = dict(
+        Participant.objects.current()
+        .filter(is_unread=True)
+        .values_list("user")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    ignored: dict[int, list[int]] = {}
+    for member_id, ignored_id in User.ignored_members.through.objects.order_by(
+        "from_user", "to_user"
+    ).values_list("from_user", "to_user"):
+        ignored.setdefault(member_id, []).append(ignored_id)
+    changed = []
+    for member in User.objects.only("pk", "unread_conversation_count", "ignored_ids"):
+        count, ids = unread.get(member.pk, 0), ignored.get(member.pk, [])
+        if (member.unread_conversation_count, member.ignored_ids) != (count, ids):
+            member.unread_conversation_count, member.ignored_ids = count, ids
+            changed.append(member)
+    User.objects.bulk_update(changed, ["unread_conversation_count", "ignored_ids"])
+    return len(changed)

@@ -37,6 +37,9 @@ def inbox(request):
     listing = paginate(
         request, Participant.objects.inbox_of(request.user), settings.BOARD_CONVERSATIONS_PER_PAGE
     )
+    for place in listing["items"]:
+        people = place.conversation.participants.all()
+        place.others = [p.user for p in people if p.user_id != request.user.pk]
     return render(
         request,
         "messaging/inbox.html",

@@ -251,3 +251,16 @@ def test_the_profile_offers_to_write_and_the_compose_form_names_the_member(
         'value="Member_Two"' in client.get(f"/messages/new/?to={other_member.pk}").content.decode()
     )
     assert client.get("/messages/new/?to=abc").status_code == 200
+
+
+def test_recount_messages_rebuilds_the_unread_counts_and_ignore_copies(
+    member, other_member, conversation
+):
+    from django.core.management import call_command
+
+    member.ignored_members.add(other_member)
+    User.objects.update(unread_conversation_count=7)
+    call_command("recount_messages", verbosity=0)
+    assert fresh(other_member).unread_conversation_count == 1
+    assert fresh(member).unread_conversation_count == 0
+    assert fresh(member).ignored_ids == [other_member.pk]

@@ -142,3 +142,15 @@ def test_inactive_or_imported_members_cannot_be_written_to(client, member):
 def test_every_limit_is_documented_in_the_readme(settings, setting):
     readme = (settings.BASE_DIR / "README.md").read_text()
     assert f"`{setting}`" in readme
+
+
+def test_members_choose_who_may_write_in_their_settings(client, member):
+    client.force_login(member)
+    page = client.get("/accounts/profile/").content.decode()
+    assert "Accept private messages from" in page and "Only my contacts" in page
+    client.post("/accounts/profile/", {"messages_from": "contacts", "mail_on_message": "on"})
+    member.refresh_from_db()
+    assert (member.messages_from, member.mail_on_message) == ("contacts", True)
+    client.post("/accounts/profile/", {"messages_from": "bogus"})
+    member.refresh_from_db()
+    assert member.messages_from == "contacts"
