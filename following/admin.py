@@ -2,10 +2,11 @@ from django.contrib import admin
 
 from accounts.validators import TextRulesAdmin
 from following.models import Notification
+from forum.admin import SuperusersRecordAdmin
 
 
 @admin.register(Notification)
-class NotificationAdmin(TextRulesAdmin, admin.ModelAdmin):
+class NotificationAdmin(SuperusersRecordAdmin, TextRulesAdmin, admin.ModelAdmin):
     """Reply mails sent, for superusers: a row with no `sent_at` is a mail whose worker died
     while sending it, and which the board will not send again (at most once)."""
 
@@ -14,12 +15,3 @@ class NotificationAdmin(TextRulesAdmin, admin.ModelAdmin):
     list_select_related = ("post", "user")
     raw_id_fields = ("post", "user")
     ordering = ["-claimed_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

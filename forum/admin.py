@@ -593,16 +593,9 @@ class ReportAdmin(ModeratedAdmin):
         )
 
 
-@admin.register(LogEntry)
-class LogEntryAdmin(DateDrillDownInRange, TextRulesAdmin, admin.ModelAdmin):
-    """The moderation log, read-only, for superusers: who did what to which object, and why."""
-
-    list_display = ["action_time", "user", "content_type", "object_link", "action_flag", "message"]
-    list_filter = ["action_flag", "content_type"]
-    list_select_related = ["user", "content_type"]
-    search_fields = ["object_repr", "change_message", "=user__username"]
-    date_hierarchy = "action_time"
-    show_full_result_count = False
+class SuperusersRecordAdmin:
+    """Mixed into admin pages that are records (logs, sent mail): superusers read them, and
+    nobody adds, changes or deletes a row."""
 
     def has_module_permission(self, request):
         return request.user.is_active and request.user.is_superuser
@@ -618,6 +611,18 @@ class LogEntryAdmin(DateDrillDownInRange, TextRulesAdmin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(LogEntry)
+class LogEntryAdmin(SuperusersRecordAdmin, DateDrillDownInRange, TextRulesAdmin, admin.ModelAdmin):
+    """The moderation log, read-only, for superusers: who did what to which object, and why."""
+
+    list_display = ["action_time", "user", "content_type", "object_link", "action_flag", "message"]
+    list_filter = ["action_flag", "content_type"]
+    list_select_related = ["user", "content_type"]
+    search_fields = ["object_repr", "change_message", "=user__username"]
+    date_hierarchy = "action_time"
+    show_full_result_count = False
 
     @admin.display(description="object")
     def object_link(self, entry):

@@ -5,28 +5,12 @@ report page, which logs the read)."""
 from django.contrib import admin
 
 from accounts.validators import TextRulesAdmin
+from forum.admin import SuperusersRecordAdmin
 from messaging.models import MessageReport, ReportRead
 
 
-class SuperuserReadOnlyAdmin(TextRulesAdmin, admin.ModelAdmin):
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(MessageReport)
-class MessageReportAdmin(SuperuserReadOnlyAdmin):
+class MessageReportAdmin(SuperusersRecordAdmin, TextRulesAdmin, admin.ModelAdmin):
     list_display = ("pk", "message_author", "reporter", "created_at", "resolved_at", "resolved_by")
     list_select_related = ("message__author", "reporter", "resolved_by")
     fields = ("message_author", "reporter", "reason", "created_at", "resolved_at", "resolved_by")
@@ -39,7 +23,7 @@ class MessageReportAdmin(SuperuserReadOnlyAdmin):
 
 
 @admin.register(ReportRead)
-class ReportReadAdmin(SuperuserReadOnlyAdmin):
+class ReportReadAdmin(SuperusersRecordAdmin, TextRulesAdmin, admin.ModelAdmin):
     """Every read of a reported message by a moderator."""
 
     list_display = ("read_at", "moderator", "report", "address")
