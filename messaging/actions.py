@@ -2,7 +2,12 @@
 
 The member's unread count (User.unread_conversation_count) changes in the same transaction as
 the Participant.is_unread it counts, and only when that flag flips, so the header's number is
-always the number of unread conversations. Locks go member -> conversation -> participants.
+always the number of unread conversations.
+
+Locks are taken in one order everywhere, so that two members writing to each other at once,
+or a member reading a conversation in one tab while replying in another, never deadlock:
+the members' rows first (all that the write will count for, by id), then the conversation,
+then its participants' rows.
 """
 
 from datetime import datetime, timedelta
@@ -38,10 +43,19 @@ class DuplicateMessage(Exception):
         self.message = message
 
 
-def lock_sender(sender: User, now: datetime, *, submission_key, address: str | None) -> User:
-    """Locks the sender's row (a form sent twice, or a burst of messages, is then caught by the
-    second) and refuses who may not send now."""
-    locked = User.objects.select_for_update().get(pk=sender.pk)
+def lock_members(*member_ids: int) -> dict[int, User]:
+    """Locks the members' rows, in id order (see the module's note on lock order)."""
+    rows = User.objects.select_for_update().filter(pk__in=set(member_ids)).order_by("pk")
+    return {member.pk: member for member in rows}
+
+
+def lock_sender(
+    sender: User, now: datetime, *, submission_key, address: str | None, others=()
+) -> User:
+    """Locks the sender's row with those of the members the message will count for (a form
+    sent twice, or a burst of messages, is then caught by the second) and refuses who may not
+    send now."""
+    locked = lock_members(sender.pk, *others)[sender.pk]
     if submission_key is not None:
         earlier = Message.objects.filter(submission_key=submission_key).first()
         if earlier is not None:
@@ -190,7 +204,10 @@ def start_conversation(
     address: str | None = None,
 ) -> Message:
     now = timezone.now()
-    sender = lock_sender(sender, now, submission_key=submission_key, address=address)
+    sender = lock_sender(
+        sender, now, submission_key=submission_key, address=address,
+        others=[member.pk for member in recipients],
+    )  # fmt: skip
     refuse_full_box(sender)
     refuse_recipients(sender, recipients)
     conversation = Conversation.objects.create(subject=subject, started_by=sender, created_at=now)
@@ -219,7 +236,11 @@ def reply(
     address: str | None = None,
 ) -> Message:
     now = timezone.now()
-    sender = lock_sender(sender, now, submission_key=submission_key, address=address)
+    members = Participant.objects.current().filter(conversation=conversation)
+    sender = lock_sender(
+        sender, now, submission_key=submission_key, address=address,
+        others=list(members.values_list("user_id", flat=True)),
+    )  # fmt: skip
     conversation = lock_conversation(conversation)
     others = list(
         Participant.objects.current()
@@ -244,6 +265,7 @@ def reply(
 def add_participant(*, conversation: Conversation, by: User, member: User) -> Participant:
     """Any member still in the conversation may bring another in; the newcomer reads it all."""
     now = timezone.now()
+    lock_members(by.pk, member.pk)
     conversation = lock_conversation(conversation)
     places = {p.user_id: p for p in Participant.objects.filter(conversation=conversation)}
     if by.pk not in places or places[by.pk].has_left:
@@ -273,6 +295,8 @@ def add_participant(*, conversation: Conversation, by: User, member: User) -> Pa
 
 
 def lock_place(place: Participant) -> Participant:
+    """Locks the member's row, then their place (the module's lock order)."""
+    lock_members(place.user_id)
     return Participant.objects.select_for_update().select_related("conversation").get(pk=place.pk)
 
 
@@ -293,14 +317,16 @@ def set_read(place: Participant, *, is_unread: bool) -> None:
 @transaction.atomic
 def mark_read(*, place: Participant, through: int) -> bool:
     """The member read the conversation up to message `through`, so one mail is owed again;
-    True when that made it read. Conditional updates, no lock: the page that reads costs
-    two or three queries."""
-    Participant.objects.filter(pk=place.pk).update(
-        read_through=Greatest("read_through", Value(through)), notified_at=None, mail_sent_at=None
-    )
-    if through < place.conversation.last_number:
-        return False
-    if not Participant.objects.filter(pk=place.pk, is_unread=True).update(is_unread=False):
+    True when that made it read. The member's row is locked first (the lock order), then
+    conditional updates: reading the unread part costs three queries."""
+    lock_members(place.user_id)
+    read = {"read_through": Greatest("read_through", Value(through))}
+    read |= {"notified_at": None, "mail_sent_at": None}
+    places = Participant.objects.filter(pk=place.pk)
+    # Read only if nothing came after `through` meanwhile (checked under the lock).
+    unread = places.filter(is_unread=True, conversation__last_number__lte=through)
+    if through < place.conversation.last_number or not unread.update(is_unread=False, **read):
+        places.update(**read)
         return False
     User.objects.filter(pk=place.user_id, unread_conversation_count__gt=0).update(
         unread_conversation_count=F("unread_conversation_count") - 1
