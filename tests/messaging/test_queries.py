@@ -4,8 +4,9 @@ board's pages by the header's unread count or the ignore list."""
 import pytest
 
 from messaging import actions
-from messaging.models import Participant
+from messaging.models import MessageReport, Participant
 from tests.conftest import make_member
+from tests.moderation.conftest import make_moderator
 
 
 @pytest.fixture(params=["no cache", "local memory"])
@@ -70,3 +71,32 @@ def test_the_header_count_and_the_ignore_list_add_no_query_to_a_thread_page(
     with django_assert_num_queries(5):
         page = client.get(thread.get_absolute_url()).content.decode()
     assert 'pm-unread">1<' in page
+
+
+def test_the_report_pages_run_six_queries(
+    client, django_assert_num_queries, member, other_member, conversation
+):
+    report = actions.report_message(
+        message=conversation.last_message, reporter=other_member, reason="Rude"
+    )
+    client.force_login(make_moderator("Board_Mod"))
+    # 1 session; 2 member; 3 their moderator scope; 4 the count; 5 the page with the
+    # message's author and the reporter; 6 the header's moderation queue count (kept in the
+    # shared cache when there is one, as on every moderator's page).
+    with django_assert_num_queries(6):
+        client.get("/messages/reports/")
+    # 1 session; 2 member; 3 scope; 4 the report with its message, conversation, author and
+    # reporter; 5 the read logged; 6 the header's queue count.
+    with django_assert_num_queries(6):
+        client.get(f"/messages/reports/{report.pk}/")
+    assert MessageReport.objects.get().reads.count() == 1
+
+
+def test_the_contacts_and_ignore_list_page_runs_four_queries(
+    client, django_assert_num_queries, member, other_member
+):
+    member.contacts.add(other_member)
+    client.force_login(member)
+    # 1 session; 2 member; 3 contacts; 4 ignored members.
+    with django_assert_num_queries(4):
+        client.get("/messages/lists/")
