@@ -187,10 +187,10 @@ def deliver(message: Message, *, now: datetime) -> None:
     )
     for place in mail_owed:
         enqueue_message_mail(place.pk, message.pk)
-    # The author has read what they wrote.
-    Participant.objects.filter(conversation=message.conversation_id, user=author).update(
-        read_through=message.number
-    )
+    # The author has read what they wrote, and what came before it.
+    own = next(place for place in places if place.user_id == author.pk)
+    set_read(own, is_unread=False)
+    Participant.objects.filter(pk=own.pk).update(read_through=message.number, notified_at=None)
 
 
 @transaction.atomic

@@ -264,3 +264,12 @@ def test_recount_messages_rebuilds_the_unread_counts_and_ignore_copies(
     assert fresh(other_member).unread_conversation_count == 1
     assert fresh(member).unread_conversation_count == 0
     assert fresh(member).ignored_ids == [other_member.pk]
+
+
+def test_replying_marks_the_conversation_read_for_the_one_who_replies(
+    member, other_member, conversation
+):
+    actions.reply(conversation=conversation, sender=other_member, body="Answered unread")
+    assert fresh(other_member).unread_conversation_count == 0
+    assert fresh(member).unread_conversation_count == 1
+    assert not place_of(other_member, conversation).is_unread
