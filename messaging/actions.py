@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts.models import MessagesFrom, User
 from forum.actions import PostingRefused, refuse_banned_poster
-from forum.markup import render_bbcode
+from forum.markup import count_outside_links, render_bbcode
 from messaging.models import (
     Conversation,
     Message,
@@ -62,7 +62,10 @@ def lock_sender(
             raise DuplicateMessage(earlier)
     if locked.is_under_ban:
         raise MessageRefused(locked.ban_message())
-    refuse_banned_poster(locked, address)
+    try:
+        refuse_banned_poster(locked, address)
+    except PostingRefused as refusal:
+        raise MessageRefused(str(refusal)) from refusal
     if not locked.may_post:
         raise MessageRefused("Confirm your email address before sending private messages.")
     if locked.is_staff:
@@ -139,13 +142,17 @@ def write_message(
     *, conversation: Conversation, author: User, body: str, now: datetime, key
 ) -> Message:
     """Writes the next message of a locked conversation and moves its last-message fields."""
+    body_html = render_bbcode(body)
+    # New members' link limit holds here too: spam accounts send links by private message.
+    if refusal := author.link_refusal(count_outside_links(body_html)):
+        raise MessageRefused(refusal)
     number = conversation.last_number + 1
     message = Message.objects.create(
         conversation=conversation,
         number=number,
         author=author,
         body=body,
-        body_html=render_bbcode(body),
+        body_html=body_html,
         created_at=now,
         submission_key=key,
     )

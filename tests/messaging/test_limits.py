@@ -154,3 +154,20 @@ def test_members_choose_who_may_write_in_their_settings(client, member):
     client.post("/accounts/profile/", {"messages_from": "bogus"})
     member.refresh_from_db()
     assert member.messages_from == "contacts"
+
+
+def test_new_members_link_limit_holds_in_private_messages(client, settings, member, other_member):
+    settings.BOARD_NEW_MEMBER_MAX_LINKS = 0
+    body = "Cheap pills [url=https://spam.example/]here[/url]"
+    response = send(client, member, body=body)
+    assert "New members may not post links or images" in response.content.decode()
+    assert not Message.objects.exists()
+
+
+def test_a_member_under_an_email_domain_ban_cannot_send(client, member, other_member):
+    from accounts.models import EmailDomainBan
+
+    EmailDomainBan.objects.create(domain="example.com", reason="Throwaway mail")
+    response = send(client, member)
+    assert response.status_code == 200 and "Throwaway mail" in response.content.decode()
+    assert not Message.objects.exists()
