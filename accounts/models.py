@@ -206,6 +206,12 @@ class User(AbstractUser):
         return max(0, math.ceil(settings.BOARD_FLOOD_SECONDS - waited))
 
     @cached_property
+    def group_ids(self) -> frozenset[int]:
+        """The groups the member is in: one query, kept for the request (forum permissions
+        ask only when a forum grants something to a group)."""
+        return frozenset(self.groups.values_list("pk", flat=True))
+
+    @cached_property
     def moderated_forum_ids(self) -> frozenset[int] | None:
         """The forums this member moderates: None means every forum, empty means none.
 

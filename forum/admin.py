@@ -22,9 +22,13 @@ from accounts.models import User
 from accounts.validators import TextRulesAdmin
 from forum import actions
 from forum.forms import ThreadAdminForm
+from forum.markup import render_bbcode
 from forum.models import (
+    READ,
+    Announcement,
     Category,
     Forum,
+    ForumPermission,
     Infraction,
     InfractionLevel,
     InfractionReason,
@@ -33,6 +37,7 @@ from forum.models import (
     Report,
     SpammerCleanup,
     Thread,
+    forum_permits,
 )
 from forum.moderation import MoveForm, OptionalReasonForm, ReasonForm
 
@@ -117,7 +122,10 @@ class ModeratedAdmin(DateDrillDownInRange, TextRulesAdmin, admin.ModelAdmin):
     list_per_page = 50
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
+        # Only forums the moderator may read (forum permissions), and of those the ones they
+        # moderate.
+        forum = self.forum_path.removesuffix("_id") + "__"
+        queryset = super().get_queryset(request).filter(forum_permits(request.user, READ, forum))
         scope = request.user.moderated_forum_ids
         if scope is None:
             return queryset
@@ -142,11 +150,37 @@ class CategoryAdmin(TextRulesAdmin, admin.ModelAdmin):
         return changelist_link(Forum, "forums", category__id__exact=category.pk)
 
 
+class ForumPermissionInline(TextRulesAdmin, admin.TabularInline):
+    """The forum's permissions as a grid: one row per audience set here; an audience with no
+    row inherits the parent forum's (at the top: built-in audiences may do everything,
+    groups nothing more)."""
+
+    model = ForumPermission
+    extra = 0
+    verbose_name = "permission set here"
+    verbose_name_plural = (
+        "Permissions (audiences not listed inherit from the parent forum; at the top, guests, "
+        "members and moderators may do everything and groups add nothing)"
+    )
+    fields = [
+        "audience",
+        "group",
+        "can_see",
+        "can_read",
+        "can_start",
+        "can_reply_own",
+        "can_reply_others",
+    ]
+
+
 @admin.register(Forum)
 class ForumAdmin(TextRulesAdmin, admin.ModelAdmin):
+    inlines = [ForumPermissionInline]
     list_display = [
         "name",
+        "parent",
         "category",
+        "in_force",
         "position",
         "thread_count",
         "post_count",
@@ -155,14 +189,15 @@ class ForumAdmin(TextRulesAdmin, admin.ModelAdmin):
     ]
     list_editable = ["position"]
     list_filter = ["category"]
-    list_select_related = ["category"]
+    list_select_related = ["category", "parent"]
     search_fields = ["name", "description"]
     ordering = ["category__position", "category_id", "position", "id"]
     prepopulated_fields = {"slug": ["name"]}
-    autocomplete_fields = ["category"]
+    autocomplete_fields = ["category", "parent"]
     filter_horizontal = ["moderators"]
     fields = [
         "category",
+        "parent",
         "name",
         "slug",
         "description",
@@ -171,7 +206,58 @@ class ForumAdmin(TextRulesAdmin, admin.ModelAdmin):
         "moderators",
     ]
     readonly_fields = ["thread_count", "post_count", "last_post_at"]
-    actions = ["recount_forums"]
+    actions = [
+        "recount_forums",
+        "make_staff_only",
+        "make_read_only",
+        "make_members_only",
+        "make_public",
+    ]
+
+    @admin.display(description="permissions in force")
+    def in_force(self, forum):
+        return forum.access_summary()
+
+    def save_model(self, request, obj, form, change):
+        if obj.parent_id is not None:
+            obj.category_id = obj.parent.category_id  # a subforum sits in its parent's category
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        actions.rebuild_forum_tree()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        actions.rebuild_forum_tree()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        actions.rebuild_forum_tree()
+
+    def preset(self, request, queryset, preset: str, done: str) -> None:
+        actions.apply_forum_preset(forums=queryset, preset=preset)
+        self.message_user(request, f"{done}: {', '.join(f.name for f in queryset)}.")
+
+    @admin.action(description="Make staff-only (moderators only)", permissions=["change"])
+    def make_staff_only(self, request, queryset):
+        self.preset(request, queryset, "staff_only", "Staff-only")
+
+    @admin.action(
+        description="Make read-only (announcements: only moderators post)", permissions=["change"]
+    )
+    def make_read_only(self, request, queryset):
+        self.preset(request, queryset, "read_only", "Read-only")
+
+    @admin.action(description="Make members-only (hidden from guests)", permissions=["change"])
+    def make_members_only(self, request, queryset):
+        self.preset(request, queryset, "members_only", "Members-only")
+
+    @admin.action(
+        description="Make public (inherit the parent's permissions)", permissions=["change"]
+    )
+    def make_public(self, request, queryset):
+        self.preset(request, queryset, "public", "Public")
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "moderators":
@@ -310,7 +396,7 @@ class ThreadAdmin(ModeratedAdmin):
 
     @admin.action(description="Move the selected threads…", permissions=["change"])
     def move(self, request, queryset):
-        form = step_form(request, MoveForm)
+        form = step_form(request, MoveForm, moderator=request.user)
         if not form.is_valid():
             return step_page(self, request, queryset, form=form, action="move", title="Move")
         self.simple_step(
@@ -681,6 +767,32 @@ class SpammerCleanupAdmin(TextRulesAdmin, admin.ModelAdmin):
             lambda cleanup: actions.undo_ban_spammer(cleanup=cleanup, superuser=request.user),
             "Undid {count}.",
         )
+
+
+@admin.register(Announcement)
+class AnnouncementAdmin(DateDrillDownInRange, TextRulesAdmin, admin.ModelAdmin):
+    list_display = ["title", "forum", "starts_at", "ends_at", "author"]
+    list_filter = ["forum"]
+    list_select_related = ["forum", "author"]
+    search_fields = ["title"]
+    date_hierarchy = "starts_at"
+    autocomplete_fields = ["forum"]
+    fields = ["forum", "title", "body", "starts_at", "ends_at"]
+
+    def save_model(self, request, obj, form, change):
+        obj.body_html = render_bbcode(obj.body)
+        if obj.author_id is None:
+            obj.author = request.user
+        super().save_model(request, obj, form, change)
+        actions.rebuild_forum_tree()  # the forums' announcement counts
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        actions.rebuild_forum_tree()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        actions.rebuild_forum_tree()
 
 
 @admin.register(InfractionReason)

@@ -71,6 +71,12 @@ class MoveForm(OptionalReasonForm):
     )
     field_order = ["forum", "reason"]
 
+    def __init__(self, *args, moderator, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only forums the moderator may read: a thread is never moved out of their sight.
+        forums = self.fields["forum"].queryset
+        self.fields["forum"].queryset = forums.readable_by(moderator)
+
 
 class MergeForm(OptionalReasonForm):
     target = forms.IntegerField(
@@ -170,7 +176,8 @@ def thread_moderate(request, pk):
 @require_http_methods(["GET", "POST"])
 def thread_move(request, pk):
     thread = get_moderated_thread(request, pk)
-    form = MoveForm(request.POST or None, initial={"forum": thread.forum_id})
+    initial = {"forum": thread.forum_id}
+    form = MoveForm(request.POST or None, initial=initial, moderator=request.user)
     if request.method == "POST" and form.is_valid():
         actions.move_thread(
             thread=thread,
