@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection, models, transaction
 from django.db.models import Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Cast, Concat
+from django.db.models.lookups import Contains
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -99,19 +100,15 @@ def forum_permits(user, permission: str, prefix: str = "") -> Q:
     if user.is_authenticated:
         if user.moderated_forum_ids:
             granted |= Q(**{f"{prefix}pk__in": user.moderated_forum_ids})
-        tokens = (
-            group_memberships()
-            .filter(user_id=user.pk)
-            .annotate(
-                token=Concat(
-                    Value(f" {permission}:{GROUP}:"),
-                    Cast("group_id", models.CharField()),
-                    Value(" "),
-                ),
-                forum_access=OuterRef(f"{prefix}access"),
-            )
-            .filter(forum_access__contains=F("token"))
+        # ' read:group:7 ' for each group of theirs, looked for in the forum's access.
+        token = Concat(
+            Value(f" {permission}:{GROUP}:"),
+            Cast("group_id", models.TextField()),
+            Value(" "),
+            output_field=models.TextField(),
         )
+        forum_access = Cast(OuterRef(f"{prefix}access"), models.TextField())
+        tokens = group_memberships().filter(Contains(forum_access, token), user_id=user.pk)
         granted |= Q(Exists(tokens))
     return granted
 
