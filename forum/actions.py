@@ -683,6 +683,8 @@ def merge_threads(*, source: Thread, target: Thread, moderator: User, reason: st
     source, target = locked[source.pk], locked[target.pk]
     require_moderator(moderator, source.forum_id)
     require_moderator(moderator, target.forum_id)
+    if not Forum.objects.readable_by(moderator).filter(pk=target.forum_id).exists():
+        raise ModerationRefused("You may not merge into a thread you cannot read.")
     Post.objects.filter(thread=source).update(
         thread=target, number=F("number") + 2 * RENUMBER_OFFSET
     )

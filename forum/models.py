@@ -433,8 +433,10 @@ class ThreadQuerySet(models.QuerySet):
         return self.filter(is_held=True, is_removed=False)
 
     def moderated_by(self, user):
+        """In the forums `user` moderates and may read."""
         scope = user.moderated_forum_ids
-        return self if scope is None else self.filter(forum_id__in=scope)
+        readable = self.filter(forum_permits(user, READ, "forum__"))
+        return readable if scope is None else readable.filter(forum_id__in=scope)
 
     def readable_by(self, user):
         """Threads in forums whose threads `user` may read (no other rule: chain it)."""
@@ -654,8 +656,10 @@ class PostQuerySet(models.QuerySet):
         return self.filter(is_held=True, is_removed=False)
 
     def moderated_by(self, user):
+        """In the forums `user` moderates and may read."""
         scope = user.moderated_forum_ids
-        return self if scope is None else self.filter(thread__forum_id__in=scope)
+        readable = self.readable_by(user)
+        return readable if scope is None else readable.filter(thread__forum_id__in=scope)
 
     def held_in(self, thread: Thread, user):
         """The replies waiting for approval in `thread` that `user` may see: all of them for
@@ -817,9 +821,10 @@ class ReportQuerySet(models.QuerySet):
     def moderated_by(self, user):
         """The reports on posts in the forums `user` moderates."""
         scope = user.moderated_forum_ids
+        readable = self.filter(forum_permits(user, READ, "post__thread__forum__"))
         if scope is None:
-            return self
-        return self.filter(post__thread__forum_id__in=scope)
+            return readable
+        return readable.filter(post__thread__forum_id__in=scope)
 
 
 class Report(models.Model):

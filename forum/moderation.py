@@ -199,7 +199,8 @@ def thread_merge(request, pk):
     thread = get_moderated_thread(request, pk)
     form = MergeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        target = Thread.objects.filter(pk=form.cleaned_data["target"]).first()
+        threads = Thread.objects.visible_to(request.user)
+        target = threads.filter(pk=form.cleaned_data["target"]).first()
         if target is None or target.pk == thread.pk:
             form.add_error("target", "No other thread has that number.")
         else:

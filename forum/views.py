@@ -349,7 +349,8 @@ def post_history(request, pk):
     post = get_object_or_404(
         Post.objects.select_related("thread__forum__category", "author", "edited_by"), pk=pk
     )
-    if not request.user.moderates(post.thread.forum_id):
+    forum = post.thread.forum
+    if not request.user.moderates(forum.pk) or not forum.permits(request.user, READ):
         raise Http404("No such post.")
     revisions = list(post.revisions.select_related("replaced_by"))
     return render(
