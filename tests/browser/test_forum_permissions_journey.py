@@ -56,6 +56,8 @@ def test_a_guest_cannot_find_a_staff_only_forum_by_any_page_feed_or_search(tab, 
         assert response.status == 404, url
         assert SECRET not in response.text(), url
     tab.snap("not found")
+    # Those 404s (and the feeds' favicon, which XML names none of) are what the test asked for.
+    tab.errors = [error for error in tab.errors if "status of 404" not in error]
 
 
 def test_the_forums_superuser_finds_it_at_once(tab, staff_room):
