@@ -49,6 +49,11 @@ ENDPOINTS = [
     ),
     ("moderator", "/admin/forum/thread/", {"action": "lock", "_selected_action": "{thread}"}),
     ("superuser", "/admin/forum/archive-upload/", {}),
+    (
+        "superuser",
+        "/admin/forum/forum/",
+        {"action": "make_staff_only", "_selected_action": "{other_forum}"},
+    ),
     ("moderator", "/admin/logout/", {}),
 ]
 

@@ -62,6 +62,10 @@ ADMIN_ONLY = [
     "/admin/forum/post/",
     "/admin/forum/post/{reply}/change/",
     "/admin/forum/infraction/",
+    "/admin/forum/forum/",
+    "/admin/forum/forum/{forum}/change/",
+    "/admin/forum/announcement/",
+    "/admin/forum/announcement/add/",
     "/admin/accounts/user/",
     "/admin/forum/archive-upload/",
 ]
@@ -75,6 +79,7 @@ def fill(text: str, board) -> str:
         other_post=board.other_thread.first_post_id,
         subscription=board.subscription.pk,
         other_forum=board.other_forum.pk,
+        forum=board.thread.forum_id,
     )
 
 
