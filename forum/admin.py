@@ -150,6 +150,32 @@ class CategoryAdmin(TextRulesAdmin, admin.ModelAdmin):
         return changelist_link(Forum, "forums", category__id__exact=category.pk)
 
 
+class RebuildsForumTree:
+    """For the admins whose rows the forum rows summarise (forum.actions.rebuild_forum_tree):
+    forums (tree and permissions) and announcements (their counts)."""
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        actions.rebuild_forum_tree()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        actions.rebuild_forum_tree()
+
+
+def preset_action(preset: str, description: str):
+    """An admin action giving the selected forums one of the typical setups (actions.PRESETS)."""
+
+    @admin.action(description=description, permissions=["change"])
+    def apply(modeladmin, request, queryset):
+        actions.apply_forum_preset(forums=queryset, preset=preset)
+        names = ", ".join(forum.name for forum in queryset)
+        modeladmin.message_user(request, f"{description.split(' (')[0]}: {names}.")
+
+    apply.__name__ = f"make_{preset}"
+    return apply
+
+
 class ForumPermissionInline(TextRulesAdmin, admin.TabularInline):
     """The forum's permissions as a grid: one row per audience set here; an audience with no
     row inherits the parent forum's (at the top: built-in audiences may do everything,
@@ -174,7 +200,7 @@ class ForumPermissionInline(TextRulesAdmin, admin.TabularInline):
 
 
 @admin.register(Forum)
-class ForumAdmin(TextRulesAdmin, admin.ModelAdmin):
+class ForumAdmin(RebuildsForumTree, TextRulesAdmin, admin.ModelAdmin):
     inlines = [ForumPermissionInline]
     list_display = [
         "name",
@@ -208,10 +234,10 @@ class ForumAdmin(TextRulesAdmin, admin.ModelAdmin):
     readonly_fields = ["thread_count", "post_count", "last_post_at"]
     actions = [
         "recount_forums",
-        "make_staff_only",
-        "make_read_only",
-        "make_members_only",
-        "make_public",
+        preset_action("staff_only", "Make staff-only (moderators only)"),
+        preset_action("read_only", "Make read-only (announcements: only moderators post)"),
+        preset_action("members_only", "Make members-only (hidden from guests)"),
+        preset_action("public", "Make public (inherit the parent's permissions)"),
     ]
 
     @admin.display(description="permissions in force")
@@ -226,38 +252,6 @@ class ForumAdmin(TextRulesAdmin, admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         actions.rebuild_forum_tree()
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        actions.rebuild_forum_tree()
-
-    def delete_queryset(self, request, queryset):
-        super().delete_queryset(request, queryset)
-        actions.rebuild_forum_tree()
-
-    def preset(self, request, queryset, preset: str, done: str) -> None:
-        actions.apply_forum_preset(forums=queryset, preset=preset)
-        self.message_user(request, f"{done}: {', '.join(f.name for f in queryset)}.")
-
-    @admin.action(description="Make staff-only (moderators only)", permissions=["change"])
-    def make_staff_only(self, request, queryset):
-        self.preset(request, queryset, "staff_only", "Staff-only")
-
-    @admin.action(
-        description="Make read-only (announcements: only moderators post)", permissions=["change"]
-    )
-    def make_read_only(self, request, queryset):
-        self.preset(request, queryset, "read_only", "Read-only")
-
-    @admin.action(description="Make members-only (hidden from guests)", permissions=["change"])
-    def make_members_only(self, request, queryset):
-        self.preset(request, queryset, "members_only", "Members-only")
-
-    @admin.action(
-        description="Make public (inherit the parent's permissions)", permissions=["change"]
-    )
-    def make_public(self, request, queryset):
-        self.preset(request, queryset, "public", "Public")
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "moderators":
@@ -770,7 +764,7 @@ class SpammerCleanupAdmin(TextRulesAdmin, admin.ModelAdmin):
 
 
 @admin.register(Announcement)
-class AnnouncementAdmin(DateDrillDownInRange, TextRulesAdmin, admin.ModelAdmin):
+class AnnouncementAdmin(RebuildsForumTree, DateDrillDownInRange, TextRulesAdmin, admin.ModelAdmin):
     list_display = ["title", "forum", "starts_at", "ends_at", "author"]
     list_filter = ["forum"]
     list_select_related = ["forum", "author"]
@@ -785,14 +779,6 @@ class AnnouncementAdmin(DateDrillDownInRange, TextRulesAdmin, admin.ModelAdmin):
             obj.author = request.user
         super().save_model(request, obj, form, change)
         actions.rebuild_forum_tree()  # the forums' announcement counts
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        actions.rebuild_forum_tree()
-
-    def delete_queryset(self, request, queryset):
-        super().delete_queryset(request, queryset)
-        actions.rebuild_forum_tree()
 
 
 @admin.register(InfractionReason)

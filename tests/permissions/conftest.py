@@ -1,35 +1,12 @@
-import importlib
-
 import pytest
-from django.contrib.auth.models import Group
 
-from accounts.models import MODERATORS_GROUP, User
+from accounts.models import User
 from forum import actions
 from forum.models import Forum
-from tests.conftest import make_member
+from tests.moderation.conftest import make_moderator
 
 SECRET_TITLE = "Zebra payroll"
 SECRET_BODY = "quokkasalaries"
-
-
-def moderators_group() -> Group:
-    """The group the data migration made, made again if a browser test's flush emptied it."""
-    group = Group.objects.filter(name=MODERATORS_GROUP).first()
-    if group is None:
-        from django.apps import apps
-
-        importlib.import_module("forum.migrations.0005_moderators_group").create_group(apps, None)
-        importlib.import_module("forum.migrations.0008_infractions").grant_moderators(apps, None)
-        group = Group.objects.get(name=MODERATORS_GROUP)
-    return group
-
-
-def make_moderator(username: str, forums=()) -> User:
-    moderator = make_member(username, is_staff=True)
-    moderator.groups.add(moderators_group())
-    for forum in forums:
-        forum.moderators.add(moderator)
-    return moderator
 
 
 @pytest.fixture

@@ -19,22 +19,22 @@ from forum.models import (
 from tests.conftest import make_member
 
 
+def preset_forum(category, staff, preset: str, name: str, title: str) -> Forum:
+    forum = Forum.objects.create(category=category, name=name, slug=name.lower())
+    actions.apply_forum_preset(forums=[forum], preset=preset)
+    forum.refresh_from_db()
+    actions.create_thread(forum=forum, author=staff, title=title, body="Read me.")
+    return forum
+
+
 @pytest.fixture
 def read_only_forum(category, staff):
-    forum = Forum.objects.create(category=category, name="News", slug="news")
-    actions.apply_forum_preset(forums=[forum], preset="read_only")
-    forum.refresh_from_db()
-    actions.create_thread(forum=forum, author=staff, title="Site rules", body="Be kind.")
-    return forum
+    return preset_forum(category, staff, "read_only", "News", "Site rules")
 
 
 @pytest.fixture
 def members_forum(category, staff):
-    forum = Forum.objects.create(category=category, name="Clubhouse", slug="clubhouse")
-    actions.apply_forum_preset(forums=[forum], preset="members_only")
-    forum.refresh_from_db()
-    actions.create_thread(forum=forum, author=staff, title="Members meetup", body="Friday.")
-    return forum
+    return preset_forum(category, staff, "members_only", "Clubhouse", "Members meetup")
 
 
 def test_a_read_only_forum_is_read_by_all_and_written_by_moderators_only(
