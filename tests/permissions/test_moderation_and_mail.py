@@ -65,6 +65,14 @@ def test_a_follower_who_keeps_access_still_gets_mail(
     assert [message.to for message in mail.outbox] == [[member.email]]
 
 
+def test_the_subscription_list_leaves_out_what_the_member_may_no_longer_read(
+    member_client, forum, thread
+):
+    assert "Shin splints" in member_client.get("/subscriptions/").content.decode()
+    actions.apply_forum_preset(forums=[forum], preset="staff_only")
+    assert "Shin splints" not in member_client.get("/subscriptions/").content.decode()
+
+
 def test_a_mail_queued_before_the_forum_closed_is_not_sent(forum, member, other_member, thread):
     from following.models import Subscription
     from following.notifications import send_reply_mail

@@ -110,6 +110,7 @@ def test_a_group_granted_a_staff_only_forum_reads_it_and_others_do_not(
         forum=staff_forum, audience=GROUP, group=insiders, granted={SEE, READ}
     )
     client.force_login(member)
+    assert "Staff Room" in client.get("/").content.decode()  # on the forum row, per member
     assert client.get("/forums/staff-room/").status_code == 200
     assert client.get(secret_thread.get_absolute_url()).status_code == 200
     assert client.get("/search/?q=quokkasalaries").context["count"] == 2  # through SQL
