@@ -25,6 +25,7 @@ from forum.forms import ThreadAdminForm
 from forum.markup import render_bbcode
 from forum.models import (
     READ,
+    SEE,
     Announcement,
     Category,
     Forum,
@@ -112,6 +113,17 @@ class DateDrillDownInRange:
 
     def get_changelist(self, request, **kwargs):
         return InRangeChangeList
+
+
+class VisibleForumFilter(admin.RelatedFieldListFilter):
+    """The forum filter lists only the forums the user may see (forum permissions)."""
+
+    def field_choices(self, field, request, model_admin):
+        forums = Forum.objects.visible_to(request.user).order_by(*FORUM_ORDER)
+        return [(forum.pk, str(forum)) for forum in forums]
+
+
+FORUM_ORDER = ("category__position", "category_id", "position", "id")
 
 
 class ModeratedAdmin(DateDrillDownInRange, TextRulesAdmin, admin.ModelAdmin):
@@ -244,6 +256,10 @@ class ForumAdmin(RebuildsForumTree, TextRulesAdmin, admin.ModelAdmin):
     def in_force(self, forum):
         return forum.access_summary()
 
+    def get_queryset(self, request):
+        # Moderators read the forum list; a forum hidden from them stays hidden here too.
+        return super().get_queryset(request).filter(forum_permits(request.user, SEE))
+
     def save_model(self, request, obj, form, change):
         if obj.parent_id is not None:
             obj.category_id = obj.parent.category_id  # a subforum sits in its parent's category
@@ -297,7 +313,7 @@ class ThreadAdmin(ModeratedAdmin):
         "is_held",
         "posts",
     ]
-    list_filter = ["is_held", "is_removed", "is_locked", "is_sticky", "forum"]
+    list_filter = ["is_held", "is_removed", "is_locked", "is_sticky", ("forum", VisibleForumFilter)]
     list_select_related = ["forum", "starter"]
     search_fields = ["title", "starter__username"]
     date_hierarchy = "created_at"
@@ -467,7 +483,7 @@ class PostAdmin(ModeratedAdmin):
     forum_path = "thread__forum_id"
     list_display = ["__str__", "excerpt", "thread", "author", "created_at", "is_removed", "is_held"]
     list_display_links = ["__str__"]
-    list_filter = ["is_held", "is_removed", "thread__forum"]
+    list_filter = ["is_held", "is_removed", ("thread__forum", VisibleForumFilter)]
     list_select_related = ["thread", "author"]
     search_fields = ["body", "=author__username"]
     date_hierarchy = "created_at"
@@ -766,7 +782,7 @@ class SpammerCleanupAdmin(TextRulesAdmin, admin.ModelAdmin):
 @admin.register(Announcement)
 class AnnouncementAdmin(RebuildsForumTree, DateDrillDownInRange, TextRulesAdmin, admin.ModelAdmin):
     list_display = ["title", "forum", "starts_at", "ends_at", "author"]
-    list_filter = ["forum"]
+    list_filter = [("forum", VisibleForumFilter)]
     list_select_related = ["forum", "author"]
     search_fields = ["title"]
     date_hierarchy = "starts_at"

@@ -67,6 +67,15 @@ def access_tokens(grants: dict[str, set[str]]) -> str:
     return f" {' '.join(tokens)} " if tokens else " "
 
 
+def inherited_access(parent_access: str) -> str:
+    """What a forum with no rows of its own inherits from a parent with `parent_access`: the
+    same, but built-in audiences that may not see the parent get nothing."""
+    tokens = parent_access.split()
+    hidden = {key for key in BUILT_IN_AUDIENCES if f"{SEE}:{key}" not in tokens}
+    kept = [token for token in tokens if token.partition(":")[2] not in hidden]
+    return f" {' '.join(kept)} " if kept else " "
+
+
 def default_access() -> str:
     """Everything for the built-in audiences: a forum nobody restricted is public (posting still
     needs an account, a confirmed email where asked, and no ban)."""
@@ -196,6 +205,16 @@ class Forum(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        if self._state.adding and self.parent_id is not None:
+            # A new subforum starts with what it inherits, never open by default; the admin's
+            # rebuild_forum_tree() then counts it on its parent.
+            parent = self.parent
+            self.access = inherited_access(parent.access)
+            self.ancestry = [*parent.ancestry, [parent.name, parent.slug]]
+            self.category_id = parent.category_id
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return link("forum:forum_detail", self.slug)

@@ -46,6 +46,16 @@ def test_the_admin_lists_moderators_no_thread_of_a_forum_they_cannot_read(
     assert SECRET_TITLE in client.get("/admin/forum/thread/").content.decode()
 
 
+def test_the_admins_forum_list_and_filters_hide_a_forum_from_moderators_who_may_not_see_it(
+    client, staff, thread, admin_forum
+):
+    client.force_login(staff)
+    assert "Board Office" not in client.get("/admin/forum/forum/").content.decode()
+    assert "Board Office" not in client.get("/admin/forum/thread/").content.decode()
+    assert "Board Office" not in client.get("/admin/forum/post/").content.decode()
+    assert client.get(f"/admin/forum/forum/{admin_forum.pk}/change/").status_code == 302
+
+
 def test_a_follower_who_loses_access_to_the_forum_gets_no_more_mail(
     forum, member, thread, django_capture_on_commit_callbacks
 ):

@@ -141,6 +141,26 @@ def test_subforums_inherit_their_parents_permissions_unless_set(category, staff_
     assert not Forum.objects.visible_to(make_anonymous()).filter(pk=child.pk).exists()
 
 
+def test_a_subforum_made_in_code_under_a_hidden_forum_is_hidden_at_once(category, staff_forum):
+    child = Forum.objects.create(
+        category=category, name="Minutes", slug="minutes", parent=staff_forum
+    )
+    assert child.access == staff_forum.access
+    assert not Forum.objects.visible_to(make_anonymous()).exists()
+    assert child.ancestry == [["Staff Room", "staff-room"]]
+
+
+def test_recount_rebuilds_the_forum_tree_too(category, staff_forum):
+    from django.core.management import call_command
+
+    child = Forum.objects.create(category=category, name="Minutes", slug="minutes")
+    Forum.objects.filter(pk=child.pk).update(parent=staff_forum)  # as SQL or an import might
+    call_command("recount", verbosity=0)
+    child.refresh_from_db()
+    staff_forum.refresh_from_db()
+    assert child.access == staff_forum.access and staff_forum.subforum_count == 1
+
+
 def test_the_presets_can_be_undone_by_making_the_forum_public_again(client, staff_forum):
     actions.apply_forum_preset(forums=[staff_forum], preset="public")
     assert client.get("/forums/staff-room/").status_code == 200
