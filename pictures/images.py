@@ -138,13 +138,11 @@ def open_image(content: bytes, name: str, *, max_pixels: int | None = None) -> I
 def prepare_image(content: bytes, name: str) -> Prepared:
     image = open_image(content, name)
     mime, extension, _ = IMAGE_FORMATS[image.format]
+    stored = reencode(image)
+    with Image.open(io.BytesIO(stored)) as written:  # upright now: its own size, not the sent
+        width, height = written.size
     return Prepared(
-        reencode(image),
-        safe_name(name, extension),
-        mime,
-        is_image=True,
-        width=image.width,
-        height=image.height,
+        stored, safe_name(name, extension), mime, is_image=True, width=width, height=height
     )
 
 
@@ -179,16 +177,11 @@ def reencode(image: Image.Image) -> bytes:
 
 
 def clean(image: Image.Image) -> Image.Image:
-    """A copy of the pixels (and palette) with none of the metadata."""
-    if image.mode == "P":
-        copy = Image.new("P", image.size)
-        copy.putpalette(image.getpalette())
-        copy.putdata(image.getdata())
-        if "transparency" in image.info:
-            copy.info["transparency"] = image.info["transparency"]
-        return copy
-    copy = Image.new(image.mode, image.size)
-    copy.paste(image)
+    """A copy of the pixels (and palette, and which colour is transparent) with none of the
+    metadata: encoders read EXIF, ICC profiles and text chunks from `info`, which is emptied."""
+    copy = image.copy()
+    kept = {"transparency": image.info["transparency"]} if "transparency" in image.info else {}
+    copy.info = kept
     return copy
 
 
