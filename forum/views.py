@@ -209,7 +209,9 @@ def thread_reply(request, pk):
         messages.error(request, refusal)
         return redirect(thread.get_absolute_url())
     initial = {"body": quoted_posts(request, thread)} if request.method == "GET" else {}
-    form = ReplyForm(request.POST or None, request.FILES or None, initial=initial | resent_input(request))
+    form = ReplyForm(
+        request.POST or None, request.FILES or None, initial=initial | resent_input(request)
+    )
     posted = submit_post(
         request,
         form,
@@ -294,7 +296,9 @@ def post_edit(request, pk):
     if not post.may_be_edited_by(request.user, timezone.now()):
         raise PermissionDenied("You may no longer edit this post.")
     form = PostEditForm(
-        request.POST or None, request.FILES or None, initial={"body": post.body} | resent_input(request)
+        request.POST or None,
+        request.FILES or None,
+        initial={"body": post.body} | resent_input(request),
     )
     posted = submit_post(
         request,

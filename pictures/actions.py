@@ -53,7 +53,9 @@ def edit_post(*, post: Post, editor: User, body: str, attachments=(), **kwargs) 
     edited = forum_actions.edit_post(post=post, editor=editor, body=body, **kwargs)
     if attachments:
         # The author's quota and the row lock are the author's, whoever edits.
-        forum_actions.lock_poster(edited.author, timezone.now(), check_flood=False)
+        forum_actions.lock_poster(
+            edited.author, timezone.now(), check_flood=False, submission_key=None
+        )
     attach(post=edited, member=edited.author, files=attachments, render=False)
     refresh_html(edited)
     return edited
@@ -172,4 +174,3 @@ def forget_avatar(member: User) -> None:
     if member.avatar_key:
         names = [avatar_name(member.pk, member.avatar_key, p) for p in AVATAR_PIXELS.values()]
         transaction.on_commit(lambda: delete_files(names))
-

@@ -1,5 +1,5 @@
 from django.contrib import admin, messages
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum
 from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html
 
@@ -77,10 +77,8 @@ class MemberPicturesAdmin(TextRulesAdmin, admin.ModelAdmin):
             super()
             .get_queryset(request)
             .annotate(file_count=Count("attachments"), byte_total=Sum("attachments__size"))
+            .order_by(F("byte_total").desc(nulls_last=True), "username_key")
         )
-
-    def get_ordering(self, request):
-        return ["-byte_total", "username_key"]
 
     def has_add_permission(self, request):
         return False

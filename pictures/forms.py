@@ -27,7 +27,9 @@ class AttachmentsField(forms.FileField):
     widget = MultipleFileInput
 
     def __init__(self, **kwargs):
-        kinds = ", ".join(["JPEG", "PNG", "WebP", "GIF", *map(str.upper, settings.BOARD_ATTACHMENT_OTHER_TYPES)])
+        kinds = ", ".join(
+            ["JPEG", "PNG", "WebP", "GIF", *map(str.upper, settings.BOARD_ATTACHMENT_OTHER_TYPES)]
+        )
         kwargs.setdefault("required", False)
         kwargs.setdefault("label", "Attach files")
         kwargs.setdefault(
