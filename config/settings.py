@@ -204,6 +204,7 @@ if S3_BUCKET:
             "querystring_expire": env_int("S3_URL_SECONDS", 300),
             "file_overwrite": False,
             "addressing_style": os.environ.get("S3_ADDRESSING_STYLE") or None,
+            "signature_version": "s3v4",
         },
     }
 else:
