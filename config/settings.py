@@ -359,7 +359,14 @@ BOARD_TASK_STUCK_SECONDS = env_int("BOARD_TASK_STUCK_SECONDS", 15 * 60)
 # /readyz answers 503 when a task has waited longer than this for a worker (0: never).
 BOARD_READY_MAX_TASK_AGE_SECONDS = env_int("BOARD_READY_MAX_TASK_AGE_SECONDS", 10 * 60)
 
-# Pictures (pictures/): limits on what members upload. Sizes in bytes.
+# Pictures (pictures/): limits on what members upload. Sizes in bytes. A request larger than
+# a post's files at their limits is refused (400) before its files are written to a temporary
+# folder (pictures/uploads.py); set the proxy's body limit (nginx client_max_body_size) to match.
+FILE_UPLOAD_HANDLERS = [
+    "pictures.uploads.RequestSizeLimit",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 BOARD_ATTACHMENT_MAX_BYTES = env_int("BOARD_ATTACHMENT_MAX_BYTES", 8 * 1024 * 1024)
 BOARD_ATTACHMENTS_PER_POST = env_int("BOARD_ATTACHMENTS_PER_POST", 10)
 BOARD_ATTACHMENT_QUOTA_BYTES = env_int("BOARD_ATTACHMENT_QUOTA_BYTES", 200 * 1024 * 1024)

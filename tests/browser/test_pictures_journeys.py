@@ -64,7 +64,10 @@ def test_a_member_attaches_two_photos_to_a_reply_one_inline(tab, board):
     page.goto("/threads/1/reply/")
     page.get_by_label("Message").fill("Week 1 front: [ATTACH]1[/ATTACH] Side view below.")
     page.get_by_label("Attach files").set_input_files(
-        [photo("front.jpg", (800, 600), (200, 60, 60)), photo("side.jpg", (600, 800), (60, 160, 60))]
+        [
+            photo("front.jpg", (800, 600), (200, 60, 60)),
+            photo("side.jpg", (600, 800), (60, 160, 60)),
+        ]
     )
     tab.snap("reply with two photos")
     page.get_by_role("button", name="Submit Reply").click()
@@ -75,7 +78,9 @@ def test_a_member_attaches_two_photos_to_a_reply_one_inline(tab, board):
     expect(article).to_be_visible()
     message = article.locator(".postbit-message")
     inline = message.locator(f'a[href="/attachments/{front.pk}/front.jpg"] img')
-    listed = message.locator(f'.attachment-thumbnails a[href="/attachments/{side.pk}/side.jpg"] img')
+    listed = message.locator(
+        f'.attachment-thumbnails a[href="/attachments/{side.pk}/side.jpg"] img'
+    )
     expect(inline).to_be_visible()
     expect(listed).to_be_visible()
     expect(message.locator(".attachment-thumbnails img")).to_have_count(1)

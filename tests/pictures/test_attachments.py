@@ -259,3 +259,14 @@ def test_a_thread_page_with_ten_image_posts_costs_what_one_without_any_costs(
     client.force_login(other_member)
     with_photos = queries_of(client, thread.get_absolute_url())
     assert with_photos == queries_of(client, plain.get_absolute_url()) == 5
+
+
+def test_a_request_larger_than_any_post_may_carry_is_refused_before_it_is_read(
+    settings, member_client, thread, upload
+):
+    settings.BOARD_ATTACHMENT_MAX_BYTES = 1000
+    settings.BOARD_ATTACHMENTS_PER_POST = 1
+    settings.BOARD_AVATAR_MAX_BYTES = 1000
+    big = upload("big.txt", b"x" * (1024 * 1024 + 5000))
+    response = member_client.post(f"/threads/{thread.pk}/reply/", {"body": "x", "attachments": big})
+    assert response.status_code == 400 and thread.posts.count() == 1
