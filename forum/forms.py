@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from accounts import validators
 from forum.models import MAX_INFRACTION_DAYS, MAX_INFRACTION_POINTS, InfractionReason
-from pictures.forms import AttachmentsField
+from pictures.forms import AttachmentsField, RemoveAttachmentsField
 
 BODY_MAX_LENGTH = 20_000
 TITLE_MAX_LENGTH = 100
@@ -78,6 +78,13 @@ class ThreadForm(forms.Form):
 class PostEditForm(forms.Form):
     body = BodyField()
     attachments = AttachmentsField(label="Attach more files")
+    remove_attachments = RemoveAttachmentsField()
+
+    def __init__(self, *args, attachments=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["remove_attachments"].offer(attachments)
+        if not attachments:
+            del self.fields["remove_attachments"]
 
 
 class ThreadAdminForm(forms.ModelForm):

@@ -299,6 +299,7 @@ def post_edit(request, pk):
         request.POST or None,
         request.FILES or None,
         initial={"body": post.body} | resent_input(request),
+        attachments=list(post.attachments.all()),
     )
     posted = submit_post(
         request,

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.db import transaction
+from django.db.models import Max
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
@@ -47,15 +48,25 @@ def create_thread(*, attachments: list[Prepared] = (), **kwargs) -> Post:
 
 
 @transaction.atomic
-def edit_post(*, post: Post, editor: User, body: str, attachments=(), **kwargs) -> Post:
-    """forum.actions.edit_post, then the new files added and the attachments placed anew in
-    the new text (the edit re-rendered it without them)."""
-    edited = forum_actions.edit_post(post=post, editor=editor, body=body, **kwargs)
+def edit_post(
+    *,
+    post: Post,
+    editor: User,
+    body: str,
+    attachments=(),
+    remove_attachments=(),
+    **kwargs,
+) -> Post:
+    """forum.actions.edit_post, then the ticked attachments deleted, the new files added, and
+    the attachments placed anew in the new text (the edit re-rendered it without them). The
+    others keep their numbers, so [ATTACH]3[/ATTACH] still shows the same file."""
     if attachments:
-        # The author's quota and the row lock are the author's, whoever edits.
-        forum_actions.lock_poster(
-            edited.author, timezone.now(), check_flood=False, submission_key=None
-        )
+        # The quota is the author's, whoever edits: their row is locked first, as for posting.
+        User.objects.select_for_update().get(pk=post.author_id)
+    edited = forum_actions.edit_post(post=post, editor=editor, body=body, **kwargs)
+    for attachment in edited.attachments.filter(pk__in=remove_attachments):
+        attachment.delete()
+        forget_files(attachment)
     attach(post=edited, member=edited.author, files=attachments, render=False)
     refresh_html(edited)
     return edited
@@ -74,6 +85,7 @@ def attach(*, post: Post, member: User, files, render: bool = True) -> list[Atta
     if not files:
         return []
     have = post.attachments.count()
+    last = post.attachments.aggregate(last=Max("position"))["last"] or 0
     per_post = settings.BOARD_ATTACHMENTS_PER_POST
     if have + len(files) > per_post:
         raise PostingRefused(f"A post may carry at most {per_post} files.")
@@ -86,7 +98,7 @@ def attach(*, post: Post, member: User, files, render: bool = True) -> list[Atta
             f"; you use {filesizeformat(used)}). Remove older attachments or send smaller ones."
         )
     made = []
-    for position, prepared in enumerate(files, start=have + 1):
+    for position, prepared in enumerate(files, start=last + 1):
         stored = storage().save(
             f"attachments/{timezone.now():%Y/%m}/{secrets.token_hex(12)}/{prepared.name}",
             ContentFile(prepared.content),
@@ -120,6 +132,11 @@ def delete_attachment(*, attachment: Attachment) -> None:
     post = Post.objects.select_for_update().select_related("thread").get(pk=attachment.post_id)
     attachment.delete()
     refresh_html(post)
+    forget_files(attachment)
+
+
+def forget_files(attachment: Attachment) -> None:
+    """Deletes a deleted attachment's files once the deletion commits."""
     names = [attachment.stored_name, attachment.thumbnail_name]
     transaction.on_commit(lambda: delete_files(names))
 

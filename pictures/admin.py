@@ -17,6 +17,7 @@ class AttachmentAdmin(TextRulesAdmin, admin.ModelAdmin):
     list_select_related = ["owner", "post"]
     raw_id_fields = ["post", "owner"]
     readonly_fields = [
+        "name",
         "post",
         "owner",
         "position",
@@ -55,10 +56,6 @@ class AttachmentAdmin(TextRulesAdmin, admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for attachment in queryset:
             actions.delete_attachment(attachment=attachment)
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        actions.refresh_html(obj.post)  # a new name shows in the post
 
 
 @admin.register(MemberPictures)

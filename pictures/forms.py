@@ -59,6 +59,18 @@ class AttachmentsField(forms.FileField):
         return prepared
 
 
+class RemoveAttachmentsField(forms.TypedMultipleChoiceField):
+    """Checkboxes for a post's attachments, on its edit form: those ticked are deleted."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs):
+        super().__init__(coerce=int, required=False, label="Remove attachments", **kwargs)
+
+    def offer(self, attachments) -> None:
+        self.choices = [(a.pk, f"{a.position}: {a.name}") for a in attachments]
+
+
 class AvatarForm(forms.Form):
     image = forms.FileField(
         label="Picture",

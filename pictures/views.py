@@ -50,6 +50,9 @@ def serve(name: str, *, content_type: str, filename: str, as_attachment: bool, c
             },
         )
         response = HttpResponseRedirect(url)
+        # The signed URL expires: the redirect to it may be reused only well before then (the
+        # store's answer carries `cache`).
+        cache = f"private, max-age={storage.querystring_expire // 2}"
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = cache
     return response

@@ -270,3 +270,48 @@ def test_a_request_larger_than_any_post_may_carry_is_refused_before_it_is_read(
     big = upload("big.txt", b"x" * (1024 * 1024 + 5000))
     response = member_client.post(f"/threads/{thread.pk}/reply/", {"body": "x", "attachments": big})
     assert response.status_code == 400 and thread.posts.count() == 1
+
+
+def test_the_author_removes_one_attachment_while_editing_and_the_others_keep_their_numbers(
+    member_client, thread, upload, django_capture_on_commit_callbacks
+):
+    post_reply(member_client, thread, "[ATTACH]2[/ATTACH]", upload("a.jpg"), upload("b.jpg"))
+    first, second = Attachment.objects.order_by("position")
+    reply = first.post
+    edit_page = member_client.get(f"/posts/{reply.pk}/edit/").text
+    assert "Remove attachments" in edit_page and "1: a.jpg" in edit_page
+    with django_capture_on_commit_callbacks(execute=True):
+        member_client.post(
+            f"/posts/{reply.pk}/edit/",
+            {
+                "body": "[ATTACH]2[/ATTACH] [ATTACH]3[/ATTACH]",
+                "remove_attachments": [first.pk],
+                "attachments": [upload("c.jpg")],
+            },
+        )
+    reply.refresh_from_db()
+    assert [a.name for a in reply.attachments.all()] == ["b.jpg", "c.jpg"]
+    assert [a.position for a in reply.attachments.all()] == [2, 3]
+    assert "a.jpg" not in reply.body_html and 'class="attachments"' not in reply.body_html
+    assert not storages["default"].exists(first.stored_name)
+
+
+def test_another_member_cannot_remove_attachments_of_a_post_they_may_not_edit(
+    client, other_member, photo_and_text
+):
+    client.force_login(other_member)
+    post = photo_and_text[0].post
+    response = client.post(
+        f"/posts/{post.pk}/edit/", {"body": "x", "remove_attachments": [photo_and_text[0].pk]}
+    )
+    assert response.status_code == 403 and post.attachments.count() == 2
+
+
+def test_removing_an_attachment_of_another_post_does_nothing(
+    member_client, member, thread, photo_and_text
+):
+    own = actions.add_reply(thread=thread, author=member, body="Mine")
+    response = member_client.post(
+        f"/posts/{own.pk}/edit/", {"body": "Mine!", "remove_attachments": [photo_and_text[0].pk]}
+    )
+    assert response.status_code in (200, 302) and Attachment.objects.count() == 2

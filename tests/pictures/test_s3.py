@@ -108,6 +108,8 @@ def test_an_attachment_is_kept_in_the_bucket_and_served_by_a_signed_expiring_url
     assert photo.stored_name in stored_keys(s3)
     response = client.get(f"/attachments/{photo.pk}/deck.png")
     assert response.status_code == 302 and response["X-Content-Type-Options"] == "nosniff"
+    # Reused only while the signed URL is still good for a while.
+    assert response["Cache-Control"] == "private, max-age=150"
     url = response["Location"]
     query = parse_qs(urlsplit(url).query)
     assert query["X-Amz-Expires"] == ["300"] and "X-Amz-Signature" in query
