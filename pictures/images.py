@@ -31,6 +31,19 @@ OTHER_TYPES = {
     "txt": "text/plain; charset=utf-8",
 }
 MAX_FRAMES = 100  # an animated GIF with more is refused
+# Phones save photos as MPO: a JPEG followed by more pictures (depth maps, previews). The
+# board keeps the first, as a JPEG.
+SAME_AS = {"MPO": "JPEG"}
+
+
+def format_of(image: Image.Image) -> str | None:
+    return SAME_AS.get(image.format, image.format)
+
+
+def frames_of(image: Image.Image) -> int:
+    return getattr(image, "n_frames", 1) if format_of(image) == "GIF" else 1
+
+
 # Text that a browser ignoring nosniff could take for a page or a picture.
 MARKUP_START_RE = re.compile(rb"^\s*<\s*(!doctype|html|head|body|script|svg|\?xml|iframe)", re.I)
 
@@ -92,7 +105,7 @@ def prepare(content: bytes, name: str, *, other_types=None) -> Prepared:
 def looks_like_image(content: bytes) -> bool:
     try:
         with Image.open(io.BytesIO(content)) as image:
-            return image.format in IMAGE_FORMATS
+            return format_of(image) in IMAGE_FORMATS
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
         return False
 
@@ -117,9 +130,9 @@ def open_image(content: bytes, name: str, *, max_pixels: int | None = None) -> I
             raise Refused(f"{shown(name)} is too large: it has far too many pixels.") from None
         except (OSError, ValueError):
             raise Refused(f"{shown(name)} cannot be read as an image.") from None
-        if image.format not in IMAGE_FORMATS:
+        if format_of(image) not in IMAGE_FORMATS:
             raise Refused(f"{shown(name)} is not a JPEG, PNG, WebP or GIF image.")
-        frames = getattr(image, "n_frames", 1)
+        frames = frames_of(image)
         if image.width * image.height * frames > max_pixels or frames > MAX_FRAMES:
             megapixels = max_pixels / 1_000_000
             raise Refused(
@@ -137,7 +150,7 @@ def open_image(content: bytes, name: str, *, max_pixels: int | None = None) -> I
 
 def prepare_image(content: bytes, name: str) -> Prepared:
     image = open_image(content, name)
-    mime, extension, _ = IMAGE_FORMATS[image.format]
+    mime, extension, _ = IMAGE_FORMATS[format_of(image)]
     stored = reencode(image)
     with Image.open(io.BytesIO(stored)) as written:  # upright now: its own size, not the sent
         width, height = written.size
@@ -149,8 +162,8 @@ def prepare_image(content: bytes, name: str) -> Prepared:
 def reencode(image: Image.Image) -> bytes:
     """The image's pixels in its own format again, with no metadata at all."""
     out = io.BytesIO()
-    kind = image.format
-    if kind == "GIF" and getattr(image, "n_frames", 1) > 1:
+    kind = format_of(image)
+    if kind == "GIF" and frames_of(image) > 1:
         frames = [frame.copy() for frame in ImageSequence.Iterator(image)]
         frames[0].save(
             out,

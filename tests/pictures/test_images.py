@@ -144,3 +144,14 @@ def test_thumbnails_fit_the_box_and_avatars_are_squares_of_the_chosen_part(make_
     assert pixel[0] > 200 and pixel[2] < 50  # the left square, red
     centre = reopened(square_crops(out.getvalue(), "me.png", [64])[64]).convert("RGB")
     assert centre.getpixel((32, 32))[2] > 200 and centre.size == (64, 64)
+
+
+def test_a_phone_photo_saved_as_mpo_is_kept_as_its_first_picture_in_a_jpeg(make_image):
+    first = Image.new("RGB", (40, 30), (250, 0, 0))
+    out = io.BytesIO()
+    first.save(out, "MPO", save_all=True, append_images=[Image.new("RGB", (40, 30), (0, 0, 250))])
+    assert reopened(out.getvalue()).format == "MPO"
+    prepared = prepare(out.getvalue(), "IMG_0001.JPG")
+    stored = reopened(prepared.content)
+    assert (stored.format, prepared.name, stored.size) == ("JPEG", "IMG_0001.jpg", (40, 30))
+    assert stored.getpixel((20, 15))[0] > 200
