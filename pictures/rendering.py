@@ -3,15 +3,12 @@ place, and those not placed show under the message, as thumbnails (images) and a
 files). Written with the post's HTML (Post.body_html), so a thread page shows them with no query
 of its own and the shared postbit fragment holds them."""
 
-import re
-
 from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html, format_html_join
 
+from forum.markup import ATTACH_RE
 from pictures.images import thumbnail_size
 from pictures.models import THUMBNAIL_PIXELS
-
-ATTACH_RE = re.compile(r"\[attach(?:=[a-z]+)?\]\s*(\d{1,4})\s*\[/attach\]", re.IGNORECASE)
 
 
 def figure(attachment) -> str:

@@ -315,3 +315,10 @@ def test_removing_an_attachment_of_another_post_does_nothing(
         f"/posts/{own.pk}/edit/", {"body": "Mine!", "remove_attachments": [photo_and_text[0].pk]}
     )
     assert response.status_code in (200, 302) and Attachment.objects.count() == 2
+
+
+def test_quoting_a_post_leaves_its_attach_tags_out(member_client, thread, photo_and_text):
+    post = photo_and_text[0].post
+    post.__class__.objects.filter(pk=post.pk).update(body="Look [ATTACH]1[/ATTACH] here")
+    page = member_client.get(f"/threads/{thread.pk}/reply/?quote={post.pk}").text
+    assert "Look  here" in page and "Look [ATTACH]" not in page
