@@ -4,13 +4,14 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html
 
 from accounts.validators import TextRulesAdmin
+from forum.admin import DateDrillDownInRange
 from pictures import actions
 from pictures.models import Attachment, MemberPictures
 from pictures.templatetags.pictures import avatar
 
 
 @admin.register(Attachment)
-class AttachmentAdmin(TextRulesAdmin, admin.ModelAdmin):
+class AttachmentAdmin(DateDrillDownInRange, TextRulesAdmin, admin.ModelAdmin):
     list_display = ["name", "content_type", "file_size", "owner", "post_link", "created_at"]
     list_filter = ["is_image", "content_type"]
     search_fields = ["name", "owner__username"]
