@@ -96,3 +96,26 @@ def test_a_member_attaches_two_photos_to_a_reply_one_inline(tab, board):
     response = opened.value
     assert response.headers["content-type"] == "image/jpeg"
     assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_a_thread_with_photos_files_and_avatars_has_no_serious_axe_violations(axe_tab, board):
+    from pictures.actions import attach, set_avatar
+    from pictures.images import prepare
+    from tests.browser.test_accessibility import axe_violations
+
+    ross = User.objects.get(username="Ross86")
+    set_avatar(
+        member=ross, content=photo("me.jpg", (90, 90), (20, 20, 90))["buffer"], name="me.jpg"
+    )
+    reply = Post.objects.get(thread_id=1, number=2)
+    files = [
+        prepare(photo("front.jpg", (300, 200), (200, 60, 60))["buffer"], "front.jpg"),
+        prepare(photo("side.jpg", (200, 300), (60, 160, 60))["buffer"], "side.jpg"),
+        prepare(b"Mon: squat 5x5\n", "plan.txt"),
+    ]
+    attach(post=reply, member=reply.author, files=files)
+    page = axe_tab.page
+    page.goto(SAMPLE_URL)
+    expect(page.locator(".attachment-thumbnails img")).to_have_count(2)
+    found = [v for v in axe_violations(page) if v["impact"] in {"serious", "critical"}]
+    assert not found, found

@@ -155,3 +155,11 @@ def test_a_phone_photo_saved_as_mpo_is_kept_as_its_first_picture_in_a_jpeg(make_
     stored = reopened(prepared.content)
     assert (stored.format, prepared.name, stored.size) == ("JPEG", "IMG_0001.jpg", (40, 30))
     assert stored.getpixel((20, 15))[0] > 200
+
+
+def test_a_gif_with_more_frames_than_the_limit_is_refused():
+    frames = [Image.new("RGB", (4, 4), (n % 256, 0, 0)) for n in range(101)]
+    out = io.BytesIO()
+    frames[0].save(out, "GIF", save_all=True, append_images=frames[1:])
+    with pytest.raises(Refused, match=r"× 101 frames were sent"):
+        prepare(out.getvalue(), "flicker.gif")
