@@ -116,7 +116,9 @@ def shown(name: str) -> str:
     return f"“{name[:60]}”" if name else "The file"
 
 
-def open_image(content: bytes, name: str, *, max_pixels: int | None = None) -> Image.Image:
+def open_image(
+    content: bytes, name: str, *, max_pixels: int | None = None, draft: int | None = None
+) -> Image.Image:
     """The image in `content`, fully decoded, or Refused: not an image of the four formats,
     too many pixels (checked from the header before decoding), truncated or corrupt."""
     max_pixels = max_pixels or settings.BOARD_IMAGE_MAX_PIXELS
@@ -141,6 +143,9 @@ def open_image(content: bytes, name: str, *, max_pixels: int | None = None) -> I
                 + (f" × {frames} frames" if frames > 1 else "")
                 + " were sent)."
             )
+        if draft and format_of(image) == "JPEG":
+            # A JPEG decodes at 1/2, 1/4 or 1/8 scale when that still covers `draft`.
+            image.draft("RGB", (draft, draft))
         try:
             image.load()
         except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
@@ -200,7 +205,9 @@ def clean(image: Image.Image) -> Image.Image:
 
 def thumbnail(content: bytes, longest: int) -> tuple[bytes, int, int]:
     """A WebP of the stored image `content` fitting in `longest` × `longest`."""
-    image = open_image(content, "thumbnail", max_pixels=settings.BOARD_IMAGE_MAX_PIXELS * 4)
+    image = open_image(
+        content, "thumbnail", max_pixels=settings.BOARD_IMAGE_MAX_PIXELS * 4, draft=longest
+    )
     image = ImageOps.exif_transpose(image)
     image = image.convert("RGBA" if has_alpha(image) else "RGB")
     image.thumbnail((longest, longest), Image.Resampling.LANCZOS)
@@ -228,7 +235,7 @@ CROP_PLACES = {"centre": 0.5, "start": 0.0, "end": 1.0}
 def square_crops(content: bytes, name: str, sizes, *, place: str = "centre") -> dict[int, bytes]:
     """WebP squares of the image, one per size in `sizes`: the largest square of the picture,
     at its centre or, with place "start"/"end", at its top or left / bottom or right."""
-    image = ImageOps.exif_transpose(open_image(content, name))
+    image = ImageOps.exif_transpose(open_image(content, name, draft=max(sizes)))
     image = image.convert("RGBA" if has_alpha(image) else "RGB")
     side = min(image.size)
     where = CROP_PLACES.get(place, 0.5)
