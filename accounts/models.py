@@ -120,6 +120,11 @@ class User(AbstractUser):
         null=True, blank=True, editable=False, help_text="When the ban ends; empty is forever."
     )
     ban_reason = models.CharField(max_length=1000, blank=True, editable=False)
+    # The member's avatar (pictures/): the key in its stored files' names; empty, none.
+    avatar_key = models.CharField(max_length=32, blank=True, editable=False)
+    may_set_avatar = models.BooleanField(
+        default=True, help_text="Off: the member may not set an avatar (an administrator's block)."
+    )
 
     objects = MemberManager()
 

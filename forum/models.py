@@ -14,7 +14,7 @@ from django.utils.text import slugify
 
 from config.cache import CacheUnavailable
 from forum.links import link
-from forum.markup import without_quotes
+from forum.markup import ATTACH_RE, without_quotes
 from forum.pagecache import forget_shared
 
 # A list shows who posted last and when, never what: leave the bodies in the database.
@@ -809,8 +809,9 @@ class Post(models.Model):
         return now - self.created_at <= timedelta(minutes=settings.BOARD_EDIT_WINDOW_MINUTES)
 
     def quote_source(self) -> str:
-        """The post as a [QUOTE] for a reply: its own quotes left out, as vBulletin does."""
-        body = without_quotes(self.body)
+        """The post as a [QUOTE] for a reply: its own quotes left out, as vBulletin does, and
+        its [ATTACH] tags, which in the reply would place the reply's own files."""
+        body = ATTACH_RE.sub("", without_quotes(self.body))
         name = self.author.username.replace("]", "").replace(";", "")
         return f"[QUOTE={name};{self.pk}]{body.strip()}[/QUOTE]\n"
 

@@ -29,6 +29,7 @@ from forum.models import READ, Announcement, Forum, Post, Thread, arrange_forums
 from forum.pagecache import cached_for_visitors, shared
 from forum.paging import page_from_request, page_window
 from forum.search import SearchForm, forums_for_filter
+from pictures import actions as pictures_actions
 
 
 @cached_for_visitors()
@@ -239,11 +240,13 @@ def thread_reply(request, pk):
         messages.error(request, refusal)
         return redirect(thread.get_absolute_url())
     initial = {"body": quoted_posts(request, thread)} if request.method == "GET" else {}
-    form = ReplyForm(request.POST or None, initial=initial | resent_input(request))
+    form = ReplyForm(
+        request.POST or None, request.FILES or None, initial=initial | resent_input(request)
+    )
     posted = submit_post(
         request,
         form,
-        lambda data: actions.add_reply(
+        lambda data: pictures_actions.add_reply(
             thread=thread, author=request.user, address=client_address(request), **data
         ),
     )
@@ -300,11 +303,11 @@ def thread_create(request, slug):
     refusal = forum.refusal_to_start(request.user)
     if refusal:
         raise PermissionDenied(refusal)
-    form = ThreadForm(request.POST or None, initial=resent_input(request))
+    form = ThreadForm(request.POST or None, request.FILES or None, initial=resent_input(request))
     posted = submit_post(
         request,
         form,
-        lambda data: actions.create_thread(
+        lambda data: pictures_actions.create_thread(
             forum=forum, author=request.user, address=client_address(request), **data
         ),
     )
@@ -322,11 +325,16 @@ def post_edit(request, pk):
     post = get_visible_post_or_404(request, pk, "thread__forum__category", "author")
     if not post.may_be_edited_by(request.user, timezone.now()):
         raise PermissionDenied("You may no longer edit this post.")
-    form = PostEditForm(request.POST or None, initial={"body": post.body} | resent_input(request))
+    form = PostEditForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"body": post.body} | resent_input(request),
+        attachments=list(post.attachments.all()),
+    )
     posted = submit_post(
         request,
         form,
-        lambda data: actions.edit_post(
+        lambda data: pictures_actions.edit_post(
             post=post, editor=request.user, address=client_address(request), **data
         ),
     )

@@ -44,6 +44,8 @@ PAGES = [
     ("reply with errors", "/threads/1/reply/", "member", True),
     ("new thread", "/forums/cardio/new-thread/", "member", False),
     ("settings", "/accounts/profile/", "member", False),
+    ("avatar", "/accounts/avatar/", "member", False),
+    ("avatar with errors", "/accounts/avatar/", "member", True),
     ("new posts", "/new/", "member", False),
     ("search form", "/search/", None, False),
     ("search results", "/search/?q=back+pain", None, False),
@@ -126,7 +128,9 @@ def axe_violations(page) -> list[dict]:
 
 def submit_empty(page) -> None:
     form = page.locator("main form[method=post]").first
-    typed = "input:visible:not([type=checkbox]):not([type=radio]), textarea:visible"
+    typed = (
+        "input:visible:not([type=checkbox]):not([type=radio]):not([type=file]), textarea:visible"
+    )
     for field in form.locator(typed).all():
         field.fill("")
     form.locator("button[type=submit]").first.click()

@@ -7,6 +7,7 @@ from tests.moderation.conftest import make_moderator
 
 MEMBER_PAGES = [
     "/accounts/profile/",
+    "/accounts/avatar/",
     "/accounts/password/",
     "/subscriptions/",
     "/new/",

@@ -12,6 +12,9 @@ from tests.moderation.conftest import make_moderator
 MEMBER_ONLY = [
     ("get", "/accounts/profile/", {}),
     ("post", "/accounts/profile/", {"location": "Leeds"}),
+    ("get", "/accounts/avatar/", {}),
+    ("post", "/accounts/avatar/", {"place": "centre"}),
+    ("post", "/accounts/avatar/remove/", {}),
     ("get", "/accounts/password/", {}),
     ("post", "/accounts/password/", {"old_password": "a-long-pass-42"}),
     ("get", "/accounts/password/done/", {}),
