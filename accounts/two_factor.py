@@ -37,7 +37,9 @@ def unconfirmed_device(member: User) -> TOTPDevice:
     """The device being set up (a new secret the first time), shown as a QR code until the
     member proves it with a code."""
     device = TOTPDevice.objects.filter(user=member, confirmed=False).order_by("pk").first()
-    return device or TOTPDevice.objects.create(user=member, name=DEVICE_NAME, confirmed=False)
+    device = device or TOTPDevice.objects.create(user=member, name=DEVICE_NAME, confirmed=False)
+    device.user = member  # the QR code's label: no query for the member again
+    return device
 
 
 def confirmed_device(member: User) -> TOTPDevice | None:
