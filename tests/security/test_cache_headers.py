@@ -8,6 +8,11 @@ from tests.moderation.conftest import make_moderator
 MEMBER_PAGES = [
     "/accounts/profile/",
     "/accounts/password/",
+    "/accounts/email/",
+    "/accounts/two-factor/",
+    "/accounts/sessions/",
+    "/accounts/data/",
+    "/accounts/leave/",
     "/subscriptions/",
     "/new/",
     "/threads/{thread}/reply/",
