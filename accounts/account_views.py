@@ -83,8 +83,7 @@ def login_code(request):
             return redirect(next_url)
         if not refusal:
             throttle.record_login_failure(member.username, address, member=member)
-        form.add_error("code", refusal or "That code is not right. Codes change every 30 "
-                       "seconds: type the one your app shows now.")  # fmt: skip
+        form.add_error("code", refusal or two_factor.code_refusal(member))
     return render(request, "accounts/login_code.html", {"form": form})
 
 
@@ -191,8 +190,7 @@ def two_factor_setup(request):
         if codes is not None:
             messages.success(request, "Two-factor login is on.")
             return render(request, "accounts/recovery_codes.html", {"codes": codes})
-        form.add_error("code", "That code is not right: check the app shows this board, and "
-                       "type the code it shows now.")  # fmt: skip
+        form.add_error("code", two_factor.code_refusal(member))
     return render(
         request,
         "accounts/two_factor_setup.html",

@@ -121,6 +121,21 @@ def verified_device(member: User, code: str):
     return static if static is not None and static.verify_token(code) else None
 
 
+WRONG_CODE = (
+    "That code is not right. Codes change every 30 seconds: type the one your app shows now."
+)
+SLOW_DOWN = "Too many wrong codes in a row: wait a few seconds, then type the code your app shows."
+
+
+def code_refusal(member: User) -> str:
+    """Why a code was refused: wrong, or django-otp slowing the device after wrong ones (the
+    wait doubles with each failure)."""
+    device = TOTPDevice.objects.filter(user=member).order_by("-confirmed", "pk").first()
+    if device is not None and not device.verify_is_allowed()[0]:
+        return SLOW_DOWN
+    return WRONG_CODE
+
+
 def recovery_codes_left(member: User) -> int:
     return StaticToken.objects.filter(device__user=member).count()
 

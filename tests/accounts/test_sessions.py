@@ -17,7 +17,8 @@ PHONE = "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/140.0 Mobile 
 
 
 def test_the_sessions_page_lists_each_browser_with_its_device_and_address(member):
-    desk, phone = logged_in(FIREFOX), logged_in(PHONE)
+    desk = logged_in(FIREFOX)
+    logged_in(PHONE)
     page = desk.get("/accounts/sessions/").content.decode()
     assert "Firefox on Windows (this browser)" in page.replace("<strong>", "").replace(
         "</strong>", ""
