@@ -185,3 +185,13 @@ def test_the_admin_refuses_an_address_another_account_uses(client, superuser, me
     response = client.post(f"/admin/accounts/user/{superuser.pk}/change/", data)
     assert response.status_code == 200
     assert "belongs to another account" in response.content.decode()
+
+
+def test_the_confirm_first_refusal_on_a_thread_links_to_a_new_confirmation_link(
+    client, thread, other_member, settings
+):
+    settings.BOARD_REQUIRE_EMAIL_CONFIRMATION = True
+    client.force_login(other_member)
+    page = client.get(thread.get_absolute_url()).content.decode()
+    assert "Confirm your email address before posting" in page
+    assert 'href="/accounts/confirm-again/">Send the link again' in page
