@@ -18,6 +18,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import actions as account_actions
 from accounts import two_factor
@@ -63,6 +65,12 @@ def login(request, extra_context=None):
 
 admin.site.has_permission = has_permission
 admin.site.login = login
+
+# django-otp's own device pages would show members' secrets and recovery codes; superusers turn
+# a member's two-factor off from the member list instead (a lost phone and lost codes).
+for device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(device_model):
+        admin.site.unregister(device_model)
 
 PERMISSION_FIELDS = {"is_superuser", "groups", "user_permissions"}
 # The only member fields a moderator changes; every other field, including any added later,
@@ -133,7 +141,7 @@ class MemberAdmin(DateDrillDownInRange, TextRulesAdmin, UserAdmin):
         "date_joined",
         "last_activity_at",
     ]
-    actions = ["ban", "unban", "recount_members", "erase"]
+    actions = ["ban", "unban", "recount_members", "erase", "turn_off_two_factor"]
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -254,6 +262,15 @@ class MemberAdmin(DateDrillDownInRange, TextRulesAdmin, UserAdmin):
             account_actions.erase_member(member=member, by=request.user)
             erased += 1
         self.message_user(request, f"Erased {erased} members.", messages.SUCCESS)
+
+    @admin.action(
+        description="Turn off the selected members' two-factor login", permissions=["erase"]
+    )
+    def turn_off_two_factor(self, request, queryset):
+        members = list(queryset.filter(has_two_factor=True))
+        for member in members:
+            two_factor.turn_off(member, by=request.user)
+        self.message_user(request, f"Turned off two-factor login for {len(members)} members.")
 
 
 @admin.register(AccountEvent)

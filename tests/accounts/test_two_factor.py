@@ -175,3 +175,21 @@ def test_the_setup_page_costs_a_fixed_number_of_queries(
     # session, member, the unconfirmed device
     with django_assert_num_queries(3):
         assert member_client.get("/accounts/two-factor/").status_code == 200
+
+
+def test_a_superuser_turns_off_a_members_two_factor_from_the_admin(
+    client, member_client, member, superuser
+):
+    turn_on(member_client, member)
+    client.force_login(superuser)
+    data = {"action": "turn_off_two_factor", "_selected_action": [member.pk]}
+    client.post("/admin/accounts/user/", data)
+    member.refresh_from_db()
+    assert not member.has_two_factor and not TOTPDevice.objects.filter(user=member).exists()
+    event = AccountEvent.objects.get(member=member, kind=AccountEvent.TWO_FACTOR_OFF)
+    assert event.by == superuser
+
+
+def test_the_admin_shows_no_page_of_device_secrets(client, superuser):
+    client.force_login(superuser)
+    assert client.get("/admin/otp_totp/totpdevice/").status_code == 404
