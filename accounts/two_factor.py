@@ -132,9 +132,9 @@ def code_refusal(member: User) -> str:
     wait doubles with each failure)."""
     device = TOTPDevice.objects.filter(user=member).order_by("-confirmed", "pk").first()
     # The first waits (1 s, 2 s) pass before a person has typed again: say so from the third.
-    if device is not None and device.throttling_failure_count >= 3:
-        if not device.verify_is_allowed()[0]:
-            return SLOW_DOWN
+    waiting = device is not None and device.throttling_failure_count >= 3
+    if waiting and not device.verify_is_allowed()[0]:
+        return SLOW_DOWN
     return WRONG_CODE
 
 
