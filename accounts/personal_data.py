@@ -5,7 +5,7 @@ Each app says what it keeps by registering a part in its AppConfig.ready():
     personal_data.register(
         "posts",                      # the part's name: a key of the JSON archive
         export=export_posts,          # member -> JSON-able data (lists, dicts, str, numbers)
-        files=post_archive_files,     # member -> {file name: text}, extra files in the archive
+        files=post_archive_files,     # member -> {file name: str or bytes}, files in the zip
         erase=erase_posts,            # (member, old_username) -> None, inside erasure's transaction
     )
 
@@ -27,7 +27,7 @@ from accounts.models import AddressRecord, EmailChange, MemberSession, User
 class Part:
     name: str
     export: Callable[[User], object] | None = None
-    files: Callable[[User], dict[str, str]] | None = None
+    files: Callable[[User], dict[str, str | bytes]] | None = None
     erase: Callable[[User, str], None] | None = None
 
 
@@ -110,10 +110,10 @@ register("account", export=export_account)
 register("records", export=export_records, erase=erase_records)
 
 
-def collect(member: User) -> tuple[dict, dict[str, str]]:
+def collect(member: User) -> tuple[dict, dict[str, str | bytes]]:
     """Every part's data (JSON-able, by part name) and extra files, for the archive."""
     data = {"exported_at": stamp(timezone.now())}
-    files: dict[str, str] = {}
+    files: dict[str, str | bytes] = {}
     for part in PARTS.values():
         if part.export is not None:
             data[part.name] = part.export(member)

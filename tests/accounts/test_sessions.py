@@ -58,3 +58,16 @@ def test_the_sessions_page_costs_a_fixed_number_of_queries(member, django_assert
 
 def test_a_guest_is_asked_to_log_in(client, db):
     assert client.get("/accounts/sessions/").url.startswith("/accounts/login/")
+
+
+def test_the_daily_erasure_forgets_the_records_of_expired_sessions(member, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    logged_in(PHONE)
+    MemberSession.objects.update(last_seen_at="2020-01-01T00:00Z")
+    out = StringIO()
+    call_command("erase_old_addresses", stdout=out)
+    assert "Forgot 1 expired session." in out.getvalue()
+    assert not MemberSession.objects.exists()
