@@ -229,41 +229,34 @@ class ThrottledLoginMixin:
                 raise forms.ValidationError([*error.error_list, warning]) from None
             raise
 
+    def member_with_password(self, condition, **filters) -> User | None:
+        """The one member the typed login names among `filters`, who also meets `condition`,
+        if the typed password is theirs."""
+        login = (self.cleaned_data.get("username") or "").strip()
+        password = self.cleaned_data.get("password")
+        if not login or not password:
+            return None
+        named = Q(username_key=username_key(login)) | Q(email__iexact=login)
+        matches = list(User.objects.filter(named, **filters)[:2])
+        if len(matches) == 1 and condition(matches[0]) and matches[0].check_password(password):
+            return matches[0]
+        return None
+
     def returning_member(self) -> User | None:
         """A member who closed their account (not erased, not banned) logging in again with
         the right password: the login reopens it. Asked only after the backend counted the
         refused try, so it is no way around the throttle."""
-        login = (self.cleaned_data.get("username") or "").strip()
-        password = self.cleaned_data.get("password")
-        if not login or not password:
-            return None
-        matches = list(
-            User.objects.filter(
-                Q(username_key=username_key(login)) | Q(email__iexact=login),
-                is_active=False,
-                deactivated_at__isnull=False,
-                erased_at=None,
-            )[:2]
+        return self.member_with_password(
+            lambda member: not member.is_under_ban,
+            is_active=False,
+            deactivated_at__isnull=False,
+            erased_at=None,
         )
-        if len(matches) == 1 and not matches[0].is_under_ban:
-            return matches[0] if matches[0].check_password(password) else None
-        return None
 
     def banned_member(self) -> User | None:
         """The banned member these credentials belong to: the right password learns why the
         login was refused, a wrong one learns nothing."""
-        login = (self.cleaned_data.get("username") or "").strip()
-        password = self.cleaned_data.get("password")
-        if not login or not password:
-            return None
-        matches = list(
-            User.objects.filter(
-                Q(username_key=username_key(login)) | Q(email__iexact=login), is_banned=True
-            )[:2]
-        )
-        if len(matches) == 1 and matches[0].is_under_ban and matches[0].check_password(password):
-            return matches[0]
-        return None
+        return self.member_with_password(lambda member: member.is_under_ban, is_banned=True)
 
 
 class LoginForm(ThrottledLoginMixin, AuthenticationForm):
