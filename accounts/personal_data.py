@@ -20,7 +20,14 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from accounts.models import AddressRecord, EmailChange, MemberSession, User
+from accounts.models import (
+    AccountEvent,
+    AddressRecord,
+    DataExport,
+    EmailChange,
+    MemberSession,
+    User,
+)
 
 
 @dataclass(frozen=True)
@@ -97,10 +104,14 @@ def export_records(member: User) -> dict:
 
 
 def erase_records(member: User, old_username: str) -> None:
-    """Addresses, login records and sessions go; the email change records lose the addresses
-    (the rows stay as the account log's dates)."""
+    """Addresses, login records, sessions and data archives go; the email change records and
+    the account log lose the addresses (their dates stay, as the account's history)."""
     AddressRecord.objects.filter(member=member).delete()
+    DataExport.objects.filter(member=member).delete()
     EmailChange.objects.filter(member=member).update(old_email="", new_email="erased@invalid")
+    AccountEvent.objects.filter(
+        member=member, kind__in=[AccountEvent.EMAIL_CHANGED, AccountEvent.EMAIL_RESTORED]
+    ).update(note="")
     from accounts.sessions import end_sessions
 
     end_sessions(member)

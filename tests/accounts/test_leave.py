@@ -82,6 +82,20 @@ def test_erasure_wipes_the_account_and_keeps_its_posts_under_a_former_name(
     assert AccountEvent.objects.filter(member=member, kind=AccountEvent.ERASED).exists()
 
 
+def test_erasure_wipes_the_addresses_from_the_account_log_and_drops_data_archives(
+    member_client, member
+):
+    from accounts.models import DataExport, EmailChange
+
+    EmailChange.objects.create(member=member, old_email=member.email, new_email="n@example.org")
+    AccountEvent.objects.create(member=member, kind=AccountEvent.EMAIL_CHANGED, note="a to b")
+    DataExport.objects.create(member=member, archive=b"zip")
+    leave(member_client, "erase", confirm="ERASE")
+    assert not DataExport.objects.filter(member=member).exists()
+    assert not EmailChange.objects.filter(member=member, new_email="n@example.org").exists()
+    assert AccountEvent.objects.get(kind=AccountEvent.EMAIL_CHANGED).note == ""
+
+
 def test_a_quote_of_an_erased_member_keeps_its_text_under_the_former_name(
     member_client, member, quoted
 ):

@@ -1,5 +1,6 @@
-"""Erases members' addresses older than BOARD_ADDRESS_DAYS, and the records of expired
-sessions (their device and address). Run it once a day (README.md)."""
+"""Erases members' addresses older than BOARD_ADDRESS_DAYS, the records of expired sessions
+(their device and address) and data archives whose link has expired. Run it once a day
+(README.md)."""
 
 from datetime import timedelta
 
@@ -7,7 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from accounts.models import AddressRecord, MemberSession
+from accounts.models import AddressRecord, DataExport, MemberSession
 
 BATCH = 10_000  # short transactions: a big first run never holds a long lock
 
@@ -34,3 +35,6 @@ class Command(BaseCommand):
         expired = timezone.now() - timedelta(seconds=settings.SESSION_COOKIE_AGE)
         forgotten, _ = MemberSession.objects.filter(last_seen_at__lt=expired).delete()
         self.stdout.write(f"Forgot {forgotten} expired session{'s' if forgotten != 1 else ''}.")
+        # Data archives whose mailed link no longer works.
+        stale = timezone.now() - timedelta(hours=settings.BOARD_DATA_EXPORT_HOURS)
+        DataExport.objects.filter(requested_at__lt=stale).delete()
