@@ -150,3 +150,14 @@ def test_the_leave_page_costs_a_fixed_number_of_queries(
     member_client.get("/accounts/leave/")
     with django_assert_num_queries(2):  # session, member
         assert member_client.get("/accounts/leave/").status_code == 200
+
+
+def test_an_erased_members_posts_show_the_former_name_without_a_dead_profile_link(
+    member_client, member, quoted, other_member
+):
+    leave(member_client, "erase", confirm="ERASE")
+    reader = Client()
+    reader.force_login(other_member)
+    page = reader.get(quoted.thread.get_absolute_url()).content.decode()
+    assert f'<span class="postbit-name" id="post{quoted.thread.first_post_id}-author">' in page
+    assert f"Former member #{member.pk}" in page and "Member_One" not in page
