@@ -475,6 +475,10 @@ class LeaveForm(CurrentPasswordForm):
         data = super().clean()
         if data.get("how") == self.ERASE and (data.get("confirm") or "").strip() != "ERASE":
             self.add_error("confirm", "Type ERASE (in capitals) to erase your account.")
+        others = User.objects.filter(is_superuser=True, is_active=True).exclude(pk=self.member.pk)
+        if self.member.is_superuser and not others.exists():
+            self.add_error(None, "You are the board's only superuser: make someone else one "
+                           "first, or nobody could run the board.")  # fmt: skip
         return data
 
 

@@ -161,3 +161,11 @@ def test_an_erased_members_posts_show_the_former_name_without_a_dead_profile_lin
     page = reader.get(quoted.thread.get_absolute_url()).content.decode()
     assert f'<span class="postbit-name" id="post{quoted.thread.first_post_id}-author">' in page
     assert f"Former member #{member.pk}" in page and "Member_One" not in page
+
+
+def test_the_only_superuser_may_not_leave(client, superuser):
+    client.force_login(superuser)
+    response = leave(client, "deactivate")
+    assert "only superuser" in response.content.decode()
+    superuser.refresh_from_db()
+    assert superuser.is_active
