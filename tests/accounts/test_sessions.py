@@ -71,3 +71,31 @@ def test_the_daily_erasure_forgets_the_records_of_expired_sessions(member, setti
     call_command("erase_old_addresses", stdout=out)
     assert "Forgot 1 expired session." in out.getvalue()
     assert not MemberSession.objects.exists()
+
+
+def test_the_session_is_followed_to_its_new_key_after_a_password_change(member):
+    desk = logged_in(FIREFOX)
+    desk.post(
+        "/accounts/password/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "n3w-long-pass-77",
+            "new_password2": "n3w-long-pass-77",
+        },
+    )
+    page = desk.get("/accounts/sessions/").content.decode()
+    assert "(this browser)" in page
+    assert MemberSession.objects.get(member=member).session_key == desk.session.session_key
+
+
+def test_last_seen_is_written_at_most_every_few_minutes(member, monkeypatch):
+    import time
+
+    desk = logged_in(FIREFOX)
+    before = MemberSession.objects.get(member=member).last_seen_at
+    desk.get("/accounts/profile/")
+    assert MemberSession.objects.get(member=member).last_seen_at == before
+    later = time.time() + 6 * 60
+    monkeypatch.setattr("accounts.sessions.time.time", lambda: later)
+    desk.get("/accounts/profile/")
+    assert MemberSession.objects.get(member=member).last_seen_at > before
