@@ -124,48 +124,55 @@ def email_change(request):
     return render(request, "accounts/email_change.html", {"form": form, "pending": pending})
 
 
-def email_change_from_link(token: str, salt: str, max_age: int) -> EmailChange:
+# What each mailed link does: (salt, max age, action, success message, where to go after).
+EMAIL_LINKS = {
+    "confirm": (
+        EMAIL_CHANGE_SALT,
+        EMAIL_CHANGE_MAX_AGE,
+        actions.confirm_email_change,
+        "Your account now uses {change.new_email}.",
+        "forum:index",
+    ),
+    "undo": (
+        EMAIL_UNDO_SALT,
+        EMAIL_UNDO_MAX_AGE,
+        actions.undo_email_change,
+        "Undone: the account uses {change.old_email} and every browser was logged out. If you "
+        "did not ask for the change, reset your password now.",
+        "accounts:login",
+    ),
+}
+
+
+def email_link(request, token: str, kind: str):
+    """GET shows what the link does and POST does it: mail scanners that open links must not
+    change an account."""
+    salt, max_age, action, done, then = EMAIL_LINKS[kind]
     pk = unsigned(token, salt, max_age)
     change = EmailChange.objects.select_related("member").filter(pk=pk).first() if pk else None
     if change is None:
         raise Http404(LINK_GONE)
-    return change
+    if request.method == "POST":
+        try:
+            action(change_id=change.pk)
+        except actions.EmailChangeRefused as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(request, done.format(change=change))
+        return redirect(then)
+    return render(request, "accounts/email_link.html", {"change": change, "undo": kind == "undo"})
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def email_confirm(request, token):
-    """GET shows what the link does and POST does it: mail scanners that open links must not
-    change an account."""
-    change = email_change_from_link(token, EMAIL_CHANGE_SALT, EMAIL_CHANGE_MAX_AGE)
-    if request.method == "POST":
-        try:
-            actions.confirm_email_change(change_id=change.pk)
-        except actions.EmailChangeRefused as refusal:
-            messages.error(request, str(refusal))
-        else:
-            messages.success(request, f"Your account now uses {change.new_email}.")
-        return redirect("forum:index")
-    return render(request, "accounts/email_link.html", {"change": change, "undo": False})
+    return email_link(request, token, "confirm")
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def email_undo(request, token):
-    change = email_change_from_link(token, EMAIL_UNDO_SALT, EMAIL_UNDO_MAX_AGE)
-    if request.method == "POST":
-        try:
-            actions.undo_email_change(change_id=change.pk)
-        except actions.EmailChangeRefused as refusal:
-            messages.error(request, str(refusal))
-        else:
-            messages.success(
-                request,
-                f"Undone: the account uses {change.old_email} and every browser was logged "
-                "out. If you did not ask for the change, reset your password now.",
-            )
-        return redirect("accounts:login")
-    return render(request, "accounts/email_link.html", {"change": change, "undo": True})
+    return email_link(request, token, "undo")
 
 
 @never_cache
