@@ -64,7 +64,7 @@ class LoginView(auth_views.LoginView):
 def login_code(request):
     pending = two_factor.pending_login(request)
     member = pending and User.objects.filter(pk=pending["member"], is_active=True).first()
-    if not member:
+    if not member or member.is_under_ban:
         messages.info(request, "Log in again: the code step waits five minutes at most.")
         return redirect("accounts:login")
     form = TwoFactorCodeForm(request.POST or None)
