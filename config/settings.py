@@ -79,6 +79,11 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
+    # Two-factor devices (accounts/two_factor.py). Before accounts, so that accounts/admin.py
+    # replaces their admin pages with its own action.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "forum",
     "following",
@@ -106,6 +111,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Notes when each member's session was last used, at most every few minutes.
+    "accounts.sessions.LastSeenMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "accounts.middleware.MemberTimeZoneMiddleware",
@@ -331,6 +338,14 @@ BOARD_EDIT_WINDOW_MINUTES = env_int("BOARD_EDIT_WINDOW_MINUTES", 60 * 24)
 BOARD_REQUIRE_EMAIL_CONFIRMATION = env_bool("BOARD_REQUIRE_EMAIL_CONFIRMATION", False)
 BOARD_CUSTOM_TITLE_POSTS = env_int("BOARD_CUSTOM_TITLE_POSTS", 500)
 BOARD_SIGNATURE_MAX_LENGTH = 500
+# Staff must log in with two-factor (accounts/two_factor.py): the admin refuses a staff session
+# that did not pass the code step, and sends them to set it up.
+BOARD_STAFF_TWO_FACTOR = env_bool("BOARD_STAFF_TWO_FACTOR", False)
+# Erasing an account (accounts/personal_data.py) keeps its posts under "Former member #N" so
+# threads keep making sense; true removes them as well (they show as removed, in place).
+BOARD_ERASURE_REMOVES_POSTS = env_bool("BOARD_ERASURE_REMOVES_POSTS", False)
+# How long the mailed link to a member's data archive works.
+BOARD_DATA_EXPORT_HOURS = env_int("BOARD_DATA_EXPORT_HOURS", 48)
 AUTHENTICATION_BACKENDS = ["accounts.backends.UsernameOrEmailBackend"]
 # Read tracking: threads whose last post is older than this count as read for everyone.
 BOARD_READ_TRACKING_DAYS = env_int("BOARD_READ_TRACKING_DAYS", 30)

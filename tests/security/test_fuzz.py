@@ -267,6 +267,8 @@ def test_any_text_in_a_url_path_is_a_page_a_redirect_or_a_404(client, board, slu
         f"/unsubscribe/{slug}/",
         f"/attachments/1/{slug}",
         f"/avatars/1/{slug}-post.webp",
+        f"/accounts/email/confirm/{slug}/",
+        f"/accounts/email/undo/{slug}/",
     ):
         response = client.get(url)
         assert response.status_code in (200, 301, 302, 404)
@@ -277,6 +279,9 @@ FORMS = [
     ("/accounts/login/", ("username", "password", "next")),
     ("/accounts/profile/", ("user_title", "location", "signature", "time_zone")),
     ("/accounts/avatar/", ("place", "image")),
+    ("/accounts/email/", ("new_email", "password")),
+    ("/accounts/two-factor/", ("code",)),
+    ("/accounts/leave/", ("how", "confirm", "password")),
     ("/threads/{thread}/reply/", ("body",)),
     ("/forums/running/new-thread/", ("title", "body")),
     ("/posts/{reply}/edit/", ("body",)),
