@@ -21,7 +21,7 @@ from django.utils import timezone
 from accounts.validators import fold_lines
 from config.tasks import retried_on_failure
 from following.models import Notification, Subscription, ThreadRead
-from forum.models import Post
+from forum.models import READ, Post
 
 log = logging.getLogger(__name__)
 UNSUBSCRIBE_SALT = "following.unsubscribe"
@@ -90,6 +90,8 @@ def notify_subscribers(post_id: int) -> int:
             continue
         if member.ignores(post.author):  # their ignore list: no mail about that member
             continue
+        if not post.thread.forum.permits(member, READ):
+            continue  # a member who lost access to the forum hears no more of it
         mailed_users.add(member.pk)
         owed.append(subscription.pk)
     Subscription.objects.filter(pk__in=owed).update(notified_at=timezone.now())
@@ -110,6 +112,8 @@ def send_reply_mail(post_id: int, subscription_id: int, attempt: int = 1) -> str
         return "not sent: the member may no longer receive it"
     if member.ignores(post.author):
         return "not sent: the member ignores the author"
+    if not post.thread.forum.permits(member, READ):
+        return "not sent: the member may no longer read the forum"
     # Committed before sending: a second run of this task finds it and sends nothing.
     claim, is_new = Notification.objects.get_or_create(post=post, user=member)
     if not is_new:

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from accounts import validators
 from forum.models import MAX_INFRACTION_DAYS, MAX_INFRACTION_POINTS, InfractionReason
+from pictures.forms import AttachmentsField, RemoveAttachmentsField
 
 BODY_MAX_LENGTH = 20_000
 TITLE_MAX_LENGTH = 100
@@ -56,6 +57,7 @@ class SubmissionKeyField(forms.UUIDField):
 
 class ReplyForm(forms.Form):
     body = BodyField()
+    attachments = AttachmentsField()
     submission_key = SubmissionKeyField()
 
 
@@ -64,6 +66,7 @@ class ThreadForm(forms.Form):
         strip=False, label="Title", error_messages={"required": EMPTY.format("title")}
     )
     body = BodyField()
+    attachments = AttachmentsField()
     submission_key = SubmissionKeyField()
 
     def clean_title(self):
@@ -74,6 +77,14 @@ class ThreadForm(forms.Form):
 
 class PostEditForm(forms.Form):
     body = BodyField()
+    attachments = AttachmentsField(label="Attach more files")
+    remove_attachments = RemoveAttachmentsField()
+
+    def __init__(self, *args, attachments=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["remove_attachments"].offer(attachments)
+        if not attachments:
+            del self.fields["remove_attachments"]
 
 
 class ThreadAdminForm(forms.ModelForm):

@@ -25,6 +25,7 @@ FRAGMENT_SECONDS = 24 * 3600  # rendering one again costs a fraction of a millis
 RENDERING_SOURCES = [
     (settings.FILES_DIR / "templates", "*.html"),
     (settings.BASE_DIR / "forum" / "templatetags", "*.py"),
+    (settings.BASE_DIR / "pictures" / "templatetags", "*.py"),
 ]
 
 

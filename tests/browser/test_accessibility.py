@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from forum import actions
-from forum.models import Forum, Post, Thread
+from forum.models import Announcement, Forum, Post, Thread
 from tests.browser.conftest import AXE, DESKTOP, PHONE, log_in
 from tests.conftest import make_member
 
@@ -28,6 +28,7 @@ PAGES = [
     ("board index as a member", "/", "member", False),
     ("forum", "/forums/cardio/", None, False),
     ("forum as a member", "/forums/cardio/", "member", False),
+    ("subforum", "/forums/rowing/", None, False),
     ("thread as a visitor", SAMPLE_URL, None, False),
     ("thread as a member", SAMPLE_URL, "member", False),
     ("thread as a moderator", SAMPLE_URL, "moderator", False),
@@ -43,6 +44,15 @@ PAGES = [
     ("reply with errors", "/threads/1/reply/", "member", True),
     ("new thread", "/forums/cardio/new-thread/", "member", False),
     ("settings", "/accounts/profile/", "member", False),
+    ("avatar", "/accounts/avatar/", "member", False),
+    ("avatar with errors", "/accounts/avatar/", "member", True),
+    ("email change", "/accounts/email/", "member", False),
+    ("email change with errors", "/accounts/email/", "member", True),
+    ("two-factor setup", "/accounts/two-factor/", "member", False),
+    ("sessions", "/accounts/sessions/", "member", False),
+    ("download my data", "/accounts/data/", "member", False),
+    ("leave", "/accounts/leave/", "member", False),
+    ("leave with errors", "/accounts/leave/", "member", True),
     ("new posts", "/new/", "member", False),
     ("search form", "/search/", None, False),
     ("search results", "/search/?q=back+pain", None, False),
@@ -86,6 +96,12 @@ def busy_board(board):
         forum=forum, author=author, title="Closed for winter", body="See you in spring."
     ).thread
     actions.lock_thread(thread=closed, moderator=moderator)
+    # A subforum and an announcement, shown on the index and the forum's page.
+    Forum.objects.create(category=forum.category, name="Rowing", slug="rowing", parent=forum)
+    Announcement.objects.create(
+        forum=forum, title="Race day", body="[b]Sunday[/b]", body_html="<strong>Sunday</strong>"
+    )
+    actions.rebuild_forum_tree()
     return {
         "long": first.thread.pk,
         "closed": closed.pk,
@@ -119,7 +135,9 @@ def axe_violations(page) -> list[dict]:
 
 def submit_empty(page) -> None:
     form = page.locator("main form[method=post]").first
-    typed = "input:visible:not([type=checkbox]):not([type=radio]), textarea:visible"
+    typed = (
+        "input:visible:not([type=checkbox]):not([type=radio]):not([type=file]), textarea:visible"
+    )
     for field in form.locator(typed).all():
         field.fill("")
     form.locator("button[type=submit]").first.click()
