@@ -173,8 +173,10 @@ def test_a_member_starts_a_thread_with_bbcode_and_smilies_and_sees_them_rendered
     message = page.locator("article.postbit .postbit-message")
     expect(message.locator("strong")).to_have_text("Hill sprints")
     expect(message.locator("em")).to_have_text("twice a week")
-    expect(message.locator("span.smilie")).to_have_count(2)
-    expect(message.get_by_role("img", name="smile")).to_have_text("🙂")
+    expect(message.locator("img.smilie")).to_have_count(2)
+    smile = message.get_by_role("img", name=":)")
+    expect(smile).to_have_attribute("src", "/static/smilies/smile.svg")
+    assert smile.evaluate("img => img.complete && img.naturalWidth > 0"), "the smilie did not load"
     expect(message).not_to_contain_text("[b]")
     tab.snap("new thread rendered")
 

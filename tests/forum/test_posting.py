@@ -297,3 +297,20 @@ def test_edited_posts_cost_no_query_each(client, poster, django_assert_num_queri
     with django_assert_num_queries(6):
         html = client.get("/threads/1/cardio-back-pain/?page=2").text
     assert html.count("Last edited by") == 3
+
+
+@pytest.mark.parametrize("body", ["[b][/b]", "[b] [/b] [i][/i]", "[quote][/quote]"])
+def test_a_reply_whose_markup_shows_nothing_is_refused_with_a_reason(client, poster, body):
+    posts_before = Post.objects.count()
+
+    response = reply(client, body)
+
+    assert response.status_code == 200
+    assert "The message shows nothing" in response.content.decode()
+    assert Post.objects.count() == posts_before
+
+
+def test_a_reply_of_only_a_smilie_is_accepted(client, poster):
+    response = reply(client, ":)")
+
+    assert response.status_code == 302
