@@ -27,11 +27,34 @@ from forum.models import Post
 from forum.pagecache import cached_for_visitors
 from forum.paging import paginate
 
+# Each column sorts both ways: "-name" is "name" reversed (Z to A; the newest first; the
+# fewest posts first).
 MEMBER_ORDERS = {
     "name": ("username_key",),
+    "-name": ("-username_key",),
     "joined": ("date_joined", "pk"),
+    "-joined": ("-date_joined", "-pk"),
     "posts": ("-post_count", "username_key"),
+    "-posts": ("post_count", "username_key"),
 }
+# The member list's sortable columns: (sort key, heading, how the key itself sorts, CSS class).
+MEMBER_COLUMNS = [
+    ("name", "User Name", "ascending", ""),
+    ("joined", "Join Date", "ascending", ""),
+    ("posts", "Posts", "descending", "col-num"),
+]
+FLIPPED = {"ascending": "descending", "descending": "ascending"}
+
+
+def member_list_columns(order: str) -> dict[str, dict]:
+    """Each sortable column's heading, link and aria-sort: a click sorts by the column, or turns
+    the order round when the list is already sorted by it."""
+    columns = {}
+    for key, label, direction, css in MEMBER_COLUMNS:
+        state = direction if order == key else FLIPPED[direction] if order == f"-{key}" else None
+        href = f"?sort=-{key}" if order == key else f"?sort={key}"
+        columns[key] = {"label": label, "state": state, "href": href, "css": css}
+    return columns
 
 
 @cached_for_visitors()
@@ -64,7 +87,7 @@ def member_list(request):
     return render(
         request,
         "accounts/member_list.html",
-        {**listing, "members": listing["items"], "sort": order},
+        {**listing, "members": listing["items"], "columns": member_list_columns(order)},
     )
 
 

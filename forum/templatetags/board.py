@@ -26,6 +26,18 @@ def join_date(value) -> str:
     return format_date(localtime(value), "M Y")
 
 
+@register.simple_tag(takes_context=True)
+def page_url(context, number: int) -> str:
+    """The address of page `number` of the list on screen, keeping its other parameters (a
+    member list's sort, a search's words): page 1 is the address without `page`."""
+    request = context["request"]
+    query = request.GET.copy()
+    query.pop("page", None)
+    if number > 1:
+        query["page"] = number
+    return f"?{query.urlencode()}" if query else request.path
+
+
 @register.simple_tag
 def link(name: str, *args) -> str:
     """{% url %} for the links repeated down a page (forum/links.py)."""

@@ -212,6 +212,22 @@ def test_the_member_list_sorts_by_name_join_date_and_posts(client, sample):
     assert names("posts")[:2] == ["Ross86", "iron_worker"]
     assert names("joined")[0] == "iron_worker"
     assert names("bogus") == names("name")
+    assert names("-name") == names("name")[::-1]
+    assert names("-posts")[-2:] == ["iron_worker", "Ross86"]
+
+
+def test_the_member_list_heading_sorts_by_username_and_then_turns_the_order_round(client, sample):
+    html = client.get("/members/", {"sort": "posts"}).content.decode()
+    assert '<a href="?sort=name">User Name</a>' in html
+    html = client.get("/members/", {"sort": "name"}).content.decode()
+    assert 'aria-sort="ascending"><a href="?sort=-name">User Name' in html
+    assert '<nav aria-label="Breadcrumb">' in html
+
+
+def test_the_member_list_keeps_its_order_from_page_to_page(client, sample, settings):
+    settings.BOARD_MEMBERS_PER_PAGE = 2
+    html = client.get("/members/", {"sort": "-name"}).content.decode()
+    assert 'href="?sort=-name&amp;page=2"' in html
 
 
 def test_the_member_list_runs_two_queries(client, sample, django_assert_num_queries):

@@ -125,7 +125,8 @@ def test_the_logged_in_header_of_a_moderator_with_a_long_name_is_one_row_at_1280
     page.goto("/")
     tops = page.evaluate(
         "[...document.querySelectorAll('.board-header .nav-link, .board-header .navbar-brand,"
-        " .board-header input')].filter(e => e.offsetHeight).map(e => Math.round(e.getBoundingClientRect().top"
-        " + e.getBoundingClientRect().height / 2))"
+        " .board-header input')].filter(e => e.offsetHeight)"
+        ".map(e => e.getBoundingClientRect())"
+        ".map(box => Math.round(box.top + box.height / 2))"
     )
     assert max(tops) - min(tops) <= 4, tops
