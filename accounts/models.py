@@ -105,6 +105,12 @@ class User(AbstractUser):
         blank=True,
         help_text="Times are shown in this zone; empty means the board's zone.",
     )
+    color_mode = models.CharField(
+        max_length=5,
+        choices=[("auto", "As my system"), ("light", "Light"), ("dark", "Dark")],
+        default="auto",
+        help_text="The board's colours: light, dark, or following the system's setting.",
+    )
     post_count = models.PositiveIntegerField(default=0, help_text="Visible posts; see recount.")
     last_activity_at = models.DateTimeField(null=True, blank=True)
     is_imported = models.BooleanField(

@@ -19,6 +19,7 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile_edit, name="profile_edit"),
+    path("color-mode/", views.color_mode_set, name="color_mode_set"),
     path(
         "password/",
         # Django's password change sends no Cache-Control: keep it out of shared caches.

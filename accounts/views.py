@@ -4,11 +4,12 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import throttle
 from accounts.forms import (
@@ -195,6 +196,20 @@ def confirm_email(request, token):
         raise Http404("That confirmation link is invalid or has expired.")
     messages.success(request, "Thank you: your email address is confirmed.")
     return redirect("forum:index")
+
+
+@login_required
+@require_POST
+def color_mode_set(request):
+    """The footer's colour switch, for members (visitors' choice stays in their browser:
+    static/js/theme.js). Back to the page it was pressed on."""
+    mode = request.POST.get("color_mode", "")
+    if mode in dict(User._meta.get_field("color_mode").choices):
+        User.objects.filter(pk=request.user.pk).update(color_mode=mode)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        back = "/"
+    return redirect(back)
 
 
 @never_cache
