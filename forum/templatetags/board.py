@@ -3,6 +3,7 @@ from django.utils.dateformat import format as format_date
 from django.utils.timezone import localtime
 
 from forum.links import link as board_link
+from forum.markup import SMILIE_PATH, SMILIES
 
 register = template.Library()
 
@@ -36,6 +37,18 @@ def page_url(context, number: int) -> str:
     if number > 1:
         query["page"] = number
     return f"?{query.urlencode()}" if query else request.path
+
+
+@register.simple_tag
+def smilie_choices() -> list[tuple[str, str, str]]:
+    """(code, image address, what it shows) for each smilie, for the message box's toolbar:
+    one code per image (":p", not ":P" as well)."""
+    seen, choices = set(), []
+    for code, (name, label) in SMILIES.items():
+        if name not in seen:
+            seen.add(name)
+            choices.append((code, SMILIE_PATH.format(name), label))
+    return choices
 
 
 @register.simple_tag

@@ -244,3 +244,38 @@ def test_a_members_own_reply_raises_their_count_on_their_profile(client, sample,
     actions.add_reply(thread=Thread.objects.get(pk=1), author=member, body="Hello")
     html = client.get(f"/members/{member.pk}/").content.decode()
     assert 'Total Posts</dt><dd class="col-sm-9">1</dd>' in html
+
+
+def test_a_member_picks_dark_colours_in_the_footer_and_every_page_is_dark(member_client, member):
+    response = member_client.post(
+        "/accounts/color-mode/", {"color_mode": "dark", "next": "/members/"}
+    )
+
+    assert response.status_code == 302 and response.url == "/members/"
+    member.refresh_from_db()
+    assert member.color_mode == "dark"
+    html = member_client.get("/").content.decode()
+    assert '<html lang="en" data-color-mode="dark" data-bs-theme="dark">' in html
+    assert 'value="dark" data-color-mode-choice aria-pressed="true"' in html
+
+
+@pytest.mark.parametrize("mode", ["", "purple", "dark\x00", "x" * 5000])
+def test_an_unknown_colour_mode_changes_nothing(member_client, member, mode):
+    member_client.post("/accounts/color-mode/", {"color_mode": mode})
+    member.refresh_from_db()
+    assert member.color_mode == "auto"
+
+
+def test_the_colour_switch_never_sends_a_member_off_the_board(member_client):
+    response = member_client.post(
+        "/accounts/color-mode/", {"color_mode": "light", "next": "https://evil.example/"}
+    )
+    assert response.url == "/"
+
+
+def test_visitors_pages_carry_the_colour_switch_but_no_form(client, sample):
+    html = client.get("/").content.decode()
+    assert "data-color-mode-switch hidden" in html and "data-bs-theme" not in html
+    assert "csrfmiddlewaretoken" not in html  # their pages stay cacheable
+    assert client.post("/accounts/color-mode/", {"color_mode": "dark"}).status_code == 302
+    assert client.get("/accounts/color-mode/").status_code in (302, 405)
