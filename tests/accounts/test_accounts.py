@@ -279,3 +279,27 @@ def test_visitors_pages_carry_the_colour_switch_but_no_form(client, sample):
     assert "csrfmiddlewaretoken" not in html  # their pages stay cacheable
     assert client.post("/accounts/color-mode/", {"color_mode": "dark"}).status_code == 302
     assert client.get("/accounts/color-mode/").status_code in (302, 405)
+
+
+def test_the_time_zone_menu_offers_current_zones_by_region_with_offsets(member_client):
+    html = member_client.get("/accounts/profile/").content.decode()
+
+    assert '<optgroup label="Europe">' in html and '<optgroup label="America">' in html
+    assert re.search(r'<option value="Europe/Paris">Paris \(UTC\+0[12]:00\)</option>', html)
+    assert re.search(r"The board&#x27;s time zone: America/New_York \(UTC-0[45]:00\)", html)
+    for deprecated in ["US/Eastern", "Asia/Calcutta", "GB", "America/Buenos_Aires"]:
+        assert f'value="{deprecated}"' not in html
+    assert 'data-zone-search="Find a time zone' in html
+
+
+def test_a_deprecated_zone_a_member_saved_stays_theirs_when_they_save_again(member_client, member):
+    member.time_zone = "US/Eastern"
+    member.save()
+
+    html = member_client.get("/accounts/profile/").content.decode()
+    assert '<option value="US/Eastern" selected>' in html
+    member_client.post(
+        "/accounts/profile/", {"location": "", "time_zone": "US/Eastern", "signature": ""}
+    )
+    member.refresh_from_db()
+    assert member.time_zone == "US/Eastern"

@@ -300,3 +300,23 @@ def test_the_footer_switch_turns_the_board_dark_for_a_visitor_and_for_a_member(t
         page.get_by_role("form", name="Colours").get_by_role("button", name="Dark")
     ).to_have_attribute("aria-pressed", "true")
     tab.snap("dark board for a member")
+
+
+def test_a_member_finds_their_time_zone_by_typing_a_city(tab, board):
+    member = make_member("Paris_Pete")
+    log_in(tab, member)
+    page = tab.page
+    page.goto("/accounts/profile/")
+    page.get_by_label("Find a time zone").fill("paris")
+    zone = page.get_by_label("Time zone", exact=True)
+    expect(zone).to_have_value("Europe/Paris")
+    assert page.locator("#id_time_zone option:not([hidden])").count() == 2  # and the default
+    page.get_by_label("Find a time zone").fill("utc+9")
+    expect(zone.locator('option:not([hidden]):not([value=""])').first).to_have_text(
+        re.compile(r"\(UTC\+09:00\)")
+    )
+    tab.snap("time zone search")
+    page.get_by_label("Find a time zone").fill("paris")
+    page.get_by_role("button", name="Save profile").click()
+    member.refresh_from_db()
+    assert member.time_zone == "Europe/Paris"
