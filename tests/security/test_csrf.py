@@ -23,6 +23,7 @@ ENDPOINTS = [
     ("guest", "/admin/login/", {"username": "Member_One", "password": "a-long-pass-42"}),
     ("member", "/accounts/logout/", {}),
     ("member", "/accounts/profile/", {"location": "Leeds"}),
+    ("member", "/accounts/color-mode/", {"color_mode": "dark"}),
     ("member", "/accounts/password/", {"old_password": "a-long-pass-42"}),
     ("member", "/threads/{thread}/reply/", {"body": "Me too."}),
     ("member", "/forums/running/new-thread/", {"title": "Hello", "body": "Hi."}),

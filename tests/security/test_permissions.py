@@ -12,6 +12,7 @@ from tests.moderation.conftest import make_moderator
 MEMBER_ONLY = [
     ("get", "/accounts/profile/", {}),
     ("post", "/accounts/profile/", {"location": "Leeds"}),
+    ("post", "/accounts/color-mode/", {"color_mode": "dark"}),
     ("get", "/accounts/password/", {}),
     ("post", "/accounts/password/", {"old_password": "a-long-pass-42"}),
     ("get", "/accounts/password/done/", {}),
