@@ -775,33 +775,7 @@ class InfractionAdmin(ModeratedAdmin):
     actions = ["reverse"]
 
     def get_queryset(self, request):
-        # The thread and the author name the report on its own page and in messages too (the
-        # change list's list_select_related applies only to a queryset without one).
-        queryset = super().get_queryset(request).select_related(*self.list_select_related)
-        return queryset.defer("post__body_html", "post__body")
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        """An open report's page has Resolve and "Resolve and remove the post" buttons
-        (templates/admin/forum/report/change_form.html)."""
-        decision = next((d for d in ("_resolve", "_resolve_and_remove") if d in request.POST), "")
-        if request.method != "POST" or not decision:
-            return super().change_view(request, object_id, form_url, extra_context)
-        report = self.get_object(request, unquote(object_id))
-        if report is None or not self.has_change_permission(request, report):
-            raise PermissionDenied
-        remove = decision == "_resolve_and_remove"
-        changelist = reverse("admin:forum_report_changelist") + "?status=open"
-        if not report.is_open:
-            self.message_user(request, "That report was already resolved.", messages.WARNING)
-            return redirect(changelist)
-        try:
-            actions.resolve_report(report=report, moderator=request.user, remove_post_too=remove)
-        except actions.ModerationRefused as refused:
-            self.message_user(request, str(refused), messages.ERROR)
-            return redirect(request.path)
-        done = "Resolved the report and removed the post" if remove else "Resolved the report"
-        self.message_user(request, f"{done}: {report}.", messages.SUCCESS)
-        return redirect(changelist)
+        return super().get_queryset(request).defer("post__body_html", "post__body")
 
     @admin.display(description="post", ordering="post")
     def for_post(self, infraction):
