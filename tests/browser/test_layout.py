@@ -117,7 +117,13 @@ def test_a_long_title_leaves_the_forum_lists_replies_and_views_in_sight(tab, lon
 
 
 def test_the_logged_in_header_of_a_moderator_with_a_long_name_is_one_row_at_1280_px(tab, board):
-    log_in(tab, User.objects.create_superuser("A_Rather_Long_Username_25", "s@example.com", "pw"))
+    from forum import actions
+    from forum.models import Post
+
+    moderator = User.objects.create_superuser("A_Rather_Long_Username_25", "s@example.com", "pw")
+    reporter = User.objects.create_user("Reporter_Rita", "r@example.com", "pw")
+    actions.report_post(post=Post.objects.get(pk=2), reporter=reporter, reason="Rude")
+    log_in(tab, moderator)
     page = tab.page
     page.set_viewport_size({"width": 1280, "height": 800})
     page.goto("/")
@@ -128,3 +134,4 @@ def test_the_logged_in_header_of_a_moderator_with_a_long_name_is_one_row_at_1280
         ".map(box => Math.round(box.top + box.height / 2))"
     )
     assert max(tops) - min(tops) <= 4, tops
+    expect(page.get_by_role("link", name="Reports 1 open")).to_be_visible()
