@@ -55,14 +55,16 @@ RTL_TITLE = "تمارين القرفصاء الأمامية مع الحفاظ ع
 
 @pytest.fixture
 def long_text_board(board):
-    """A member with the longest name, location and signature there are, a thread whose title
+    """A moderator with the longest name, location and signature there are, a thread whose title
     is 100 unbroken characters, a right-to-left thread, and a post of one unbroken word."""
+    from following import models as following_actions
     from forum import actions
     from forum.models import Forum, Thread
 
     writer = User.objects.create_user("W" * 25, "w@example.com", "pw")
     writer.location = "L" * 100
     writer.signature = "S" * 200
+    writer.is_staff = writer.is_superuser = True  # the moderators' tools and pages too
     writer.save()
     forum = Forum.objects.get(slug="cardio")
     forum.name, forum.description = "F" * 50, "D" * 200
@@ -74,6 +76,8 @@ def long_text_board(board):
     rtl = actions.create_thread(
         forum=forum, author=writer, title=RTL_TITLE.strip()[:100], body=RTL_TITLE
     )
+    following_actions.subscribe(writer, thread=long.thread)
+    actions.edit_post(post=long, editor=writer, body=LONG_WORD * 31)
     return {
         "writer": writer,
         "thread": Thread.objects.get(pk=long.thread.pk),
@@ -100,6 +104,10 @@ def test_long_unbroken_and_right_to_left_text_never_widens_a_page_at_any_width(
         writer.get_absolute_url(),
         "/members/",
         "/new/",
+        "/subscriptions/",
+        f"{thread.get_absolute_url()}print/",
+        f"/posts/{long_text_board['post'].pk}/history/",
+        f"/posts/{long_text_board['post'].pk}/report/",
     ]
     overflowing = sideways(page, paths)
     assert not overflowing, overflowing
