@@ -303,3 +303,9 @@ def test_a_deprecated_zone_a_member_saved_stays_theirs_when_they_save_again(memb
     )
     member.refresh_from_db()
     assert member.time_zone == "US/Eastern"
+
+
+def test_the_colour_switch_runs_three_queries(member_client, django_assert_num_queries):
+    # 1: the session; 2: the member; 3: the member's colour mode written
+    with django_assert_num_queries(3):
+        member_client.post("/accounts/color-mode/", {"color_mode": "dark"})
