@@ -219,7 +219,7 @@ class MemberAdmin(DateDrillDownInRange, TextRulesAdmin, UserAdmin):
             lambda member: actions.ban_member(
                 member=member, moderator=request.user, **form.cleaned_data
             ),
-            "Banned {count} members.",
+            ("Banned {count} member.", "Banned {count} members."),
         )
 
     @admin.action(description="Lift the selected members' bans", permissions=["ban"])
@@ -229,7 +229,7 @@ class MemberAdmin(DateDrillDownInRange, TextRulesAdmin, UserAdmin):
             request,
             queryset.filter(is_banned=True),
             lambda member: actions.unban_member(member=member, moderator=request.user),
-            "Lifted {count} bans.",
+            ("Lifted {count} ban.", "Lifted {count} bans."),
         )
 
     def has_recount_permission(self, request):
@@ -381,7 +381,7 @@ class BanAdmin(DateDrillDownInRange, TextRulesAdmin, admin.ModelAdmin):
             lambda member: actions.unban_member(
                 member=member, moderator=request.user, reason=form.cleaned_data["reason"]
             ),
-            "Lifted the bans of {count} members.",
+            ("Lifted the ban of {count} member.", "Lifted the bans of {count} members."),
         )
         if not members:
             self.message_user(request, "None of these members is banned.", messages.WARNING)

@@ -1,7 +1,9 @@
+import functools
 import time
 import unicodedata
 import zoneinfo
 from datetime import timedelta
+from pathlib import Path
 
 from django import forms
 from django.conf import settings
@@ -23,6 +25,47 @@ from forum.forms import clean_member_text
 from forum.markup import render_bbcode
 
 TIME_ZONES = sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})
+ZONE_REGIONS = ["Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia"]
+ZONE_REGIONS += ["Europe", "Indian", "Pacific"]
+
+
+@functools.cache
+def canonical_zones() -> frozenset[str]:
+    """The tz database's current zones, one for each place people live, without the old
+    aliases (US/Eastern, Asia/Calcutta, GB ...): its zone.tab, plus UTC. Where no zone.tab is
+    found beside the zone files, every available zone under a region."""
+    for folder in zoneinfo.TZPATH:
+        table = Path(folder) / "zone.tab"
+        if table.is_file():
+            lines = table.read_text(encoding="utf-8").splitlines()
+            zones = {line.split("\t")[2] for line in lines if line and not line.startswith("#")}
+            return frozenset(zones & set(TIME_ZONES)) | {"UTC"}
+    return frozenset(z for z in TIME_ZONES if z.split("/")[0] in ZONE_REGIONS) | {"UTC"}
+
+
+def utc_offset(zone: str, now) -> str:
+    """'UTC+05:30': the zone's offset at `now` (summer time included)."""
+    minutes = int(now.astimezone(zoneinfo.ZoneInfo(zone)).utcoffset().total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def time_zone_choices(current: str = "") -> list:
+    """The profile's zone menu: the board's zone first (named, with its offset), then the
+    current zones grouped by region, each with its offset now. A member's saved zone that is
+    no longer canonical stays offered, so saving the profile does not change it."""
+    now = timezone.now()
+    board_zone = settings.TIME_ZONE
+    groups: dict[str, list] = {}
+    zones = canonical_zones() | ({current} if current in TIME_ZONES else set())
+    for zone in sorted(zones):
+        region, _, place = zone.partition("/")
+        if not place:
+            region, place = "Other", zone
+        label = f"{place.replace('_', ' ').replace('/', ' / ')} ({utc_offset(zone, now)})"
+        groups.setdefault(region, []).append((zone, label))
+    default = f"The board's time zone: {board_zone} ({utc_offset(board_zone, now)})"
+    return [("", default), *sorted(groups.items())]
 
 
 def clean_username(raw: str, *, member: User | None = None) -> str:
@@ -349,9 +392,10 @@ class ConfirmationResendForm(forms.Form):
 
 class ProfileForm(forms.ModelForm):
     time_zone = forms.ChoiceField(
-        choices=[("", "The board's time zone")] + [(zone, zone) for zone in TIME_ZONES],
         required=False,
-        help_text="Every time on the board is shown in this zone.",
+        help_text="Every time on the board is shown in this zone. Type a city to find it.",
+        # static/js/zone_search.js adds a search box above the menu, labelled with this.
+        widget=forms.Select(attrs={"data-zone-search": "Find a time zone (a city or UTC+2)"}),
     )
 
     class Meta:
@@ -366,6 +410,7 @@ class ProfileForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["messages_from"].required = False
+        self.fields["time_zone"].choices = time_zone_choices(self.instance.time_zone)
         if not self.instance.may_set_user_title:
             del self.fields["user_title"]
 

@@ -18,6 +18,17 @@ from accounts.validators import is_invisible
 from forum.links import link
 
 
+def loaded_name(instance, field: str, kind: str) -> str:
+    """A related object's name for __str__ when it is already loaded (the admin's lists load
+    them), else its kind and id: a title never costs a hidden query."""
+    descriptor = getattr(type(instance), field)
+    if descriptor.is_cached(instance):
+        related = getattr(instance, field)
+        return f"“{related}”" if kind == "thread" else str(related)
+    related_id = getattr(instance, f"{field}_id")
+    return f"{kind} {related_id}" if related_id is not None else f"no {kind}"
+
+
 def username_key(username: str) -> str:
     """The form two usernames share when members could not tell them apart.
 
@@ -100,6 +111,12 @@ class User(AbstractUser):
         max_length=64,
         blank=True,
         help_text="Times are shown in this zone; empty means the board's zone.",
+    )
+    color_mode = models.CharField(
+        max_length=5,
+        choices=[("auto", "As my system"), ("light", "Light"), ("dark", "Dark")],
+        default="auto",
+        help_text="The board's colours: light, dark, or following the system's setting.",
     )
     post_count = models.PositiveIntegerField(default=0, help_text="Visible posts; see recount.")
     last_activity_at = models.DateTimeField(null=True, blank=True)
@@ -349,7 +366,7 @@ class Ban(models.Model):
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
-        return f"Ban of {self.member_id} from {self.created_at:%Y-%m-%d}"
+        return f"Ban of {loaded_name(self, 'member', 'member')} from {self.created_at:%Y-%m-%d}"
 
     @property
     def is_in_force(self) -> bool:
@@ -387,7 +404,9 @@ class AddressRecord(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.member_id} {self.get_kind_display()} from {self.address}"
+        return (
+            f"{loaded_name(self, 'member', 'member')} {self.get_kind_display()} from {self.address}"
+        )
 
     @classmethod
     def note(cls, member, address: str | None, kind: str, *, post_id: int | None = None):

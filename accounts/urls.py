@@ -24,6 +24,7 @@ urlpatterns = [
     path("data/", account_views.data_export, name="data_export"),
     path("data/<str:token>/", account_views.data_download, name="data_download"),
     path("leave/", account_views.leave, name="leave"),
+    path("color-mode/", views.color_mode_set, name="color_mode_set"),
     path(
         "password/",
         # Django's password change sends no Cache-Control: keep it out of shared caches.

@@ -7,8 +7,9 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import throttle
 from accounts.forms import (
@@ -27,11 +28,34 @@ from forum.models import Post
 from forum.pagecache import cached_for_visitors
 from forum.paging import paginate
 
+# Each column sorts both ways: "-name" is "name" reversed (Z to A; the newest first; the
+# fewest posts first).
 MEMBER_ORDERS = {
     "name": ("username_key",),
+    "-name": ("-username_key",),
     "joined": ("date_joined", "pk"),
+    "-joined": ("-date_joined", "-pk"),
     "posts": ("-post_count", "username_key"),
+    "-posts": ("post_count", "username_key"),
 }
+# The member list's sortable columns: (sort key, heading, how the key itself sorts, CSS class).
+MEMBER_COLUMNS = [
+    ("name", "User Name", "ascending", ""),
+    ("joined", "Join Date", "ascending", ""),
+    ("posts", "Posts", "descending", "col-num"),
+]
+FLIPPED = {"ascending": "descending", "descending": "ascending"}
+
+
+def member_list_columns(order: str) -> dict[str, dict]:
+    """Each sortable column's heading, link and aria-sort: a click sorts by the column, or turns
+    the order round when the list is already sorted by it."""
+    columns = {}
+    for key, label, direction, css in MEMBER_COLUMNS:
+        state = direction if order == key else FLIPPED[direction] if order == f"-{key}" else None
+        href = f"?sort=-{key}" if order == key else f"?sort={key}"
+        columns[key] = {"label": label, "state": state, "href": href, "css": css}
+    return columns
 
 
 @cached_for_visitors()
@@ -64,7 +88,7 @@ def member_list(request):
     return render(
         request,
         "accounts/member_list.html",
-        {**listing, "members": listing["items"], "sort": order},
+        {**listing, "members": listing["items"], "columns": member_list_columns(order)},
     )
 
 
@@ -172,6 +196,20 @@ def confirm_email(request, token):
         raise Http404("That confirmation link is invalid or has expired.")
     messages.success(request, "Thank you: your email address is confirmed.")
     return redirect("forum:index")
+
+
+@login_required
+@require_POST
+def color_mode_set(request):
+    """The footer's colour switch, for members (visitors' choice stays in their browser:
+    static/js/theme.js). Back to the page it was pressed on."""
+    mode = request.POST.get("color_mode", "")
+    if mode in dict(User._meta.get_field("color_mode").choices):
+        User.objects.filter(pk=request.user.pk).update(color_mode=mode)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        back = "/"
+    return redirect(back)
 
 
 @never_cache

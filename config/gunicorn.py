@@ -33,3 +33,9 @@ def child_exit(server, worker):
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+# gunicorn's hard maximum (its default is 4094): a longer query string then reaches the board,
+# which answers with its own 414 page (config.views.LongQueryStringMiddleware) instead of
+# gunicorn's bare one. Lines past this still get gunicorn's page.
+limit_request_line = 8190

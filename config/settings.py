@@ -105,6 +105,8 @@ MIDDLEWARE = [
     # First, so load balancers' probes meet no redirect, session, cache or host check.
     "config.health.HealthProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before sessions and the page cache: an absurd query string costs nothing (a 414 page).
+    "config.views.LongQueryStringMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "forum.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

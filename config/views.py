@@ -89,3 +89,24 @@ def csrf_failure(request, reason=""):
     if response.status_code == 200:
         response.status_code = 403
     return response
+
+
+# No page of the board reads a query string this long (a search is at most a few hundred
+# characters): anything longer is answered with the board's 414 page before any work is done.
+# gunicorn (config/gunicorn.py) lets request lines through up to its own hard maximum so that
+# visitors see this page rather than gunicorn's bare one.
+MAX_QUERY_STRING = 2048
+
+
+class LongQueryStringMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_STRING:
+            # The layout with no context processors, as the 500 page: no session, no database.
+            page = loader.get_template("414.html").render(
+                {"board_name": settings.BOARD_NAME, "path": request.path}
+            )
+            return HttpResponse(page, status=414)
+        return self.get_response(request)

@@ -12,6 +12,6 @@ class NotificationAdmin(SuperusersRecordAdmin, TextRulesAdmin, admin.ModelAdmin)
 
     list_display = ("post", "user", "claimed_at", "sent_at")
     list_filter = [("sent_at", admin.EmptyFieldListFilter)]
-    list_select_related = ("post", "user")
+    list_select_related = ("post__thread", "post__author", "user")
     raw_id_fields = ("post", "user")
     ordering = ["-claimed_at"]

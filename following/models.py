@@ -14,6 +14,7 @@ from django.db.models import Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
+from accounts.models import loaded_name
 from forum.models import Forum, Post, Thread
 
 
@@ -29,7 +30,8 @@ class ThreadRead(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user_id} read {self.thread_id} to #{self.last_read_number}"
+        who, where = loaded_name(self, "user", "member"), loaded_name(self, "thread", "thread")
+        return f"{who} read {where} to #{self.last_read_number}"
 
 
 class ForumRead(models.Model):
@@ -43,7 +45,8 @@ class ForumRead(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user_id} marked {self.forum_id} read at {self.marked_at}"
+        who, where = loaded_name(self, "user", "member"), loaded_name(self, "forum", "forum")
+        return f"{who} marked {where} read at {self.marked_at:%Y-%m-%d %H:%M}"
 
 
 class Subscription(models.Model):
@@ -74,7 +77,12 @@ class Subscription(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user_id} follows {self.thread or self.forum}"
+        followed = (
+            loaded_name(self, "thread", "thread")
+            if self.thread_id
+            else loaded_name(self, "forum", "forum")
+        )
+        return f"{loaded_name(self, 'user', 'member')} follows {followed}"
 
 
 class Notification(models.Model):
@@ -106,7 +114,8 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Mail to {self.user_id} about post {self.post_id}"
+        who, post = loaded_name(self, "user", "member"), loaded_name(self, "post", "post")
+        return f"Mail to {who} about {post}"
 
 
 def tracking_horizon(user):

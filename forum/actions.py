@@ -521,6 +521,7 @@ def move_thread(*, thread: Thread, moderator: User, to_forum: Forum, reason: str
     from_forum_id = thread.forum_id
     if from_forum_id == to_forum.pk:
         return thread
+    from_forum_name = Forum.objects.values_list("name", flat=True).get(pk=from_forum_id)
     Thread.objects.filter(pk=thread.pk).update(forum=to_forum)
     thread.forum = to_forum
     recount(
@@ -531,7 +532,7 @@ def move_thread(*, thread: Thread, moderator: User, to_forum: Forum, reason: str
     log_moderation(
         moderator=moderator,
         obj=thread,
-        message=f"Moved from forum {from_forum_id} to {to_forum.pk} ({to_forum.name}).",
+        message=f"Moved from “{from_forum_name}” to “{to_forum.name}”.",
         reason=reason,
     )
     return thread
@@ -889,6 +890,7 @@ def report_post(*, post: Post, reporter: User, reason: str) -> Report:
     if existing is not None:
         return existing
     report = Report.objects.create(post=post, reporter=reporter, reason=reason)
+    Post.objects.filter(pk=post.pk).update(open_report_count=F("open_report_count") + 1)
     log_moderation(moderator=reporter, obj=report, message="Reported post.", reason=reason)
     return report
 
@@ -908,6 +910,11 @@ def resolve_report(
         reports = Report.objects.filter(post=report.post, is_open=True)
     reports.update(is_open=False, resolved_at=now, resolved_by=moderator)
     report.is_open, report.resolved_at, report.resolved_by = False, now, moderator
+    # Under the post's row lock, so that two moderators resolving its reports at once leave the
+    # count that is left, not one of them each.
+    post = Post.objects.filter(pk=report.post_id)
+    list(post.select_for_update().values_list("pk"))
+    post.update(open_report_count=Report.objects.open().filter(post=report.post_id).count())
     log_moderation(
         moderator=moderator,
         obj=report,

@@ -5,6 +5,7 @@ from django import forms
 from django.utils import timezone
 
 from accounts import validators
+from forum import markup
 from forum.models import MAX_INFRACTION_DAYS, MAX_INFRACTION_POINTS, InfractionReason
 from pictures.forms import AttachmentsField, RemoveAttachmentsField
 
@@ -43,7 +44,13 @@ class BodyField(forms.CharField):
 
     def clean(self, value):
         value = super().clean(value)
-        return clean_member_text(value or "", what="message", max_length=BODY_MAX_LENGTH)
+        value = clean_member_text(value or "", what="message", max_length=BODY_MAX_LENGTH)
+        if not markup.shows_something(value):
+            raise forms.ValidationError(
+                "The message shows nothing: its BBCode holds no text, smilie or image. "
+                "Write something between the tags."
+            )
+        return value
 
 
 class SubmissionKeyField(forms.UUIDField):

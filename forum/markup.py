@@ -16,20 +16,26 @@ MAX_QUOTE_DEPTH = 10
 # Deeper nesting than this is never legitimate and would only make the browser (and nh3) work.
 MAX_DEPTH = 24
 
+# Code -> (image in static/smilies/, what it shows). Images, not emoji: without an emoji font
+# (common on Linux) emoji are empty boxes. The names are vBulletin 3's (archive_html reads them).
 SMILIES = {
-    ":mad:": ("😠", "mad"),
-    ":rolleyes:": ("🙄", "rolls eyes"),
-    ":cool:": ("😎", "cool"),
-    ":confused:": ("😕", "confused"),
-    ":eek:": ("😲", "eek"),
-    ":)": ("🙂", "smile"),
-    ":(": ("🙁", "frown"),
-    ";)": ("😉", "wink"),
-    ":D": ("😀", "big grin"),
-    ":p": ("😛", "tongue"),
-    ":P": ("😛", "tongue"),
-    ":o": ("😮", "surprised"),
+    ":mad:": ("mad", "mad"),
+    ":rolleyes:": ("rolleyes", "rolls eyes"),
+    ":cool:": ("cool", "cool"),
+    ":confused:": ("confused", "confused"),
+    ":eek:": ("eek", "eek"),
+    ":)": ("smile", "smile"),
+    ":(": ("frown", "frown"),
+    ";)": ("wink", "wink"),
+    ":D": ("biggrin", "big grin"),
+    ":p": ("tongue", "tongue"),
+    ":P": ("tongue", "tongue"),
+    ":o": ("redface", "embarrassed"),
 }
+# Stored in every post's HTML, so the address never changes: the unhashed name, which
+# whitenoise serves beside the hashed one.
+SMILIE_PATH = "/static/smilies/{}.svg"
+_SMILIE_SRC_RE = re.compile(r"/static/smilies/[a-z]{1,20}\.svg")
 # vBulletin's <font size=1..7>, kept as fixed keywords so no member-typed value reaches CSS.
 FONT_SIZES = {
     "1": "x-small",
@@ -83,7 +89,7 @@ _CLEANER = nh3.Cleaner(
     | {"ul", "ol", "li", "span"},
     attributes={
         "a": {"href", "title"},
-        "img": {"src", "alt"},
+        "img": {"src", "alt", "title", "width", "height"},
         "span": {"style", "title", "aria-label"},
     },
     tag_attribute_values={"img": {"loading": {"lazy"}}, "span": {"role": {"img"}}},
@@ -93,11 +99,14 @@ _CLEANER = nh3.Cleaner(
         "a": {"bbquote-link"},
         "pre": {"bbcode"},
         "span": {"smilie"},
+        "img": {"smilie"},
     },
     link_rel="nofollow ugc noopener",
     url_schemes={"http", "https", "mailto"},
-    # The only relative link we write is the "view quoted post" arrow.
-    url_relative=lambda url: url if re.fullmatch(r"/posts/\d+/", url) else None,
+    # The only relative addresses we write: the "view quoted post" arrow and smilies.
+    url_relative=lambda url: (
+        url if re.fullmatch(r"/posts/\d+/", url) or _SMILIE_SRC_RE.fullmatch(url) else None
+    ),
     filter_style_properties={"color", "font-size"},
 )
 
@@ -111,6 +120,21 @@ def render_bbcode(source: str) -> str:
     if _BLOCK_TAG_RE.search(markup):
         markup = _BLOCK_EDGE_BR_RE.sub("", markup)
     return _CLEANER.clean(markup)
+
+
+_ANY_TAG_RE = re.compile(r"<(?!img )[^>]*>")
+# A quote box's header ("Originally Posted by ...") is the board's words, not the member's.
+_QUOTE_HEADER_RE = re.compile(r'<div class="bbquote-by">.*?</div>')
+
+
+def shows_something(source: str) -> bool:
+    """Whether the post's rendered HTML shows a reader anything: a letter, a mark, a smilie or
+    an image, not only empty tags ([b][/b]) and spaces."""
+    rendered = render_bbcode(source)
+    if "<img " in rendered:
+        return True
+    text = html.unescape(_ANY_TAG_RE.sub("", _QUOTE_HEADER_RE.sub("", rendered)))
+    return any(unicodedata.category(ch)[0] not in "ZC" for ch in text)
 
 
 def render_plain_snippet(source: str, length: int = 200) -> str:
@@ -173,12 +197,16 @@ def _normalise(source: str) -> str:
 
 
 def _smilies(text: str) -> str:
-    def emoji(match: re.Match[str]) -> str:
-        char, label = SMILIES[match.group(0)]
+    def image(match: re.Match[str]) -> str:
+        name, label = SMILIES[match.group(0)]
+        src = SMILIE_PATH.format(name)
+        # The code as alt text, as vBulletin did: copying the post copies ":)".
         code = match.group(0)
-        return f'<span class="smilie" role="img" aria-label="{label}" title="{code}">{char}</span>'
+        return (
+            f'<img class="smilie" src="{src}" alt="{code}" title="{label}" width="20" height="20">'
+        )
 
-    return _SMILIE_RE.sub(emoji, text)
+    return _SMILIE_RE.sub(image, text)
 
 
 def _link(url: str, label: str) -> str:
@@ -389,7 +417,7 @@ def _inline_html(name: str, arg: str | None) -> tuple[str, str]:
 
 
 # Links and images a post shows to other sites: quote headers link inside the board ("/posts/").
-_OUTSIDE_LINK_RE = re.compile(r'<a href="(?!/)|<img ')
+_OUTSIDE_LINK_RE = re.compile(r'<a href="(?!/)|<img src="(?!/)')
 
 
 def count_outside_links(body_html: str) -> int:

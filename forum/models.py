@@ -12,6 +12,7 @@ from django.db.models.lookups import Contains
 from django.utils import timezone
 from django.utils.text import slugify
 
+from accounts.models import loaded_name
 from config.cache import CacheUnavailable
 from forum.links import link
 from forum.markup import ATTACH_RE, without_quotes
@@ -748,6 +749,11 @@ class Post(models.Model):
     legacy_id = models.PositiveIntegerField(
         null=True, blank=True, unique=True, help_text="The post's id on the old board, if known."
     )
+    open_report_count = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Reports on this post waiting for a moderator: moderators see a mark on it.",
+    )
     removed_at = models.DateTimeField(null=True, blank=True)
     removed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -779,7 +785,8 @@ class Post(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.number or 'held'} in {self.thread_id} by {self.author_id}"
+        where = loaded_name(self, "thread", "thread")
+        return f"#{self.number or 'held'} in {where} by {loaded_name(self, 'author', 'member')}"
 
     def get_absolute_url(self) -> str:
         return link("forum:post_permalink", self.pk)
@@ -869,7 +876,8 @@ class Report(models.Model):
         indexes = [models.Index(fields=["is_open", "-created_at"], name="report_queue")]
 
     def __str__(self) -> str:
-        return f"Report on post {self.post_id} by {self.reporter_id}"
+        reporter, post = loaded_name(self, "reporter", "member"), loaded_name(self, "post", "post")
+        return f"Report by {reporter} on {post}"
 
 
 class SpammerCleanup(models.Model):
@@ -899,7 +907,9 @@ class SpammerCleanup(models.Model):
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
-        return f"Spammer ban of {self.member_id} on {self.created_at:%Y-%m-%d}"
+        return (
+            f"Spammer ban of {loaded_name(self, 'member', 'member')} on {self.created_at:%Y-%m-%d}"
+        )
 
 
 # Warnings and infractions, as vBulletin 3.6 gives them: a moderator marks a post with a
@@ -1001,7 +1011,7 @@ class Infraction(models.Model):
 
     def __str__(self) -> str:
         kind = "Warning" if self.is_warning else f"Infraction ({self.points} points)"
-        return f"{kind} for post {self.post_id}"
+        return f"{kind} for {loaded_name(self, 'post', 'post')}"
 
     @property
     def is_warning(self) -> bool:

@@ -12,7 +12,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Value
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -29,7 +29,7 @@ from forum.forms import (
     SpammerForm,
     clean_member_text,
 )
-from forum.models import Forum, Infraction, Post, Thread
+from forum.models import Forum, Infraction, Post, Report, Thread
 from forum.pagecache import shared
 from forum.views import get_visible_post_or_404
 
@@ -299,30 +299,44 @@ def post_report(request, pk):
 QUEUE_LENGTH = 100  # the oldest first; the header's count says how many wait in all
 
 
-def held_count_by_forum() -> dict[int, int]:
-    """How many threads and replies wait in each forum's queue. One query."""
+HELD, REPORTED = 1, 2  # the kinds of waiting_by_forum()'s rows
+
+
+def waiting_by_forum() -> dict[int, dict[int, int]]:
+    """How many held threads and replies (HELD) and open reports (REPORTED) wait in each
+    forum, by kind then forum: the header's two moderator counts in one query."""
     threads = Thread.objects.held().order_by().values("forum_id").annotate(n=Count("pk"))
     posts = Post.objects.held().order_by().values("thread__forum_id").annotate(n=Count("pk"))
-    counts = Counter()
-    for forum_id, held in threads.values_list("forum_id", "n").union(
-        posts.values_list("thread__forum_id", "n"), all=True
-    ):
-        counts[forum_id] += held
-    return dict(counts)
+    reports = Report.objects.open().order_by().values("post__thread__forum_id")
+    reports = reports.annotate(n=Count("pk"))
+    counts = {HELD: Counter(), REPORTED: Counter()}
+    rows = (
+        threads.values_list(Value(HELD), "forum_id", "n")
+        .union(posts.values_list(Value(HELD), "thread__forum_id", "n"), all=True)
+        .union(reports.values_list(Value(REPORTED), "post__thread__forum_id", "n"), all=True)
+    )
+    for kind, forum_id, waiting in rows:
+        counts[kind][forum_id] += waiting
+    return {kind: dict(by_forum) for kind, by_forum in counts.items()}
 
 
 def moderates_any(user) -> bool:
     return user.is_authenticated and user.is_staff and user.moderated_forum_ids != frozenset()
 
 
-def held_count(user) -> int | None:
-    """How many items wait for `user` in the queue, or None for those who moderate nothing.
-    For the header: the counts are shared by every moderator until the next write."""
+def waiting_counts(user) -> dict[str, int] | None:
+    """How many items wait for `user` in the queue ("held") and how many open reports
+    ("reports"), or None for those who moderate nothing. For the header: the counts are
+    shared by every moderator until the next write (a report is one)."""
     if not moderates_any(user):
         return None
     scope = user.moderated_forum_ids
-    counts = shared("held-by-forum", held_count_by_forum)
-    return sum(n for forum_id, n in counts.items() if scope is None or forum_id in scope)
+    counts = shared("waiting-by-forum", waiting_by_forum)
+
+    def total(kind):
+        return sum(n for forum_id, n in counts[kind].items() if scope is None or forum_id in scope)
+
+    return {"held": total(HELD), "reports": total(REPORTED)}
 
 
 @never_cache
@@ -331,7 +345,7 @@ def held_count(user) -> int | None:
 def moderation_queue(request):
     # 1: the moderator's forums (user.moderated_forum_ids; none for a superuser); 2: held
     # threads with forum, starter and first post; 3: held replies with thread, forum and author.
-    # The header's count adds 4 when no shared cache keeps it (held_count).
+    # The header's counts add 4 when no shared cache keeps them (waiting_counts).
     if not moderates_any(request.user):
         raise Http404("No such page.")
     if request.method == "POST":

@@ -7,6 +7,8 @@ urlpatterns = [
     path("", views.board_index, name="index"),
     path("forums/<slug:slug>/", views.forum_detail, name="forum_detail"),
     path("forums/<slug:slug>/new-thread/", views.thread_create, name="thread_create"),
+    # The thread without its slug (a hand-typed or trimmed link) redirects like a wrong slug.
+    path("threads/<int:pk>/", views.thread_detail, {"slug": ""}, name="thread_short"),
     path("threads/<int:pk>/reply/", views.thread_reply, name="thread_reply"),
     # Before thread_detail, whose <slug> would take these words.
     path("threads/<int:pk>/moderate/", moderation.thread_moderate, name="thread_moderate"),

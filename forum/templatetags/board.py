@@ -3,6 +3,7 @@ from django.utils.dateformat import format as format_date
 from django.utils.timezone import localtime
 
 from forum.links import link as board_link
+from forum.markup import SMILIE_PATH, SMILIES
 
 register = template.Library()
 
@@ -24,6 +25,30 @@ def join_date(value) -> str:
     if not value:
         return ""
     return format_date(localtime(value), "M Y")
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, number: int) -> str:
+    """The address of page `number` of the list on screen, keeping its other parameters (a
+    member list's sort, a search's words): page 1 is the address without `page`."""
+    request = context["request"]
+    query = request.GET.copy()
+    query.pop("page", None)
+    if number > 1:
+        query["page"] = number
+    return f"?{query.urlencode()}" if query else request.path
+
+
+@register.simple_tag
+def smilie_choices() -> list[tuple[str, str, str]]:
+    """(code, image address, what it shows) for each smilie, for the message box's toolbar:
+    one code per image (":p", not ":P" as well)."""
+    seen, choices = set(), []
+    for code, (name, label) in SMILIES.items():
+        if name not in seen:
+            seen.add(name)
+            choices.append((code, SMILIE_PATH.format(name), label))
+    return choices
 
 
 @register.simple_tag

@@ -212,6 +212,22 @@ def test_the_member_list_sorts_by_name_join_date_and_posts(client, sample):
     assert names("posts")[:2] == ["Ross86", "iron_worker"]
     assert names("joined")[0] == "iron_worker"
     assert names("bogus") == names("name")
+    assert names("-name") == names("name")[::-1]
+    assert names("-posts")[-2:] == ["iron_worker", "Ross86"]
+
+
+def test_the_member_list_heading_sorts_by_username_and_then_turns_the_order_round(client, sample):
+    html = client.get("/members/", {"sort": "posts"}).content.decode()
+    assert '<a href="?sort=name">User Name</a>' in html
+    html = client.get("/members/", {"sort": "name"}).content.decode()
+    assert 'aria-sort="ascending"><a href="?sort=-name">User Name' in html
+    assert '<nav aria-label="Breadcrumb">' in html
+
+
+def test_the_member_list_keeps_its_order_from_page_to_page(client, sample, settings):
+    settings.BOARD_MEMBERS_PER_PAGE = 2
+    html = client.get("/members/", {"sort": "-name"}).content.decode()
+    assert 'href="?sort=-name&amp;page=2"' in html
 
 
 def test_the_member_list_runs_two_queries(client, sample, django_assert_num_queries):
@@ -228,3 +244,68 @@ def test_a_members_own_reply_raises_their_count_on_their_profile(client, sample,
     actions.add_reply(thread=Thread.objects.get(pk=1), author=member, body="Hello")
     html = client.get(f"/members/{member.pk}/").content.decode()
     assert 'Total Posts</dt><dd class="col-sm-9">1</dd>' in html
+
+
+def test_a_member_picks_dark_colours_in_the_footer_and_every_page_is_dark(member_client, member):
+    response = member_client.post(
+        "/accounts/color-mode/", {"color_mode": "dark", "next": "/members/"}
+    )
+
+    assert response.status_code == 302 and response.url == "/members/"
+    member.refresh_from_db()
+    assert member.color_mode == "dark"
+    html = member_client.get("/").content.decode()
+    assert '<html lang="en" data-color-mode="dark" data-bs-theme="dark">' in html
+    assert 'value="dark" data-color-mode-choice aria-pressed="true"' in html
+
+
+@pytest.mark.parametrize("mode", ["", "purple", "dark\x00", "x" * 5000])
+def test_an_unknown_colour_mode_changes_nothing(member_client, member, mode):
+    member_client.post("/accounts/color-mode/", {"color_mode": mode})
+    member.refresh_from_db()
+    assert member.color_mode == "auto"
+
+
+def test_the_colour_switch_never_sends_a_member_off_the_board(member_client):
+    response = member_client.post(
+        "/accounts/color-mode/", {"color_mode": "light", "next": "https://evil.example/"}
+    )
+    assert response.url == "/"
+
+
+def test_visitors_pages_carry_the_colour_switch_but_no_form(client, sample):
+    html = client.get("/").content.decode()
+    assert "data-color-mode-switch hidden" in html and "data-bs-theme" not in html
+    assert "csrfmiddlewaretoken" not in html  # their pages stay cacheable
+    assert client.post("/accounts/color-mode/", {"color_mode": "dark"}).status_code == 302
+    assert client.get("/accounts/color-mode/").status_code in (302, 405)
+
+
+def test_the_time_zone_menu_offers_current_zones_by_region_with_offsets(member_client):
+    html = member_client.get("/accounts/profile/").content.decode()
+
+    assert '<optgroup label="Europe">' in html and '<optgroup label="America">' in html
+    assert re.search(r'<option value="Europe/Paris">Paris \(UTC\+0[12]:00\)</option>', html)
+    assert re.search(r"The board&#x27;s time zone: America/New_York \(UTC-0[45]:00\)", html)
+    for deprecated in ["US/Eastern", "Asia/Calcutta", "GB", "America/Buenos_Aires"]:
+        assert f'value="{deprecated}"' not in html
+    assert 'data-zone-search="Find a time zone' in html
+
+
+def test_a_deprecated_zone_a_member_saved_stays_theirs_when_they_save_again(member_client, member):
+    member.time_zone = "US/Eastern"
+    member.save()
+
+    html = member_client.get("/accounts/profile/").content.decode()
+    assert '<option value="US/Eastern" selected>' in html
+    member_client.post(
+        "/accounts/profile/", {"location": "", "time_zone": "US/Eastern", "signature": ""}
+    )
+    member.refresh_from_db()
+    assert member.time_zone == "US/Eastern"
+
+
+def test_the_colour_switch_runs_three_queries(member_client, django_assert_num_queries):
+    # 1: the session; 2: the member; 3: the member's colour mode written
+    with django_assert_num_queries(3):
+        member_client.post("/accounts/color-mode/", {"color_mode": "dark"})

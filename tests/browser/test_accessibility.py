@@ -144,12 +144,16 @@ def submit_empty(page) -> None:
     expect(page.locator("main .invalid-feedback, main .alert-danger").first).to_be_visible()
 
 
+@pytest.mark.parametrize("mode", ["light", "dark"])
 @pytest.mark.parametrize(("name", "path", "who", "submit"), PAGES, ids=PAGE_IDS)
 def test_the_page_has_no_serious_or_critical_axe_violations(
-    axe_tab, busy_board, name, path, who, submit
+    axe_tab, busy_board, name, path, who, submit, mode
 ):
+    # The system's colour setting, which the board follows until someone picks one.
+    axe_tab.page.emulate_media(color_scheme=mode)
     open_board_page(axe_tab, path, who, busy_board)
     page = axe_tab.page
+    assert page.evaluate("document.documentElement.dataset.bsTheme") == mode
     if submit:
         submit_empty(page)
     blocking = {}
@@ -158,7 +162,7 @@ def test_the_page_has_no_serious_or_critical_axe_violations(
         found = [v for v in axe_violations(page) if v["impact"] in BLOCKING_IMPACTS]
         if found:
             blocking[f"{viewport['width']} px"] = found
-    assert not blocking, f"axe on the {name} page:\n" + json.dumps(blocking, indent=2)
+    assert not blocking, f"axe on the {name} page ({mode}):\n" + json.dumps(blocking, indent=2)
 
 
 @pytest.mark.parametrize(("name", "path", "who", "submit"), PAGES, ids=PAGE_IDS)

@@ -173,8 +173,10 @@ def test_a_member_starts_a_thread_with_bbcode_and_smilies_and_sees_them_rendered
     message = page.locator("article.postbit .postbit-message")
     expect(message.locator("strong")).to_have_text("Hill sprints")
     expect(message.locator("em")).to_have_text("twice a week")
-    expect(message.locator("span.smilie")).to_have_count(2)
-    expect(message.get_by_role("img", name="smile")).to_have_text("🙂")
+    expect(message.locator("img.smilie")).to_have_count(2)
+    smile = message.get_by_role("img", name=":)")
+    expect(smile).to_have_attribute("src", "/static/smilies/smile.svg")
+    assert smile.evaluate("img => img.complete && img.naturalWidth > 0"), "the smilie did not load"
     expect(message).not_to_contain_text("[b]")
     tab.snap("new thread rendered")
 
@@ -235,3 +237,86 @@ def test_searching_from_the_header_finds_a_new_reply(tab, board):
     expect(page).to_have_url(re.compile(rf"\?page=2#post{reply.pk}$"))
     expect(post_article(page, reply)).to_be_in_viewport()
     tab.snap("search result opened")
+
+
+def test_a_member_formats_a_reply_with_the_toolbar_and_a_smilie_using_the_keyboard(tab, board):
+    log_in(tab, make_member("Toolbar_Tina"))
+    page = tab.page
+    page.goto("/threads/1/reply/")
+    box = page.get_by_role("textbox", name="Message")
+    toolbar = page.get_by_role("toolbar", name="Formatting")
+    expect(toolbar).to_be_visible()
+    box.fill("Rowing")
+    box.press("Control+a")
+    box.press("Control+b")  # the box's own shortcut wraps the selection
+    box.press("End")
+    box.press("Shift+Tab")  # back from the box to the toolbar's last button, a smilie
+    expect(toolbar.get_by_role("button", name="embarrassed")).to_be_focused()
+    for _ in range(10):
+        page.keyboard.press("Shift+Tab")
+    expect(toolbar.get_by_role("button", name="mad")).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    expect(toolbar.get_by_role("button", name="List")).to_be_focused()
+    for _ in range(4):
+        page.keyboard.press("Shift+Tab")
+    expect(toolbar.get_by_role("button", name="Link")).to_be_focused()
+    toolbar.get_by_role("button", name="smile").click()
+    page.keyboard.type("saves my back")
+    box.press("Control+a")
+    toolbar.get_by_role("button", name="italic").press("Enter")
+    expect(box).to_have_value("[i][b]Rowing[/b] :) saves my back[/i]")
+    tab.snap("reply written with the toolbar")
+    page.get_by_role("button", name="Submit Reply").click()
+
+    message = page.locator("article.postbit .postbit-message").last
+    expect(message.locator("em strong")).to_have_text("Rowing")
+    expect(message.get_by_role("img", name=":)")).to_be_visible()
+
+
+def test_the_footer_switch_turns_the_board_dark_for_a_visitor_and_for_a_member(tab, board):
+    page = tab.page
+    page.emulate_media(color_scheme="light")
+    page.goto("/")
+    root = page.locator("html")
+    expect(root).to_have_attribute("data-bs-theme", "light")
+    page.get_by_role("group", name="Colours").get_by_role("button", name="Dark").click()
+    expect(root).to_have_attribute("data-bs-theme", "dark")
+    page.goto("/members/")  # remembered in the visitor's browser
+    expect(root).to_have_attribute("data-bs-theme", "dark")
+    tab.snap("dark board for a visitor")
+
+    member = make_member("Night_Owl")
+    log_in(tab, member)
+    page.goto("/")
+    expect(root).to_have_attribute("data-bs-theme", "light")  # a member's own choice: auto
+    page.emulate_media(color_scheme="dark")  # the system turns dark: "As my system" follows
+    expect(root).to_have_attribute("data-bs-theme", "dark")
+    page.emulate_media(color_scheme="light")
+    page.get_by_role("form", name="Colours").get_by_role("button", name="Dark").click()
+    expect(root).to_have_attribute("data-bs-theme", "dark")
+    member.refresh_from_db()
+    assert member.color_mode == "dark"
+    expect(
+        page.get_by_role("form", name="Colours").get_by_role("button", name="Dark")
+    ).to_have_attribute("aria-pressed", "true")
+    tab.snap("dark board for a member")
+
+
+def test_a_member_finds_their_time_zone_by_typing_a_city(tab, board):
+    member = make_member("Paris_Pete")
+    log_in(tab, member)
+    page = tab.page
+    page.goto("/accounts/profile/")
+    page.get_by_label("Find a time zone").fill("paris")
+    zone = page.get_by_label("Time zone", exact=True)
+    expect(zone).to_have_value("Europe/Paris")
+    assert page.locator("#id_time_zone option:not([hidden])").count() == 2  # and the default
+    page.get_by_label("Find a time zone").fill("utc+9")
+    expect(zone.locator('option:not([hidden]):not([value=""])').first).to_have_text(
+        re.compile(r"\(UTC\+09:00\)")
+    )
+    tab.snap("time zone search")
+    page.get_by_label("Find a time zone").fill("paris")
+    page.get_by_role("button", name="Save profile").click()
+    member.refresh_from_db()
+    assert member.time_zone == "Europe/Paris"

@@ -160,3 +160,18 @@ def test_other_csrf_refusals_explain_in_the_layout(tab, forum):
     html = response.content.decode()
     assert response.status_code == 403
     assert LAYOUT in html and "That form has expired" in html and "CSRF" in html
+
+
+def test_a_very_long_query_string_gets_the_boards_414_page_without_touching_the_database(
+    client, db, django_assert_num_queries
+):
+    with django_assert_num_queries(0):
+        response = client.get("/search/?q=" + "x" * 5000)
+    html = response.content.decode()
+    assert response.status_code == 414
+    assert LAYOUT in html and "That address is too long" in html
+    assert 'href="/search/"' in html
+
+
+def test_a_search_of_the_longest_allowed_words_is_not_taken_for_a_long_address(client, db):
+    assert client.get("/search/", {"q": "ü" * 200}).status_code == 200

@@ -318,7 +318,7 @@ def test_a_quote_points_at_the_boards_copy_of_the_quoted_post(forum, tmp_path):
     quoting = Post.objects.get(legacy_id=30002)
     assert quoting.body.startswith(f"[QUOTE=Ross86;{quoted.pk}]")
     assert f'href="/posts/{quoted.pk}/"' in quoting.body_html
-    assert "🙁" in quoted.body_html and "😉" in quoting.body_html
+    assert 'alt=":("' in quoted.body_html and 'alt=";)"' in quoting.body_html
 
 
 def test_new_members_get_their_postbit_profile_and_the_boards_own_post_counts(forum, tmp_path):

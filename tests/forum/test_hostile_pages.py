@@ -10,8 +10,13 @@ from forum import actions
 from forum.models import Thread
 from tests.forum.test_markup import HOSTILE_INPUTS
 
-# The page's own script is Bootstrap's; nothing a member writes may add one.
-OWN_SCRIPTS = 1
+# The page's own scripts: Bootstrap's, the colour mode's and, under a message box, the BBCode
+# toolbar's, all files; nothing a member writes may add one.
+OWN_SCRIPTS = {
+    "/static/vendor/bootstrap/bootstrap.bundle.min.js",
+    "/static/js/theme.js",
+    "/static/js/bbcode_toolbar.js",
+}
 # What the forms refuse outright (NUL and control bytes, lone surrogates ...) is left out.
 STORABLE = [text for text in HOSTILE_INPUTS if text_problem(text.replace("\r", "\n")) is None]
 
@@ -19,12 +24,12 @@ STORABLE = [text for text in HOSTILE_INPUTS if text_problem(text.replace("\r", "
 class PageChecker(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
-        self.scripts = 0
+        self.scripts: list[str] = []
         self.problems: list[str] = []
 
     def handle_starttag(self, tag, attrs):
         if tag == "script":
-            self.scripts += 1
+            self.scripts.append(dict(attrs).get("src") or "inline")
         if (
             tag in {"iframe", "object", "embed", "svg", "math", "style", "base", "meta"}
             and tag != "meta"
@@ -51,7 +56,10 @@ def assert_page_inert(html: str) -> None:
     checker.feed(html)
     checker.close()
     assert checker.problems == []
-    assert checker.scripts == OWN_SCRIPTS
+    assert set(checker.scripts) <= OWN_SCRIPTS
+    assert {"/static/js/theme.js", "/static/vendor/bootstrap/bootstrap.bundle.min.js"} <= set(
+        checker.scripts
+    )
 
 
 def test_most_hostile_inputs_are_storable_so_the_pages_really_see_them():

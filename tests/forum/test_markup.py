@@ -2,25 +2,29 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from django.conf import settings as django_settings
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from forum import markup
-from forum.markup import render_bbcode, render_plain_snippet
+from forum.markup import SMILIES, render_bbcode, render_plain_snippet, shows_something
 
 ALLOWED_TAGS = {"br", "strong", "em", "u", "del", "blockquote", "div", "a", "img", "pre", "code"}
 ALLOWED_TAGS |= {"ul", "ol", "li", "span"}
 VOID_TAGS = {"br", "img"}
 ALLOWED_CLASSES = {"bbquote", "bbquote-by", "bbquote-body", "bbquote-link", "bbcode", "smilie"}
 ALLOWED_ATTRIBUTES = {"href", "rel", "title", "class", "src", "alt", "loading", "style", "role"}
-ALLOWED_ATTRIBUTES |= {"aria-label"}
+ALLOWED_ATTRIBUTES |= {"aria-label", "width", "height"}
 SAFE_STYLE_RE = re.compile(
     r"color:(#[0-9a-f]{3}|#[0-9a-f]{6}|[a-z]{3,20})"
     r"|font-size:(x-small|small|medium|large|x-large|xx-large|xxx-large)"
 )
-SAFE_URL_RE = re.compile(r"(https?://|mailto:)[^\s\"'<>`]+|/posts/\d+/")
+SAFE_URL_RE = re.compile(r"(https?://|mailto:)[^\s\"'<>`]+|/posts/\d+/|/static/smilies/[a-z]+\.svg")
 
-SMILE = '<span class="smilie" role="img" aria-label="smile" title=":)">🙂</span>'
+SMILE = (
+    '<img class="smilie" src="/static/smilies/smile.svg" alt=":)" title="smile" width="20"'
+    ' height="20">'
+)
 REL = 'rel="nofollow ugc noopener"'
 
 
@@ -162,7 +166,7 @@ def test_attribute_breaking_quotes_in_a_url_drop_the_link():
     assert output == 'http://x" onmouseover="alert(1)'
 
 
-def test_sample_body_keeps_its_text_and_turns_the_smilie_into_an_emoji():
+def test_sample_body_keeps_its_text_and_turns_the_smilie_into_an_image():
     source = "i used to run alot. even in the winter at -23 degrees...:) and if i"
     assert render_bbcode(source) == (
         f"i used to run alot. even in the winter at -23 degrees...{SMILE} and if i"
@@ -356,27 +360,38 @@ def test_smilies_are_not_converted_inside_urls_or_code():
     assert "smilie" not in render_bbcode("[code]:) ;) :D[/code]")
 
 
+@pytest.mark.parametrize("code", list(SMILIES))
+def test_each_smilie_becomes_a_shipped_image_with_its_code_as_alt_text(code):
+    output = render_bbcode(f"well {code} ok")
+    name, label = SMILIES[code]
+    assert (
+        f'<img class="smilie" src="/static/smilies/{name}.svg" alt="{code}" title="{label}"'
+        in output
+    )
+    assert (django_settings.FILES_DIR / "static" / "smilies" / f"{name}.svg").is_file()
+
+
 @pytest.mark.parametrize(
-    ("code", "emoji"),
+    "source",
     [
-        (":)", "🙂"),
-        (":(", "🙁"),
-        (";)", "😉"),
-        (":D", "😀"),
-        (":p", "😛"),
-        (":P", "😛"),
-        (":o", "😮"),
-        (":mad:", "😠"),
-        (":rolleyes:", "🙄"),
-        (":cool:", "😎"),
-        (":confused:", "😕"),
-        (":eek:", "😲"),
+        "[b][/b]",
+        "  [b] [/b] [i][/i]  ",
+        "[code][/code]",
+        "[list][*][/list]",
+        "[url=http://a.example][/url]",
+        "[quote=Ross86;2][/quote]",
+        "[u]\u200b[/u]",
     ],
 )
-def test_each_smilie_becomes_a_titled_emoji(code, emoji):
-    output = render_bbcode(f"well {code} ok")
-    assert f'title="{code}">{emoji}</span>' in output
-    assert '<span class="smilie" role="img" aria-label="' in output
+def test_markup_that_shows_nothing_is_told_apart(source):
+    assert not shows_something(source)
+
+
+@pytest.mark.parametrize(
+    "source", [":)", "[b].[/b]", "[img]https://a.example/x.png[/img]", "[quote]x[/quote]"]
+)
+def test_a_single_mark_smilie_or_image_shows_something(source):
+    assert shows_something(source)
 
 
 @pytest.mark.parametrize(

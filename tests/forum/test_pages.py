@@ -137,6 +137,18 @@ def test_a_thread_url_with_a_wrong_slug_redirects_to_the_right_one(client, sampl
     assert response.url == "/threads/1/cardio-back-pain/?page=1"
 
 
+def test_a_thread_url_without_its_slug_redirects_to_the_slugged_one(client, sample):
+    response = client.get("/threads/1/?page=1")
+    assert response.status_code == 302
+    assert response.url == "/threads/1/cardio-back-pain/?page=1"
+
+
+def test_a_thread_url_without_its_slug_gives_the_404_page_for_an_unknown_thread(client, sample):
+    response = client.get("/threads/999/")
+    assert response.status_code == 404
+    assert b"We could not find that page" in response.content
+
+
 @override_settings(BOARD_POSTS_PER_PAGE=3)
 def test_post_permalink_lands_on_the_posts_page_and_anchor(client, sample):
     response = client.get("/posts/8/")

@@ -13,6 +13,12 @@ from forum.models import Forum, Post, PostRevision, Thread
 
 REPLY_URL = "/threads/1/reply/"
 
+# "Log in or register to reply.", both words linked.
+GUEST_REFUSAL = re.compile(
+    r'<a href="/accounts/login/\?next=[^"]*">Log in</a> or '
+    r'<a href="/accounts/register/">register</a> to reply.'
+)
+
 
 @pytest.fixture
 def poster(client, sample):
@@ -45,7 +51,7 @@ def test_visitors_are_sent_to_log_in_and_cannot_post(client, sample):
     assert response.status_code == 302 and response.url.startswith("/accounts/login/")
     assert Post.objects.count() == 10
     html = client.get("/threads/1/cardio-back-pain/").content.decode()
-    assert "Quick Reply" not in html and "Log in or register to reply." in html
+    assert "Quick Reply" not in html and GUEST_REFUSAL.search(html)
 
 
 def test_thread_page_shows_the_quick_reply_box_to_members(client, poster):
@@ -297,3 +303,20 @@ def test_edited_posts_cost_no_query_each(client, poster, django_assert_num_queri
     with django_assert_num_queries(6):
         html = client.get("/threads/1/cardio-back-pain/?page=2").text
     assert html.count("Last edited by") == 3
+
+
+@pytest.mark.parametrize("body", ["[b][/b]", "[b] [/b] [i][/i]", "[quote][/quote]"])
+def test_a_reply_whose_markup_shows_nothing_is_refused_with_a_reason(client, poster, body):
+    posts_before = Post.objects.count()
+
+    response = reply(client, body)
+
+    assert response.status_code == 200
+    assert "The message shows nothing" in response.content.decode()
+    assert Post.objects.count() == posts_before
+
+
+def test_a_reply_of_only_a_smilie_is_accepted(client, poster):
+    response = reply(client, ":)")
+
+    assert response.status_code == 302

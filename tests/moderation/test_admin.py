@@ -330,9 +330,14 @@ def test_moving_threads_from_the_admin_asks_for_the_forum_then_fixes_the_counter
 
     page = client.post("/admin/forum/thread/", picked)
     assert 'name="forum"' in page.content.decode()
+    # The step keeps Django's breadcrumb bar, with the way back to the list.
+    assert '<ol class="breadcrumbs">' in page.content.decode()
+    assert '<a href="/admin/forum/thread/">Threads</a>' in page.content.decode()
     client.post("/admin/forum/thread/", {**picked, "apply": "1", "forum": other_forum.pk})
 
     assert Thread.objects.get(pk=thread.pk).forum_id == other_forum.pk
+    logged = LogEntry.objects.latest("pk")
+    assert logged.change_message == f"Moved from “{forum.name}” to “{other_forum.name}”."
     assert Forum.objects.get(pk=forum.pk).thread_count == 0
     assert actions.recount() == {"threads": 0, "forums": 0, "members": 0}
 

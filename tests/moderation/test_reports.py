@@ -132,3 +132,110 @@ def test_the_admin_index_counts_open_reports_in_one_query(
 
     assert "1 open report" in html
     assert sum("forum_report" in query["sql"] for query in queries) == 1
+
+
+# What moderators see of open reports on the board, and the report's own admin page.
+
+
+def test_moderators_see_open_reports_in_the_header_and_a_mark_on_the_reported_post(
+    client, member, forum_moderator, other_forum_moderator, rude_post
+):
+    actions.report_post(post=rude_post, reporter=member, reason="Insults")
+    thread_url = rude_post.thread.get_absolute_url()
+
+    client.force_login(forum_moderator)
+    html = client.get(thread_url).content.decode()
+    assert 'aria-label="1 open">1</span>' in html
+    assert f"?status=open&amp;post__id__exact={rude_post.pk}" in html and ">Reported</a>" in html
+
+    client.force_login(other_forum_moderator)  # the post is outside their forums
+    html = client.get(thread_url).content.decode()
+    assert "open</span>" not in html
+    client.force_login(member)
+    assert ">Reported</a>" not in client.get(thread_url).content.decode()
+
+
+def test_the_mark_counts_open_reports_and_goes_once_the_last_is_resolved(
+    member, other_member, forum_moderator, rude_post
+):
+    first = actions.report_post(post=rude_post, reporter=member, reason="Insults")
+    second = actions.report_post(post=rude_post, reporter=forum_moderator, reason="Rude")
+    actions.report_post(post=rude_post, reporter=member, reason="Again")  # the same open report
+    rude_post.refresh_from_db()
+    assert rude_post.open_report_count == 2
+
+    actions.resolve_report(report=first, moderator=forum_moderator)
+    rude_post.refresh_from_db()
+    assert rude_post.open_report_count == 1
+    actions.resolve_report(report=second, moderator=forum_moderator)
+    rude_post.refresh_from_db()
+    assert rude_post.open_report_count == 0
+
+
+def test_an_open_reports_admin_page_has_a_resolve_button_that_resolves_it(
+    client, member, forum_moderator, rude_post
+):
+    report = actions.report_post(post=rude_post, reporter=member, reason="Insults")
+    client.force_login(forum_moderator)
+    url = f"/admin/forum/report/{report.pk}/change/"
+    assert 'name="_resolve"' in client.get(url).content.decode()
+
+    response = client.post(url, {"_resolve": "Resolve"}, follow=True)
+
+    report.refresh_from_db()
+    assert not report.is_open and report.resolved_by == forum_moderator
+    html = response.content.decode()
+    assert f"Resolved the report: Report by {member} on #{rude_post.number} in “" in html
+    assert 'name="_resolve"' not in client.get(url).content.decode()
+    rude_post.refresh_from_db()
+    assert not rude_post.is_removed and rude_post.open_report_count == 0
+
+
+def test_resolve_and_remove_on_the_reports_page_removes_the_post(
+    client, member, forum_moderator, rude_post
+):
+    report = actions.report_post(post=rude_post, reporter=member, reason="Insults")
+    client.force_login(forum_moderator)
+
+    client.post(f"/admin/forum/report/{report.pk}/change/", {"_resolve_and_remove": "x"})
+
+    rude_post.refresh_from_db()
+    assert rude_post.is_removed and rude_post.removed_reason == "Insults"
+
+
+def test_a_moderator_of_another_forum_cannot_resolve_from_the_reports_page(
+    client, member, other_forum_moderator, rude_post
+):
+    report = actions.report_post(post=rude_post, reporter=member, reason="Insults")
+    client.force_login(other_forum_moderator)
+
+    response = client.post(f"/admin/forum/report/{report.pk}/change/", {"_resolve": "Resolve"})
+
+    assert response.status_code in (302, 403, 404)
+    report.refresh_from_db()
+    assert report.is_open
+
+
+def test_resolving_one_report_from_the_list_says_one_report(
+    client, member, forum_moderator, rude_post
+):
+    report = actions.report_post(post=rude_post, reporter=member, reason="Insults")
+    client.force_login(forum_moderator)
+
+    response = client.post(
+        "/admin/forum/report/",
+        {"action": "resolve", "_selected_action": [report.pk]},
+        follow=True,
+    )
+
+    assert "Resolved 1 report." in response.content.decode()
+
+
+def test_admin_lists_name_threads_and_members_instead_of_ids(client, member, superuser, rude_post):
+    actions.report_post(post=rude_post, reporter=member, reason="Insults")
+    client.force_login(superuser)
+
+    posts = client.get("/admin/forum/post/").content.decode()
+    assert f"#{rude_post.number} in “{rude_post.thread.title}” by {rude_post.author}" in posts
+    log = client.get("/admin/admin/logentry/").content.decode()
+    assert f"Report by {member} on #{rude_post.number} in “" in log

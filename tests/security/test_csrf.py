@@ -25,6 +25,7 @@ ENDPOINTS = [
     ("member", "/accounts/profile/", {"location": "Leeds"}),
     ("member", "/accounts/avatar/", {"place": "centre"}),
     ("member", "/accounts/avatar/remove/", {}),
+    ("member", "/accounts/color-mode/", {"color_mode": "dark"}),
     ("member", "/accounts/password/", {"old_password": "a-long-pass-42"}),
     ("member", "/accounts/email/", {"new_email": "x@example.org", "password": "a-long-pass-42"}),
     ("member", "/accounts/two-factor/", {"code": "123456"}),

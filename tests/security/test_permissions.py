@@ -15,6 +15,7 @@ MEMBER_ONLY = [
     ("get", "/accounts/avatar/", {}),
     ("post", "/accounts/avatar/", {"place": "centre"}),
     ("post", "/accounts/avatar/remove/", {}),
+    ("post", "/accounts/color-mode/", {"color_mode": "dark"}),
     ("get", "/accounts/password/", {}),
     ("get", "/accounts/email/", {}),
     ("post", "/accounts/email/", {"new_email": "x@example.org", "password": "a-long-pass-42"}),
