@@ -120,6 +120,14 @@ class User(AbstractUser):
         null=True, blank=True, editable=False, help_text="When the ban ends; empty is forever."
     )
     ban_reason = models.CharField(max_length=1000, blank=True, editable=False)
+    # Kept by community.actions in the transaction that changes them, so the postbit and the
+    # header's bell read them from the row every page already loads.
+    reputation = models.IntegerField(
+        default=0, editable=False, help_text="Reputation received, positive minus negative."
+    )
+    unread_notice_count = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Unread notifications: the bell in the header."
+    )
 
     objects = MemberManager()
 

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "accounts",
     "forum",
     "following",
+    "community",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -108,6 +109,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "accounts.middleware.MemberTimeZoneMiddleware",
+    "community.online.OnlineMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -302,6 +304,23 @@ BOARD_EDIT_WINDOW_MINUTES = env_int("BOARD_EDIT_WINDOW_MINUTES", 60 * 24)
 BOARD_REQUIRE_EMAIL_CONFIRMATION = env_bool("BOARD_REQUIRE_EMAIL_CONFIRMATION", False)
 BOARD_CUSTOM_TITLE_POSTS = env_int("BOARD_CUSTOM_TITLE_POSTS", 500)
 BOARD_SIGNATURE_MAX_LENGTH = 500
+# Community features (community/): each can be turned off.
+BOARD_REPUTATION = env_bool("BOARD_REPUTATION", True)
+BOARD_THANKS = env_bool("BOARD_THANKS", True)
+BOARD_POLLS = env_bool("BOARD_POLLS", True)
+BOARD_WHOS_ONLINE = env_bool("BOARD_WHOS_ONLINE", True)
+# Reputation a member may give in 24 hours, and how many others they must give it to before
+# giving it to the same member again (vBulletin's "spread some reputation around").
+BOARD_REPUTATION_PER_DAY = env_int("BOARD_REPUTATION_PER_DAY", 10)
+BOARD_REPUTATION_SPREAD = env_int("BOARD_REPUTATION_SPREAD", 1)
+# At most this many @mentions in one post notify anyone.
+BOARD_MAX_MENTIONS = env_int("BOARD_MAX_MENTIONS", 5)
+# Who's online: active in the last BOARD_ONLINE_MINUTES; each process writes what it saw at
+# most once per BOARD_ONLINE_FLUSH_SECONDS (one upsert), never once per request.
+BOARD_ONLINE_MINUTES = env_int("BOARD_ONLINE_MINUTES", 15)
+BOARD_ONLINE_FLUSH_SECONDS = env_int("BOARD_ONLINE_FLUSH_SECONDS", 30)
+# A "Moved:" stub stays in the old forum this many days (0: no stub).
+BOARD_MOVED_STUB_DAYS = env_int("BOARD_MOVED_STUB_DAYS", 7)
 AUTHENTICATION_BACKENDS = ["accounts.backends.UsernameOrEmailBackend"]
 # Read tracking: threads whose last post is older than this count as read for everyone.
 BOARD_READ_TRACKING_DAYS = env_int("BOARD_READ_TRACKING_DAYS", 30)

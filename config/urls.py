@@ -20,6 +20,7 @@ urlpatterns = [
     path("printthread.php", legacy.printthread),
     re_path(r"^archive/index\.php/t-(?P<legacy_id>[0-9]+)\.html$", legacy.archive_thread),
     path("", include("following.urls")),
+    path("", include("community.urls")),
     path("", include("forum.urls")),
 ]
 

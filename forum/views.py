@@ -13,6 +13,9 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.models import User
 from accounts.throttle import client_address
+from community import online
+from community.models import MovedStub
+from community.polls import poll_for_page
 from following.models import (
     add_reading_state,
     record_reading,
@@ -25,7 +28,7 @@ from forum.archive import archive_of
 from forum.forms import BODY_MAX_LENGTH, PostEditForm, ReplyForm, ThreadForm
 from forum.fragments import render_postbits, render_thread_rows
 from forum.markup import render_bbcode
-from forum.models import Forum, Post, Thread
+from forum.models import LISTING_SORTS, Forum, Post, Thread, listing_order
 from forum.pagecache import cached_for_visitors, shared
 from forum.paging import page_from_request, page_window
 from forum.search import SearchForm, forums_for_filter
@@ -34,8 +37,10 @@ from forum.search import SearchForm, forums_for_filter
 @cached_for_visitors()
 def board_index(request):
     # 1: forums with category and last post; 2: member statistics (both shared by every
-    # reader: pagecache.shared); 3: for a member, the forums with unread posts
+    # reader: pagecache.shared); 3: who is online (shared until a process writes who it saw);
+    # 4: for a member, the forums with unread posts
     index = shared("board-index", board_index_data)
+    active = online.summary() if settings.BOARD_WHOS_ONLINE else None
     unread = unread_forum_ids(request.user)
     for forum in index["forums"]:
         forum.has_unread = forum.pk in unread
@@ -43,7 +48,11 @@ def board_index(request):
         (category, list(group))
         for category, group in groupby(index["forums"], key=lambda f: f.category)
     ]
-    return render(request, "forum/board_index.html", {**index, "categories": categories})
+    return render(
+        request,
+        "forum/board_index.html",
+        {**index, "categories": categories, "online": active},
+    )
 
 
 def board_index_data() -> dict:
@@ -56,30 +65,52 @@ def board_index_data() -> dict:
     }
 
 
-@cached_for_visitors()
+@cached_for_visitors(params=("page", "sort", "order"))
 def forum_detail(request, slug):
-    # 1: the forum, its category and whether the member follows it; 2: a page of threads
+    # 1: the forum, its category and whether the member follows it; 2: a page of threads;
+    # page 1 adds 3: the "Moved:" stubs (shared by every reader with a shared cache)
     forum = get_object_or_404(
         with_follow_state(Forum.objects.select_related("category"), request.user, field="forum"),
         slug=slug,
     )
+    sort, order = listing_sort(request)
     page = page_from_request(request, forum.page_count())
     per_page = settings.BOARD_THREADS_PER_PAGE
-    listing = Thread.objects.visible().in_forum(forum).listing_page(page, per_page)
+    listing = Thread.objects.visible().in_forum(forum)
+    listing = listing.listing_page(page, per_page, listing_order(sort, order))
     threads = list(with_read_state(listing, request.user))
     Thread.pending_views(threads)
     render_thread_rows(threads)
+    is_default = (sort, order) == ("last_post", "desc")
+    stubs = []
+    if page == 1 and is_default:
+        stubs = shared(f"moved-stubs:{forum.pk}", lambda: list(MovedStub.objects.live_in(forum)))
     return render(
         request,
         "forum/forum_detail.html",
         {
             "forum": forum,
             "threads": threads,
+            "moved_stubs": stubs,
+            "sort": sort,
+            "order": order,
+            "sorts": LISTING_SORTS,
+            "page_query": "" if is_default else f"sort={sort}&order={order}&",
             "page": page,
             "page_count": forum.page_count(),
             "page_window": page_window(page, forum.page_count()),
         },
     )
+
+
+def listing_sort(request) -> tuple[str, str]:
+    """The forum page's sort and direction from ?sort= and ?order=; anything unknown is the
+    default (last post, newest first)."""
+    sort = request.GET.get("sort", "last_post")
+    if sort not in LISTING_SORTS:
+        sort = "last_post"
+    order = request.GET.get("order", LISTING_SORTS[sort][1])
+    return sort, order if order in ("asc", "desc") else LISTING_SORTS[sort][1]
 
 
 def get_thread_or_404(request, pk) -> Thread:
@@ -88,7 +119,8 @@ def get_thread_or_404(request, pk) -> Thread:
 
 
 def load_thread(pk: int) -> Thread | None:
-    return Thread.objects.select_related("forum__category", "merged_into").filter(pk=pk).first()
+    related = ("forum__category", "merged_into", *(("poll",) if settings.BOARD_POLLS else ()))
+    return Thread.objects.select_related(*related).filter(pk=pk).first()
 
 
 @cached_for_visitors(on_hit=lambda request, pk, slug: Thread.add_view(pk))
@@ -119,6 +151,8 @@ def thread_detail(request, pk, slug):
         post.thread = thread
         post.is_editable = post.may_be_edited_by(request.user, now)
     render_postbits(posts + held, moderates=moderates)
+    for post in posts:
+        post.is_thanked = any(entry[0] == request.user.pk for entry in post.thanked_by)
     thread.view_count = thread.count_view()
     if request.user.is_authenticated and posts and thread.read_to < posts[-1].number:
         record_reading(request.user, thread, posts[-1].number)
@@ -141,6 +175,8 @@ def thread_detail(request, pk, slug):
             "reply_refusal": refusal,
             "reply_form": ReplyForm() if refusal is None else None,
             "moderates": moderates,
+            # A thread with a poll adds 5: its options, and for a member 6: their choices.
+            "poll": poll_for_page(thread, request.user),
         },
     )
 
@@ -271,13 +307,21 @@ def thread_create(request, slug):
             "Confirm your email address before posting (a new link: /accounts/confirm-again/)."
         )
     form = ThreadForm(request.POST or None, initial=resent_input(request))
-    posted = submit_post(
-        request,
-        form,
-        lambda data: actions.create_thread(
+    if not settings.BOARD_POLLS:
+        del form.fields["with_poll"]
+    started = []
+
+    def write(data):
+        wants_poll = data.pop("with_poll", False)
+        post = actions.create_thread(
             forum=forum, author=request.user, address=client_address(request), **data
-        ),
-    )
+        )
+        started.extend([post.thread] if wants_poll else [])
+        return post
+
+    posted = submit_post(request, form, write)
+    if posted and started:
+        return redirect("community:poll_create", started[0].pk)
     return posted or render(
         request,
         "forum/thread_create.html",
