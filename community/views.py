@@ -27,6 +27,11 @@ def require_feature(enabled: bool) -> None:
         raise Http404("This board has turned that off.")
 
 
+def posted(request):
+    """The form's data on a POST, even an empty one (all boxes unticked), else None."""
+    return request.POST if request.method == "POST" else None
+
+
 def get_visible_poll_or_404(request, pk) -> Poll:
     require_feature(settings.BOARD_POLLS)
     polls = Poll.objects.select_related("thread").filter(
@@ -80,7 +85,7 @@ def poll_create(request, pk):
     if Poll.objects.filter(thread=thread).exists():
         messages.info(request, "This thread already has a poll.")
         return redirect(thread.get_absolute_url())
-    form = PollForm(request.POST or None)
+    form = PollForm(posted(request))
     if form.is_valid():
         days = form.cleaned_data["closes_in_days"]
         actions.create_poll(
@@ -114,7 +119,7 @@ def post_thank(request, pk):
 def post_reputation(request, pk):
     require_feature(settings.BOARD_REPUTATION)
     post = get_visible_post_or_404(request, pk, "author", "thread__forum__category")
-    form = ReputationForm(request.POST or None)
+    form = ReputationForm(posted(request))
     if form.is_valid():
         try:
             actions.give_reputation(post=post, giver=request.user, **form.cleaned_data)
@@ -194,7 +199,7 @@ def notice_open(request, pk):
 @require_http_methods(["GET", "POST"])
 def notice_settings(request):
     chosen = list(NoticeMail.objects.filter(member=request.user).values_list("kind", flat=True))
-    form = NoticeMailForm(request.POST or None, initial={"kinds": chosen})
+    form = NoticeMailForm(posted(request), initial={"kinds": chosen})
     if form.is_valid():
         actions.set_notice_mail(member=request.user, kinds=form.cleaned_data["kinds"])
         messages.success(request, "Your notification mail settings were saved.")

@@ -21,3 +21,14 @@ def reply(thread, other_member):
 @pytest.fixture
 def third_member(db):
     return make_member("Member_Three")
+
+
+@pytest.fixture
+def post_reply(django_capture_on_commit_callbacks):
+    """Replies as the board does, running the tasks its commit would start (notices, mail)."""
+
+    def post(author, thread, body):
+        with django_capture_on_commit_callbacks(execute=True):
+            return actions.add_reply(thread=thread, author=author, body=body)
+
+    return post
