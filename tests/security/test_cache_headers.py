@@ -15,6 +15,10 @@ MEMBER_PAGES = [
     "/forums/running/new-thread/",
     "/posts/{reply}/edit/",
     "/posts/{other_post}/report/",
+    "/posts/{other_post}/reputation/",
+    "/threads/{thread}/poll/new/",
+    "/notifications/",
+    "/notifications/settings/",
 ]
 MODERATOR_PAGES = [
     "/threads/{thread}/move/",
