@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
@@ -231,3 +232,47 @@ def give_reputation(*, post: Post, giver: User, amount: int, comment: str = "") 
         recipient=post.author, kind=Notice.REPUTATION, actor=giver, post=post, thread=post.thread
     )
     return given
+
+
+def count_of(rows, group_by: str, value=None):
+    """A correlated subquery: how many `rows` (or the sum of `value`) belong to the outer row."""
+    total = Sum(value) if value else Count("pk")
+    grouped = rows.filter(**{group_by: OuterRef("pk")}).values(group_by).annotate(total=total)
+    return Coalesce(Subquery(grouped.values("total")[:1]), 0)
+
+
+@transaction.atomic
+def recount() -> dict[str, int]:
+    """Rebuilds every community counter from its rows; returns how many rows were wrong."""
+    members = User.objects.annotate(
+        rep=count_of(Reputation.objects.all(), "receiver", "amount"),
+        unread=count_of(Notice.objects.filter(is_read=False), "recipient"),
+    ).exclude(reputation=F("rep"), unread_notice_count=F("unread"))
+    fixed_members = 0
+    for member in members.only("pk"):
+        User.objects.filter(pk=member.pk).update(
+            reputation=member.rep, unread_notice_count=member.unread
+        )
+        fixed_members += 1
+    posts = Post.objects.annotate(thanks=count_of(Thanks.objects.all(), "post")).exclude(
+        thanks_count=F("thanks")
+    )
+    fixed_posts = 0
+    for post in posts.only("pk"):
+        thankers = Thanks.objects.filter(post=post).order_by("pk")
+        names = [list(pair) for pair in thankers.values_list("member_id", "member__username")]
+        Post.objects.filter(pk=post.pk).update(thanked_by=names, thanks_count=len(names))
+        fixed_posts += 1
+    options = PollOption.objects.annotate(
+        votes=count_of(PollBallot.options.through.objects.all(), "polloption")
+    ).exclude(vote_count=F("votes"))
+    fixed_polls = {option.poll_id for option in options}
+    for option in options:
+        PollOption.objects.filter(pk=option.pk).update(vote_count=option.votes)
+    polls = Poll.objects.annotate(voters=count_of(PollBallot.objects.all(), "poll")).exclude(
+        voter_count=F("voters")
+    )
+    for poll in polls:
+        Poll.objects.filter(pk=poll.pk).update(voter_count=poll.voters)
+        fixed_polls.add(poll.pk)
+    return {"members": fixed_members, "posts": fixed_posts, "polls": len(fixed_polls)}

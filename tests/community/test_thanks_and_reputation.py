@@ -1,6 +1,7 @@
 """Thanks (one click, the post lists who thanked) and vBulletin's reputation (a comment, limits
 per day and per member, beans in the postbit), each with its counter in the same transaction."""
 
+import io
 import threading
 
 import pytest
@@ -187,3 +188,26 @@ def test_the_thread_page_costs_no_query_for_beans_and_thanks(
     with django_assert_num_queries(2):
         html = client.get(thread.get_absolute_url()).text
     assert "5 members thanked Member_Two" in html and 'title="Reputation: 5"' in html
+
+
+def test_recount_community_rebuilds_every_counter_from_its_rows(reply, member, poll, other_member):
+    from django.core.management import call_command
+
+    from community.models import Poll, PollOption
+
+    community_actions.thank_post(post=reply, member=member)
+    community_actions.give_reputation(post=reply, giver=member, amount=1)
+    community_actions.vote(poll=poll, member=other_member, option_ids=[poll.options.first().pk])
+    User.objects.update(reputation=7, unread_notice_count=9)
+    Post.objects.update(thanks_count=0, thanked_by=[])
+    Poll.objects.update(voter_count=5)
+    PollOption.objects.update(vote_count=3)
+    assert community_actions.recount() == {"members": 2, "posts": 1, "polls": 1}
+    assert User.objects.get(pk=reply.author_id).reputation == 1
+    assert User.objects.get(pk=reply.author_id).unread_notice_count == 2
+    assert Post.objects.get(pk=reply.pk).thanked_by == [[member.pk, "Member_One"]]
+    assert list(PollOption.objects.values_list("vote_count", flat=True)) == [1, 0, 0]
+    out = io.StringIO()
+    call_command("recount_community", stdout=out)
+    assert "members: 0 fixed" in out.getvalue()
+    assert community_actions.recount() == {"members": 0, "posts": 0, "polls": 0}
