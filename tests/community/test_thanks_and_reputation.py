@@ -21,7 +21,7 @@ def test_thanking_a_post_lists_the_member_under_it_and_drops_the_button(client, 
     assert response.url == reply.location()
     html = client.get(reply.thread.get_absolute_url()).text
     assert "1 member thanked Member_Two for this post:" in html
-    assert f'aria-label="Thank Member_Two for post #{reply.number}"' not in html
+    assert f'aria-label="Thanks for post #{reply.number} by Member_Two"' not in html
     reply.refresh_from_db()
     assert (reply.thanks_count, reply.thanked_by) == (1, [[member.pk, "Member_One"]])
 
@@ -172,7 +172,7 @@ def test_reputation_and_thanks_can_be_turned_off(client, settings, reply, member
     settings.BOARD_THANKS = False
     client.force_login(member)
     html = client.get(reply.thread.get_absolute_url()).text
-    assert "Reputation" not in html and "Thank Member_Two" not in html
+    assert "Reputation" not in html and "Thanks for post" not in html
     assert client.post(f"/posts/{reply.pk}/thank/").status_code == 404
     assert client.get(f"/posts/{reply.pk}/reputation/").status_code == 404
 
