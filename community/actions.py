@@ -234,7 +234,7 @@ def give_reputation(*, post: Post, giver: User, amount: int, comment: str = "") 
     return given
 
 
-def count_of(rows, group_by: str, value=None):
+def total_per_row(rows, group_by: str, value=None):
     """A correlated subquery: how many `rows` (or the sum of `value`) belong to the outer row."""
     total = Sum(value) if value else Count("pk")
     grouped = rows.filter(**{group_by: OuterRef("pk")}).values(group_by).annotate(total=total)
@@ -245,8 +245,8 @@ def count_of(rows, group_by: str, value=None):
 def recount() -> dict[str, int]:
     """Rebuilds every community counter from its rows; returns how many rows were wrong."""
     members = User.objects.annotate(
-        rep=count_of(Reputation.objects.all(), "receiver", "amount"),
-        unread=count_of(Notice.objects.filter(is_read=False), "recipient"),
+        rep=total_per_row(Reputation.objects.all(), "receiver", "amount"),
+        unread=total_per_row(Notice.objects.filter(is_read=False), "recipient"),
     ).exclude(reputation=F("rep"), unread_notice_count=F("unread"))
     fixed_members = 0
     for member in members.only("pk"):
@@ -254,7 +254,7 @@ def recount() -> dict[str, int]:
             reputation=member.rep, unread_notice_count=member.unread
         )
         fixed_members += 1
-    posts = Post.objects.annotate(thanks=count_of(Thanks.objects.all(), "post")).exclude(
+    posts = Post.objects.annotate(thanks=total_per_row(Thanks.objects.all(), "post")).exclude(
         thanks_count=F("thanks")
     )
     fixed_posts = 0
@@ -264,12 +264,12 @@ def recount() -> dict[str, int]:
         Post.objects.filter(pk=post.pk).update(thanked_by=names, thanks_count=len(names))
         fixed_posts += 1
     options = PollOption.objects.annotate(
-        votes=count_of(PollBallot.options.through.objects.all(), "polloption")
+        votes=total_per_row(PollBallot.options.through.objects.all(), "polloption")
     ).exclude(vote_count=F("votes"))
     fixed_polls = {option.poll_id for option in options}
     for option in options:
         PollOption.objects.filter(pk=option.pk).update(vote_count=option.votes)
-    polls = Poll.objects.annotate(voters=count_of(PollBallot.objects.all(), "poll")).exclude(
+    polls = Poll.objects.annotate(voters=total_per_row(PollBallot.objects.all(), "poll")).exclude(
         voter_count=F("voters")
     )
     for poll in polls:

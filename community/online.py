@@ -200,21 +200,24 @@ def place(path: str) -> str:
 
 
 class OnlineMiddleware:
-    """Notes every page request in memory and writes the notes when they are due."""
+    """Notes every page a visitor opens in memory (before the view, so a page counts its own
+    reader) and writes the notes when they are due, after the response."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
+        due = time.monotonic() - _last_flush >= settings.BOARD_ONLINE_FLUSH_SECONDS
+        if due and getattr(request, "noted_online", False):
+            flush()
+        return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
         if (
             settings.BOARD_WHOS_ONLINE
             and request.method == "GET"
-            and response.status_code == 200
             and not request.path.startswith(SKIPPED_PREFIXES)
-            and hasattr(request, "user")
         ):
             note(request)
-            if time.monotonic() - _last_flush >= settings.BOARD_ONLINE_FLUSH_SECONDS:
-                flush()
-        return response
+            request.noted_online = True

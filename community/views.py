@@ -82,8 +82,8 @@ def poll_create(request, pk):
     thread = get_thread_or_404(request, pk)
     if thread.starter_id != request.user.pk and not request.user.moderates(thread.forum_id):
         raise PermissionDenied("Only the thread's starter may add a poll to it.")
-    if Poll.objects.filter(thread=thread).exists():
-        messages.info(request, "This thread already has a poll.")
+    if thread.is_locked or Poll.objects.filter(thread=thread).exists():
+        messages.info(request, "This thread is closed or already has a poll.")
         return redirect(thread.get_absolute_url())
     form = PollForm(posted(request))
     if form.is_valid():

@@ -56,8 +56,8 @@ PAGES = [
     ("member's infractions", "/members/{ross86}/infractions/", "moderator", False),
     ("thread with a poll, thanks and beans", "/threads/{long}/rowing-log/?page=2", "member", False),
     ("poll voters", "/polls/{poll}/voters/", None, False),
-    ("new poll", "/threads/{closed}/poll/new/", "author", False),
-    ("new poll with errors", "/threads/{closed}/poll/new/", "author", True),
+    ("new poll", "/threads/{open}/poll/new/", "author", False),
+    ("new poll with errors", "/threads/{open}/poll/new/", "author", True),
     ("reputation form", "/posts/{ross86_post}/reputation/", "member", False),
     ("member's reputation", "/members/{ross86}/reputation/", None, False),
     ("notifications", "/notifications/", "author", False),
@@ -101,6 +101,9 @@ def busy_board(board):
         thread=first.thread, question="Best erg?", options=["Concept2", "Water"], is_public=True
     )
     community_actions.vote(poll=poll, member=moderator, option_ids=[poll.options.first().pk])
+    open_thread = actions.create_thread(
+        forum=forum, author=author, title="Open question", body="Poll coming."
+    ).thread
     last = first.thread.last_post  # on page 2
     community_actions.thank_post(post=last, member=moderator)
     community_actions.give_reputation(post=last, giver=moderator, amount=1, comment="Great log")
@@ -111,6 +114,7 @@ def busy_board(board):
         "ross86": ross86_post.author_id,
         "ross86_post": ross86_post.pk,
         "poll": poll.pk,
+        "open": open_thread.pk,
     }
 
 

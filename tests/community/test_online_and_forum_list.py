@@ -177,3 +177,8 @@ def test_a_sorted_forum_page_runs_two_queries(client, three_threads, django_asse
     # 1: the forum; 2: the page of threads (stubs are listed only in the default order)
     with django_assert_num_queries(2):
         assert client.get("/forums/running/?sort=views").status_code == 200
+
+
+def test_the_first_reader_of_the_index_counts_themselves(client, db):
+    html = client.get("/").text
+    assert "Currently Active Users</a>: 1" in html and "0 members and 1 guest" in html
