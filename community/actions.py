@@ -13,8 +13,6 @@ from django.utils import timezone
 
 from accounts.models import User
 from community.models import (
-    POLL_MAX_OPTIONS,
-    POLL_MIN_OPTIONS,
     Notice,
     NoticeMail,
     Poll,
@@ -22,6 +20,7 @@ from community.models import (
     PollOption,
     Reputation,
     Thanks,
+    poll_options_problem,
 )
 from forum.models import Post, Thread
 
@@ -84,17 +83,6 @@ def set_notice_mail(*, member: User, kinds: list[str]) -> None:
 # Polls
 
 
-def clean_poll_options(lines: list[str]) -> list[str]:
-    options = [line.strip() for line in lines if line.strip()]
-    if not POLL_MIN_OPTIONS <= len(options) <= POLL_MAX_OPTIONS:
-        raise CommunityRefused(
-            f"A poll needs {POLL_MIN_OPTIONS} to {POLL_MAX_OPTIONS} options, one a line."
-        )
-    if len({option.casefold() for option in options}) < len(options):
-        raise CommunityRefused("Each option of a poll must differ from the others.")
-    return options
-
-
 @transaction.atomic
 def create_poll(
     *,
@@ -106,7 +94,9 @@ def create_poll(
     closes_at: datetime | None = None,
 ) -> Poll:
     """Adds a poll to a thread (the thread's starter does, when starting it)."""
-    options = clean_poll_options(options)
+    options = [option.strip() for option in options if option.strip()]
+    if problem := poll_options_problem(options):
+        raise CommunityRefused(problem)
     poll = Poll.objects.create(
         thread=thread,
         question=question,

@@ -1,6 +1,6 @@
 from django import forms
 
-from community.models import POLL_MAX_OPTIONS, POLL_MIN_OPTIONS, Notice
+from community.models import POLL_MAX_OPTIONS, POLL_MIN_OPTIONS, Notice, poll_options_problem
 from forum.forms import clean_member_text
 
 POLL_MAX_DAYS = 3650
@@ -32,19 +32,13 @@ class PollForm(forms.Form):
         text = self.cleaned_data["options"]
         if len(text) > POLL_MAX_OPTIONS * 210:
             raise forms.ValidationError("The options are too long.")
-        lines = [line for line in text.replace("\r\n", "\n").split("\n") if line.strip()]
-        if not POLL_MIN_OPTIONS <= len(lines) <= POLL_MAX_OPTIONS:
-            raise forms.ValidationError(
-                f"A poll needs {POLL_MIN_OPTIONS} to {POLL_MAX_OPTIONS} options, one a line "
-                f"({len(lines)} given)."
-            )
-        options = [
+        lines = [line.strip() for line in text.replace("\r\n", "\n").split("\n") if line.strip()]
+        if problem := poll_options_problem(lines):
+            raise forms.ValidationError(problem)
+        return [
             clean_member_text(line, what="option", max_length=200, single_line=True)
             for line in lines
         ]
-        if len({option.casefold() for option in options}) < len(options):
-            raise forms.ValidationError("Each option must differ from the others.")
-        return options
 
 
 class ReputationForm(forms.Form):

@@ -13,6 +13,18 @@ POLL_MIN_OPTIONS = 2
 POLL_MAX_OPTIONS = 20
 
 
+def poll_options_problem(options: list[str]) -> str | None:
+    """What is wrong with a poll's options (already trimmed, blank lines dropped), or None."""
+    if not POLL_MIN_OPTIONS <= len(options) <= POLL_MAX_OPTIONS:
+        return (
+            f"A poll needs {POLL_MIN_OPTIONS} to {POLL_MAX_OPTIONS} options, one a line "
+            f"({len(options)} given)."
+        )
+    if len({option.casefold() for option in options}) < len(options):
+        return "Each option of a poll must differ from the others."
+    return None
+
+
 class Poll(models.Model):
     """A thread's poll, shown above its first post."""
 

@@ -2,6 +2,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 
 import pytest
 from django.conf import settings as django_settings
@@ -115,6 +116,34 @@ def thread(forum, member):
     return actions.create_thread(
         forum=forum, author=member, title="Shin splints", body="My shins hurt."
     ).thread
+
+
+@pytest.fixture
+def at_once():
+    """Runs each of `calls` in its own thread, released at the same instant, each on its own
+    database connection (with transactional_db); returns what they raised, in no order."""
+
+    def run(calls) -> list[Exception]:
+        start = threading.Barrier(len(calls))
+        errors = []
+
+        def go(call):
+            try:
+                start.wait(timeout=10)
+                call()
+            except Exception as error:  # returned: a thread cannot fail the test itself
+                errors.append(error)
+            finally:
+                connection.close()
+
+        racers = [threading.Thread(target=go, args=(call,)) for call in calls]
+        for racer in racers:
+            racer.start()
+        for racer in racers:
+            racer.join(timeout=30)
+        return errors
+
+    return run
 
 
 @pytest.fixture

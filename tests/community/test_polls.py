@@ -1,11 +1,10 @@
 """Polls: made by the thread's starter, one ballot per member (the database's rule), results as
 bars, closed with the thread or at their date."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import IntegrityError, connection
+from django.db import IntegrityError
 from django.test import Client
 from django.utils import timezone
 
@@ -52,7 +51,7 @@ def test_the_database_refuses_a_second_ballot_even_without_the_action(poll, othe
 
 
 @pytest.mark.django_db(transaction=True)
-def test_simultaneous_vote_requests_make_one_ballot_per_member_and_exact_counts():
+def test_simultaneous_vote_requests_make_one_ballot_per_member_and_exact_counts(at_once):
     """Four members each send the vote three times at the same instant (double clicks, resent
     forms): the unique constraint keeps one ballot each, and the counters match."""
     category = Category.objects.create(name="C", slug="c")
@@ -68,24 +67,12 @@ def test_simultaneous_vote_requests_make_one_ballot_per_member_and_exact_counts(
             client = Client()
             client.force_login(voter)
             clients.append(client)
-    start = threading.Barrier(len(clients))
-    statuses, errors = [], []
+    statuses = []
 
     def vote(client):
-        try:
-            start.wait(timeout=10)
-            statuses.append(client.post(vote_url(poll), {"option": option.pk}).status_code)
-        except Exception as error:  # surfaced below
-            errors.append(error)
-        finally:
-            connection.close()
+        statuses.append(client.post(vote_url(poll), {"option": option.pk}).status_code)
 
-    racers = [threading.Thread(target=vote, args=(client,)) for client in clients]
-    for racer in racers:
-        racer.start()
-    for racer in racers:
-        racer.join(timeout=30)
-
+    errors = at_once([lambda client=client: vote(client) for client in clients])
     assert errors == []
     assert statuses == [302] * 12  # the refused ones are told so on the thread page
     assert PollBallot.objects.filter(poll=poll).count() == 4
@@ -191,7 +178,7 @@ def test_the_starter_adds_a_poll_after_starting_the_thread(member_client, forum)
     [
         ("Only one", "A poll needs 2 to 20 options"),
         ("\n".join(f"O{n}" for n in range(21)), "A poll needs 2 to 20 options"),
-        ("Same\nsame", "Each option must differ"),
+        ("Same\nsame", "Each option of a poll must differ"),
         ("Fine\nBad\u202eone", "direction"),
         ("x" * 201 + "\nshort", "too long"),
     ],

@@ -2,10 +2,8 @@
 per day and per member, beans in the postbit), each with its counter in the same transaction."""
 
 import io
-import threading
 
 import pytest
-from django.db import connection
 
 from accounts.models import User
 from community import actions as community_actions
@@ -49,29 +47,17 @@ def test_a_visitor_cannot_thank_and_a_get_does_nothing(client, reply, member):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_simultaneous_thanks_all_land_in_the_count_and_the_list():
+def test_simultaneous_thanks_all_land_in_the_count_and_the_list(at_once):
     category = Category.objects.create(name="C", slug="c")
     forum = Forum.objects.create(category=category, name="F", slug="f")
     author = User.objects.create_user("Author", "author@example.com", "a-long-pass-42")
     post = actions.create_thread(forum=forum, author=author, title="T", body="x")
     fans = [User.objects.create_user(f"Fan{n}", f"fan{n}@example.com", "pw") for n in range(6)]
-    start = threading.Barrier(len(fans))
-    errors = []
 
     def thank(fan):
-        try:
-            start.wait(timeout=10)
-            community_actions.thank_post(post=Post.objects.get(pk=post.pk), member=fan)
-        except Exception as error:  # surfaced below
-            errors.append(error)
-        finally:
-            connection.close()
+        community_actions.thank_post(post=Post.objects.get(pk=post.pk), member=fan)
 
-    racers = [threading.Thread(target=thank, args=(fan,)) for fan in fans]
-    for racer in racers:
-        racer.start()
-    for racer in racers:
-        racer.join(timeout=30)
+    errors = at_once([lambda fan=fan: thank(fan) for fan in fans])
     assert errors == []
     post.refresh_from_db()
     assert post.thanks_count == 6
