@@ -31,12 +31,12 @@ def test_a_member_votes_in_a_poll_and_sees_the_results_as_bars(tab, board):
     poll = page.get_by_role("region", name="Poll: What hurts your back most?")
     expect(poll).to_be_visible()
     tab.snap("poll form")
-    poll.get_by_label("Rowing").check()
+    poll.get_by_role("radio", name="Rowing").check()
     poll.get_by_role("button", name="Vote Now").click()
     expect(page.get_by_text("Thank you for voting.")).to_be_visible()
     results = page.get_by_role("region", name="Poll: What hurts your back most?")
     expect(results).to_contain_text("Rowing (your vote)")
-    expect(results.get_by_role("progressbar", name="Rowing")).to_have_attribute(
+    expect(results.get_by_role("progressbar", name="Votes for Rowing")).to_have_attribute(
         "aria-valuenow", "100"
     )
     expect(results.get_by_role("button", name="Vote Now")).to_have_count(0)
