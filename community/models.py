@@ -131,8 +131,11 @@ class Reputation(models.Model):
 
 class NoticeQuerySet(models.QuerySet):
     def for_member(self, member):
+        """The member's notices, newest first, leaving out those about threads they may no
+        longer see (removed since, or closed to them by a forum's permissions)."""
+        shown = Q(thread__isnull=True) | Q(thread__in=Thread.objects.visible_to(member))
         return (
-            self.filter(recipient=member)
+            self.filter(shown, recipient=member)
             .select_related("actor", "thread", "post")
             .defer("post__body", "post__body_html", "post__thanked_by")
             .order_by("-created_at", "-pk")

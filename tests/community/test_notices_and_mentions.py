@@ -170,3 +170,13 @@ def test_a_private_message_notice_has_a_hook(member, other_member):
     assert notice.target() == "/messages/1/"
     assert notice.sentence() == "Member_Two sent you a private message"
     assert bell(member) == 1
+
+
+def test_notices_about_a_thread_removed_since_are_no_longer_listed(
+    client, thread, member, other_member, superuser, post_reply
+):
+    post_reply(other_member, thread, "@Member_One look")
+    actions.remove_thread(thread=thread, moderator=superuser, reason="Off topic")
+    client.force_login(member)
+    html = client.get("/notifications/").text
+    assert "Shin splints" not in html and "No notifications yet" in html
