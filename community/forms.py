@@ -58,8 +58,10 @@ class ReputationForm(forms.Form):
 
 
 class NoticeMailForm(forms.Form):
+    # Replies in followed threads are mailed by following.notifications already (once per
+    # visit); offering them here would mail them twice.
     kinds = forms.MultipleChoiceField(
-        choices=Notice.KINDS,
+        choices=[(kind, label) for kind, label in Notice.KINDS if kind != Notice.REPLY],
         required=False,
         widget=forms.CheckboxSelectMultiple,
         label="Also mail me about",

@@ -180,3 +180,9 @@ def test_notices_about_a_thread_removed_since_are_no_longer_listed(
     client.force_login(member)
     html = client.get("/notifications/").text
     assert "Shin splints" not in html and "No notifications yet" in html
+
+
+def test_replies_are_not_offered_by_mail_twice(member_client):
+    response = member_client.post("/notifications/settings/", {"kinds": ["reply"]})
+    assert response.status_code == 200 and "Select a valid choice" in response.text
+    assert not NoticeMail.objects.exists()
