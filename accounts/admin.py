@@ -10,18 +10,27 @@ moderators of the whole board ban, through forum.actions.ban_member.
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin import AdminSite
+from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import actions as account_actions
+from accounts import two_factor
 from accounts.forms import (
     AdminLoginForm,
     AdminOwnPasswordChangeForm,
+    EraseConfirmForm,
     MemberChangeForm,
     MemberCreationForm,
 )
-from accounts.models import AddressBan, Ban, EmailDomainBan, HumanQuestion, User
+from accounts.models import AccountEvent, AddressBan, Ban, EmailDomainBan, HumanQuestion, User
 from accounts.validators import TextRulesAdmin
 from forum import actions
 from forum.admin import DateDrillDownInRange, changelist_link, run_each, step_form, step_page
@@ -32,6 +41,36 @@ from forum.moderation import BanForm, OptionalReasonForm
 # The admin's login and password change check passwords: throttled like the board's.
 admin.site.login_form = AdminLoginForm
 admin.site.password_change_form = AdminOwnPasswordChangeForm
+
+
+def has_permission(request) -> bool:
+    """Django's rule (active staff), and with BOARD_STAFF_TWO_FACTOR a session that passed the
+    second step: a stolen staff password alone opens no admin page."""
+    return AdminSite.has_permission(admin.site, request) and not two_factor.admin_refuses(request)
+
+
+def login(request, extra_context=None):
+    """A staff member logged in without the second step is sent to set it up (or, having it,
+    to log in again with a code) instead of the admin's "not authorised" login form."""
+    if two_factor.admin_refuses(request):
+        if request.user.has_two_factor:
+            # A session from before two-factor was turned on: it must log in again, with a code.
+            auth_logout(request)
+            messages.warning(request, "The admin needs a login with your code: log in again.")
+            return redirect(f"{reverse('accounts:login')}?next={reverse('admin:index')}")
+        messages.warning(request, "The admin needs two-factor login: turn it on first.")
+        return redirect("accounts:two_factor")
+    return AdminSite.login(admin.site, request, extra_context)
+
+
+admin.site.has_permission = has_permission
+admin.site.login = login
+
+# django-otp's own device pages would show members' secrets and recovery codes; superusers turn
+# a member's two-factor off from the member list instead (a lost phone and lost codes).
+for device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(device_model):
+        admin.site.unregister(device_model)
 
 PERMISSION_FIELDS = {"is_superuser", "groups", "user_permissions"}
 # The only member fields a moderator changes; every other field, including any added later,
@@ -102,7 +141,7 @@ class MemberAdmin(DateDrillDownInRange, TextRulesAdmin, UserAdmin):
         "date_joined",
         "last_activity_at",
     ]
-    actions = ["ban", "unban", "recount_members"]
+    actions = ["ban", "unban", "recount_members", "erase", "turn_off_two_factor"]
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -202,6 +241,56 @@ class MemberAdmin(DateDrillDownInRange, TextRulesAdmin, UserAdmin):
             threads=Thread.objects.none(), forums=Forum.objects.none(), members=queryset
         )
         self.message_user(request, f"Recounted: {changed['members']} members had wrong counts.")
+
+    def has_erase_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    @admin.action(description="Erase the selected members…", permissions=["erase"])
+    def erase(self, request, queryset):
+        """The GDPR erasure a member can ask for, done by a superuser: deleting a member who
+        has posted is refused (posts PROTECT their author), erasing anonymises instead."""
+        form = step_form(request, EraseConfirmForm)
+        if not form.is_valid():
+            return step_page(self, request, queryset, form=form, action="erase", title="Erase")
+        erased = 0
+        for member in queryset.filter(erased_at=None):
+            if member.pk == request.user.pk:
+                self.message_user(
+                    request, "Erase your own account from its Leave page.", messages.ERROR
+                )
+                continue
+            account_actions.erase_member(member=member, by=request.user)
+            erased += 1
+        self.message_user(request, f"Erased {erased} members.", messages.SUCCESS)
+
+    @admin.action(
+        description="Turn off the selected members' two-factor login", permissions=["erase"]
+    )
+    def turn_off_two_factor(self, request, queryset):
+        members = list(queryset.filter(has_two_factor=True))
+        for member in members:
+            two_factor.turn_off(member, by=request.user)
+        self.message_user(request, f"Turned off two-factor login for {len(members)} members.")
+
+
+@admin.register(AccountEvent)
+class AccountEventAdmin(TextRulesAdmin, admin.ModelAdmin):
+    """The account log: read-only, for superusers."""
+
+    list_display = ["created_at", "member", "kind", "by", "note"]
+    list_filter = ["kind"]
+    list_select_related = ["member", "by"]
+    search_fields = ["=member__username", "note"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class BanAddForm(forms.ModelForm):

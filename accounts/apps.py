@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.signals import user_logged_in, user_logged_out
 
 
 def note_login_address(sender, request, user, **kwargs) -> None:
@@ -16,4 +16,8 @@ class AccountsConfig(AppConfig):
     verbose_name = "Members"
 
     def ready(self):
+        from accounts import personal_data, sessions  # noqa: F401  (registers accounts' part)
+
         user_logged_in.connect(note_login_address, dispatch_uid="accounts.note_login_address")
+        user_logged_in.connect(sessions.record_login, dispatch_uid="accounts.record_login")
+        user_logged_out.connect(sessions.record_logout, dispatch_uid="accounts.record_logout")

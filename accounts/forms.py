@@ -180,6 +180,11 @@ class RegistrationForm(HumanCheckFields, UserCreationForm):
     def email_in_use(self) -> bool:
         return User.objects.filter(email__iexact=self.cleaned_data["email"]).exists()
 
+    def validate_constraints(self):
+        # The unique address is not a form error here (see clean_email): the view keeps a
+        # taken address off the new account instead.
+        pass
+
 
 class MemberChangeForm(auth_forms.UserChangeForm):
     """The admin's member form: a new username passes the board's rules, so a name that
@@ -213,26 +218,45 @@ class ThrottledLoginMixin:
             banned = self.banned_member()
             if banned is not None:
                 raise forms.ValidationError(banned.ban_message(), code="banned") from None
+            returning = self.returning_member()
+            if returning is not None:
+                from accounts.actions import reactivate_member
+
+                reactivate_member(member=returning)
+                return super().clean()
             warning = throttle.login_warning(login, address)
             if warning:
                 raise forms.ValidationError([*error.error_list, warning]) from None
             raise
 
-    def banned_member(self) -> User | None:
-        """The banned member these credentials belong to: the right password learns why the
-        login was refused, a wrong one learns nothing."""
+    def member_with_password(self, condition, **filters) -> User | None:
+        """The one member the typed login names among `filters`, who also meets `condition`,
+        if the typed password is theirs."""
         login = (self.cleaned_data.get("username") or "").strip()
         password = self.cleaned_data.get("password")
         if not login or not password:
             return None
-        matches = list(
-            User.objects.filter(
-                Q(username_key=username_key(login)) | Q(email__iexact=login), is_banned=True
-            )[:2]
-        )
-        if len(matches) == 1 and matches[0].is_under_ban and matches[0].check_password(password):
+        named = Q(username_key=username_key(login)) | Q(email__iexact=login)
+        matches = list(User.objects.filter(named, **filters)[:2])
+        if len(matches) == 1 and condition(matches[0]) and matches[0].check_password(password):
             return matches[0]
         return None
+
+    def returning_member(self) -> User | None:
+        """A member who closed their account (not erased, not banned) logging in again with
+        the right password: the login reopens it. Asked only after the backend counted the
+        refused try, so it is no way around the throttle."""
+        return self.member_with_password(
+            lambda member: not member.is_under_ban,
+            is_active=False,
+            deactivated_at__isnull=False,
+            erased_at=None,
+        )
+
+    def banned_member(self) -> User | None:
+        """The banned member these credentials belong to: the right password learns why the
+        login was refused, a wrong one learns nothing."""
+        return self.member_with_password(lambda member: member.is_under_ban, is_banned=True)
 
 
 class LoginForm(ThrottledLoginMixin, AuthenticationForm):
@@ -245,7 +269,15 @@ class LoginForm(ThrottledLoginMixin, AuthenticationForm):
 
 
 class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
-    pass
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if user.has_two_factor:
+            # The admin's login has no code step: the board's login page does.
+            raise forms.ValidationError(
+                "This account logs in with a code as well: log in on the board's login page "
+                "(/accounts/login/), then open the admin again.",
+                code="two_factor",
+            )
 
 
 class PasswordChangeForm(auth_forms.PasswordChangeForm):
@@ -355,3 +387,105 @@ class ProfileForm(forms.ModelForm):
     def save(self, commit=True):
         self.instance.signature_html = render_bbcode(self.instance.signature)
         return super().save(commit)
+
+
+def check_current_password(member: User, password: str) -> None:
+    """A password check on a form of the member's own account: throttled like a login."""
+    refusal = throttle.login_refusal(member.username, "", member=member)
+    if refusal:
+        raise forms.ValidationError(refusal, code="throttled")
+    if not member.check_password(password or ""):
+        throttle.record_login_failure(member.username, "", member=member)
+        raise forms.ValidationError("That is not your current password.", code="wrong_password")
+
+
+class CurrentPasswordForm(forms.Form):
+    password = forms.CharField(
+        label="Your current password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, member: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.member = member
+
+    def clean_password(self):
+        check_current_password(self.member, self.cleaned_data["password"])
+        return ""
+
+
+class EmailChangeForm(CurrentPasswordForm):
+    new_email = forms.EmailField(label="New email address", max_length=254)
+
+    field_order = ["new_email", "password"]
+
+    def clean_new_email(self):
+        email = User.objects.normalize_email(self.cleaned_data["new_email"]).strip()
+        if email.lower() == (self.member.email or "").lower():
+            raise forms.ValidationError("That is the address your account uses already.")
+        refuse_banned_domain(email)
+        return email
+
+
+class TwoFactorCodeForm(forms.Form):
+    code = forms.CharField(
+        label="Code",
+        max_length=40,
+        help_text="The 6-digit code your authenticator app shows now, or one of your "
+        "recovery codes.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
+        ),
+    )
+
+
+class TwoFactorSetupForm(forms.Form):
+    code = forms.CharField(
+        label="Code from your app",
+        max_length=12,
+        help_text="After adding the board to your app, type the 6-digit code it shows.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class LeaveForm(CurrentPasswordForm):
+    DEACTIVATE, ERASE = "deactivate", "erase"
+    how = forms.ChoiceField(
+        label="How do you want to leave?",
+        widget=forms.RadioSelect,
+        choices=[
+            (DEACTIVATE, "Close my account: my profile is hidden and I am logged out "
+             "everywhere. Logging in again reopens it."),
+            (ERASE, "Erase my account: for good. My name, email address, profile, "
+             "addresses and login records are wiped, and my posts show as "
+             "“Former member”. This cannot be undone."),
+        ],
+    )  # fmt: skip
+    confirm = forms.CharField(
+        label="To erase, type ERASE",
+        required=False,
+        max_length=10,
+        help_text="Only for erasing.",
+    )
+
+    field_order = ["how", "confirm", "password"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("how") == self.ERASE and (data.get("confirm") or "").strip() != "ERASE":
+            self.add_error("confirm", "Type ERASE (in capitals) to erase your account.")
+        others = User.objects.filter(is_superuser=True, is_active=True).exclude(pk=self.member.pk)
+        if self.member.is_superuser and not others.exists():
+            self.add_error(None, "You are the board's only superuser: make someone else one "
+                           "first, or nobody could run the board.")  # fmt: skip
+        return data
+
+
+class EraseConfirmForm(forms.Form):
+    """The admin's erase step."""
+
+    understood = forms.BooleanField(
+        label="I understand: names, addresses, profiles and login records are wiped for good; "
+        "posts stay under “Former member #N” (or are removed, as the board is set).",
+    )

@@ -6,17 +6,24 @@ The tasks carry only the member's id and the board's address: the signed link is
 mail is sent, so no token waits in the task table.
 """
 
+import io
+import json
+import zipfile
+
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
 from django.core.mail import EmailMessage
+from django.db import transaction
 from django.tasks import task
 from django.template import loader
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from accounts.models import User
+from accounts import personal_data
+from accounts.models import DataExport, EmailChange, User
 from config.tasks import retried_on_failure
 
 CONFIRM_SALT = "accounts.confirm-email"
@@ -98,4 +105,132 @@ def send_password_reset_mail(member_id: int, site_url: str, attempt: int = 1) ->
 def send_registration_attempt_mail(email: str, site_url: str, attempt: int = 1) -> str:
     with retried_on_failure(send_registration_attempt_mail, email, site_url, attempt=attempt):
         registration_attempt_mail(email, site_url).send()
+    return "sent"
+
+
+EMAIL_CHANGE_SALT = "accounts.email-change"
+EMAIL_CHANGE_MAX_AGE = 2 * 24 * 3600
+EMAIL_UNDO_SALT = "accounts.email-undo"
+EMAIL_UNDO_MAX_AGE = 14 * 24 * 3600
+DATA_EXPORT_SALT = "accounts.data-export"
+
+
+def signed_link(site_url: str, view: str, value: int, salt: str) -> str:
+    token = signing.dumps(value, salt=salt)
+    return site_url.rstrip("/") + reverse(view, args=[token])
+
+
+def unsigned(token: str, salt: str, max_age: int) -> int | None:
+    """The id a link was signed for, or None when it is forged, altered or too old."""
+    try:
+        value = signing.loads(token, salt=salt, max_age=max_age)
+    except signing.BadSignature:
+        return None
+    return value if isinstance(value, int) else None
+
+
+def email_change_mail(change: EmailChange, site_url: str) -> EmailMessage:
+    member = change.member
+    taken = User.objects.filter(email__iexact=change.new_email).exclude(pk=member.pk).exists()
+    if taken:
+        # Said to the address's owner, never on the page: the page must not tell who has an
+        # account (as registration does not).
+        body = (
+            f"Hello,\n\nThe member {member} asked to move their {settings.BOARD_NAME} account "
+            "to this address, which already has an account there. Nothing was changed, and "
+            "you need do nothing."
+        )
+    else:
+        link = signed_link(site_url, "accounts:email_confirm", change.pk, EMAIL_CHANGE_SALT)
+        body = (
+            f"Hello {member},\n\nTo use this address for your {settings.BOARD_NAME} account, "
+            f"follow this link:\n{link}\n\nThe link works for two days. If you did not ask "
+            "for this, ignore this mail: nothing changes."
+        )
+    return EmailMessage(
+        subject=f"Confirm your new email address for {settings.BOARD_NAME}",
+        body=body,
+        to=[change.new_email],
+    )
+
+
+def email_change_notice(change: EmailChange, site_url: str) -> EmailMessage:
+    link = signed_link(site_url, "accounts:email_undo", change.pk, EMAIL_UNDO_SALT)
+    return EmailMessage(
+        subject=f"Your {settings.BOARD_NAME} account is moving to another email address",
+        body=f"Hello {change.member},\n\nSomeone logged in to your account asked to change its "
+        f"email address from this one to {change.new_email}. It changes when the new address "
+        "confirms it.\n\nIf it was not you, undo it (this also logs out every browser logged "
+        f"in to your account), then change your password:\n{link}\n\n"
+        "The undo link works for fourteen days.",
+        to=[change.old_email],
+    )
+
+
+@task()
+def send_email_change_mail(change_id: int, site_url: str, attempt: int = 1) -> str:
+    change = EmailChange.objects.select_related("member").filter(pk=change_id).first()
+    if change is None or change.confirmed_at or change.undone_at:
+        return "not sent: nothing to confirm"
+    with retried_on_failure(send_email_change_mail, change_id, site_url, attempt=attempt):
+        email_change_mail(change, site_url).send()
+    return "sent"
+
+
+@task()
+def send_email_change_notice(change_id: int, site_url: str, attempt: int = 1) -> str:
+    change = EmailChange.objects.select_related("member").filter(pk=change_id).first()
+    if change is None or not change.old_email or change.undone_at:
+        return "not sent: no old address"
+    with retried_on_failure(send_email_change_notice, change_id, site_url, attempt=attempt):
+        email_change_notice(change, site_url).send()
+    return "sent"
+
+
+def build_archive(member: User) -> bytes:
+    """The member's data as a zip: data.json (every part of accounts.personal_data) and the
+    parts' own files (their posts in the board's plain-text archive format)."""
+    data, files = personal_data.collect(member)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("data.json", json.dumps(data, indent=2, ensure_ascii=False))
+        for name, text in sorted(files.items()):
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+@task()
+def build_data_export(export_id: int, site_url: str) -> str:
+    """Builds the archive, then mails the link in a task of its own (retried on its own)."""
+    export = DataExport.objects.select_related("member").filter(pk=export_id).first()
+    if export is None or export.ready_at is not None:
+        return "nothing to build"
+    with transaction.atomic():
+        export.archive = build_archive(export.member)
+        export.ready_at = timezone.now()
+        export.save(update_fields=["archive", "ready_at"])
+        DataExport.objects.filter(member=export.member_id, pk__lt=export.pk).delete()
+        send_data_export_mail.enqueue(export.pk, site_url)
+    return f"built: {len(export.archive)} bytes"
+
+
+def data_export_mail(export: DataExport, site_url: str) -> EmailMessage:
+    link = signed_link(site_url, "accounts:data_download", export.pk, DATA_EXPORT_SALT)
+    hours = settings.BOARD_DATA_EXPORT_HOURS
+    return EmailMessage(
+        subject=f"Your data from {settings.BOARD_NAME} is ready",
+        body=f"Hello {export.member},\n\nThe archive of everything {settings.BOARD_NAME} keeps "
+        f"about you is ready. Log in and download it here:\n{link}\n\n"
+        f"The link works for {hours} hours.",
+        to=[export.member.email],
+    )
+
+
+@task()
+def send_data_export_mail(export_id: int, site_url: str, attempt: int = 1) -> str:
+    export = DataExport.objects.select_related("member").filter(pk=export_id).first()
+    if export is None or not export.member.email or not export.member.is_active:
+        return "not sent: no address"
+    with retried_on_failure(send_data_export_mail, export_id, site_url, attempt=attempt):
+        data_export_mail(export, site_url).send()
     return "sent"

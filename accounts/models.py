@@ -10,6 +10,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Value, Window
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.functional import cached_property
 
@@ -128,12 +129,39 @@ class User(AbstractUser):
     unread_notice_count = models.PositiveIntegerField(
         default=0, editable=False, help_text="Unread notifications: the bell in the header."
     )
+    # The member's avatar (pictures/): the key in its stored files' names; empty, none.
+    avatar_key = models.CharField(max_length=32, blank=True, editable=False)
+    may_set_avatar = models.BooleanField(
+        default=True, help_text="Off: the member may not set an avatar (an administrator's block)."
+    )
+    # Copied from the member's confirmed TOTP device (accounts.two_factor keeps them in step), so
+    # that logging in and the admin's staff rule know without a query.
+    has_two_factor = models.BooleanField(
+        default=False, editable=False, help_text="Logs in with a code from an authenticator app."
+    )
+    deactivated_at = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="When the member closed their account; logging in again reopens it.",
+    )  # fmt: skip
+    erased_at = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="When the account was erased (it shows as “Former member #N”).",
+    )  # fmt: skip
 
     objects = MemberManager()
 
     class Meta:
         ordering = ["username_key"]
         verbose_name = "member"
+        constraints = [
+            # One account per address, whatever its case; many accounts may have none.
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="member_email_unique",
+                violation_error_message="That email address belongs to another account.",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.username
@@ -212,6 +240,12 @@ class User(AbstractUser):
             return 0
         waited = (now - self.last_posted_at).total_seconds()
         return max(0, math.ceil(settings.BOARD_FLOOD_SECONDS - waited))
+
+    @cached_property
+    def group_ids(self) -> frozenset[int]:
+        """The groups the member is in: one query, kept for the request (forum permissions
+        ask only when a forum grants something to a group)."""
+        return frozenset(self.groups.values_list("pk", flat=True))
 
     @cached_property
     def moderated_forum_ids(self) -> frozenset[int] | None:
@@ -523,3 +557,99 @@ class ThrottleCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.count} until {self.window_ends_at:%Y-%m-%d %H:%M}"
+
+
+class EmailChange(models.Model):
+    """A member's request to move their account to another address: it takes effect only when
+    the link mailed to the new address is followed, and the old address may undo it. The rows
+    are also the record of every change (who, from, to, when)."""
+
+    member = models.ForeignKey(User, on_delete=models.CASCADE, related_name="email_changes")
+    old_email = models.EmailField(blank=True)
+    new_email = models.EmailField()
+    requested_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name = "email change"
+
+    def __str__(self) -> str:
+        return f"{self.member_id}: {self.old_email or '(none)'} to {self.new_email}"
+
+
+class MemberSession(models.Model):
+    """One logged-in browser of a member, for their sessions page: recorded at login, its last
+    request noted at most every few minutes (accounts.sessions). The session itself stays in
+    the session backend; this row names its key so that it can be ended from elsewhere."""
+
+    member = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sessions")
+    session_key = models.CharField(max_length=64, unique=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-last_seen_at", "-pk"]
+        indexes = [models.Index(fields=["member", "-last_seen_at"], name="member_sessions")]
+        verbose_name = "member session"
+
+    def __str__(self) -> str:
+        return f"{self.member_id} since {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class AccountEvent(models.Model):
+    """The account log: things done to an account that members and staff may need to trace
+    later (an email change, two-factor on or off, deactivation, erasure), and who did them."""
+
+    EMAIL_CHANGED, EMAIL_RESTORED = "email_changed", "email_restored"
+    TWO_FACTOR_ON, TWO_FACTOR_OFF = "two_factor_on", "two_factor_off"
+    DEACTIVATED, ERASED, SESSIONS_ENDED = "deactivated", "erased", "sessions_ended"
+    KINDS = [
+        (EMAIL_CHANGED, "email address changed"),
+        (EMAIL_RESTORED, "email change undone"),
+        (TWO_FACTOR_ON, "two-factor login turned on"),
+        (TWO_FACTOR_OFF, "two-factor login turned off"),
+        (DEACTIVATED, "account deactivated"),
+        (ERASED, "account erased"),
+        (SESSIONS_ENDED, "other sessions ended"),
+    ]
+
+    # SET_NULL: an erased member's row stays, but the log must outlive any later deletion.
+    member = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="account_events"
+    )
+    kind = models.CharField(max_length=20, choices=KINDS)
+    by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="Who did it: the member, or a staff member from the admin.",
+    )  # fmt: skip
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "account event"
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.get_kind_display()} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class DataExport(models.Model):
+    """A member's "download my data" archive (a zip of JSON and plain text), built by the task
+    worker (accounts.mail.build_data_export) and fetched through a signed link that expires
+    after BOARD_DATA_EXPORT_HOURS; older archives are deleted when the next is built."""
+
+    member = models.ForeignKey(User, on_delete=models.CASCADE, related_name="data_exports")
+    requested_at = models.DateTimeField(default=timezone.now)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    archive = models.BinaryField(blank=True, default=b"", editable=False)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name = "data export"
+
+    def __str__(self) -> str:
+        return f"{self.member_id} at {self.requested_at:%Y-%m-%d %H:%M}"

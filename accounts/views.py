@@ -38,7 +38,7 @@ MEMBER_ORDERS = {
 def member_detail(request, pk):
     # 1: the member; 2: their recent posts with threads
     member = get_object_or_404(User.objects.filter(is_active=True), pk=pk)
-    recent_posts = Post.objects.recent_by(member)[:10]
+    recent_posts = Post.objects.recent_by(member, request.user)[:10]
     return render(
         request,
         "accounts/member_detail.html",

@@ -263,15 +263,6 @@ class MovedStubQuerySet(models.QuerySet):
             self.filter(forum=forum, expires_at__gt=now)
             .filter(thread__is_removed=False, thread__is_held=False)
             .select_related("thread__forum", "thread__starter")
-            .only(
-                "pk",
-                "created_at",
-                "thread__title",
-                "thread__slug",
-                "thread__forum__name",
-                "thread__forum__slug",
-                "thread__starter__username",
-            )
             .order_by("-created_at", "-pk")
         )
 

@@ -79,10 +79,16 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
+    # Two-factor devices (accounts/two_factor.py). Before accounts, so that accounts/admin.py
+    # replaces their admin pages with its own action.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "forum",
     "following",
     "community",
+    "pictures",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -106,6 +112,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Notes when each member's session was last used, at most every few minutes.
+    "accounts.sessions.LastSeenMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "accounts.middleware.MemberTimeZoneMiddleware",
@@ -185,8 +193,36 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or WORK_DIR / "staticfiles")
 STATICFILES_DIRS = [FILES_DIR / "static"]
+# Avatars and attachments (pictures/): on local disk under var/media/ unless S3_BUCKET names a
+# bucket of an S3-compatible object store (AWS, MinIO, Ceph, R2 ...), which several app servers
+# share. Either way every file is served through the board's views, which check who may see it;
+# on S3 they answer with a signed URL that expires after S3_URL_SECONDS.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or VAR_DIR / "media")
+S3_BUCKET = os.environ.get("S3_BUCKET", "")
+if S3_BUCKET:
+    MEDIA_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("S3_REGION") or None,
+            "access_key": os.environ.get("S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": env_int("S3_URL_SECONDS", 300),
+            "file_overwrite": False,
+            "addressing_style": os.environ.get("S3_ADDRESSING_STYLE") or None,
+            "signature_version": "s3v4",
+        },
+    }
+else:
+    MEDIA_STORAGE = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": MEDIA_ROOT, "base_url": "/media/"},
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
@@ -321,6 +357,14 @@ BOARD_ONLINE_MINUTES = env_int("BOARD_ONLINE_MINUTES", 15)
 BOARD_ONLINE_FLUSH_SECONDS = env_int("BOARD_ONLINE_FLUSH_SECONDS", 30)
 # A "Moved:" stub stays in the old forum this many days (0: no stub).
 BOARD_MOVED_STUB_DAYS = env_int("BOARD_MOVED_STUB_DAYS", 7)
+# Staff must log in with two-factor (accounts/two_factor.py): the admin refuses a staff session
+# that did not pass the code step, and sends them to set it up.
+BOARD_STAFF_TWO_FACTOR = env_bool("BOARD_STAFF_TWO_FACTOR", False)
+# Erasing an account (accounts/personal_data.py) keeps its posts under "Former member #N" so
+# threads keep making sense; true removes them as well (they show as removed, in place).
+BOARD_ERASURE_REMOVES_POSTS = env_bool("BOARD_ERASURE_REMOVES_POSTS", False)
+# How long the mailed link to a member's data archive works.
+BOARD_DATA_EXPORT_HOURS = env_int("BOARD_DATA_EXPORT_HOURS", 48)
 AUTHENTICATION_BACKENDS = ["accounts.backends.UsernameOrEmailBackend"]
 # Read tracking: threads whose last post is older than this count as read for everyone.
 BOARD_READ_TRACKING_DAYS = env_int("BOARD_READ_TRACKING_DAYS", 30)
@@ -348,3 +392,20 @@ BOARD_MAIL_RETRY_SECONDS = env_int("BOARD_MAIL_RETRY_SECONDS", 60)
 BOARD_TASK_STUCK_SECONDS = env_int("BOARD_TASK_STUCK_SECONDS", 15 * 60)
 # /readyz answers 503 when a task has waited longer than this for a worker (0: never).
 BOARD_READY_MAX_TASK_AGE_SECONDS = env_int("BOARD_READY_MAX_TASK_AGE_SECONDS", 10 * 60)
+
+# Pictures (pictures/): limits on what members upload. Sizes in bytes. A request larger than
+# a post's files at their limits is refused (400) before its files are written to a temporary
+# folder (pictures/uploads.py); set the proxy's body limit (nginx client_max_body_size) to match.
+FILE_UPLOAD_HANDLERS = [
+    "pictures.uploads.RequestSizeLimit",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+BOARD_ATTACHMENT_MAX_BYTES = env_int("BOARD_ATTACHMENT_MAX_BYTES", 8 * 1024 * 1024)
+BOARD_ATTACHMENTS_PER_POST = env_int("BOARD_ATTACHMENTS_PER_POST", 10)
+BOARD_ATTACHMENT_QUOTA_BYTES = env_int("BOARD_ATTACHMENT_QUOTA_BYTES", 200 * 1024 * 1024)
+# Which files other than JPEG, PNG, WebP and GIF images a post may carry (of: pdf, txt).
+BOARD_ATTACHMENT_OTHER_TYPES = env_list("BOARD_ATTACHMENT_OTHER_TYPES", "pdf,txt")
+# Images with more pixels (all frames of a GIF together) are refused before being decoded.
+BOARD_IMAGE_MAX_PIXELS = env_int("BOARD_IMAGE_MAX_PIXELS", 40_000_000)
+BOARD_AVATAR_MAX_BYTES = env_int("BOARD_AVATAR_MAX_BYTES", 4 * 1024 * 1024)

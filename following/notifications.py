@@ -21,7 +21,7 @@ from django.utils import timezone
 from accounts.validators import fold_lines
 from config.tasks import retried_on_failure
 from following.models import Notification, Subscription, ThreadRead
-from forum.models import Post
+from forum.models import READ, Post
 
 log = logging.getLogger(__name__)
 UNSUBSCRIBE_SALT = "following.unsubscribe"
@@ -88,6 +88,8 @@ def notify_subscribers(post_id: int) -> int:
         member = subscription.user
         if member.pk in mailed_users or not member.email or not member.may_post:
             continue
+        if not post.thread.forum.permits(member, READ):
+            continue  # a member who lost access to the forum hears no more of it
         mailed_users.add(member.pk)
         owed.append(subscription.pk)
     Subscription.objects.filter(pk__in=owed).update(notified_at=timezone.now())
@@ -106,6 +108,8 @@ def send_reply_mail(post_id: int, subscription_id: int, attempt: int = 1) -> str
     member = subscription.user
     if not (member.is_active and member.email and member.may_post):
         return "not sent: the member may no longer receive it"
+    if not post.thread.forum.permits(member, READ):
+        return "not sent: the member may no longer read the forum"
     # Committed before sending: a second run of this task finds it and sends nothing.
     claim, is_new = Notification.objects.get_or_create(post=post, user=member)
     if not is_new:

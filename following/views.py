@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -47,7 +48,7 @@ def thread_follow(request, pk):
 @login_required
 @require_POST
 def forum_follow(request, slug):
-    forum = get_object_or_404(Forum, slug=slug)
+    forum = get_object_or_404(Forum.objects.readable_by(request.user), slug=slug)
     if request.POST.get("follow") == "0":
         Subscription.objects.filter(user=request.user, forum=forum).delete()
         messages.info(request, f"You no longer follow {forum.name}.")
@@ -60,7 +61,7 @@ def forum_follow(request, slug):
 @login_required
 @require_POST
 def forum_mark_read(request, slug):
-    forum = get_object_or_404(Forum, slug=slug)
+    forum = get_object_or_404(Forum.objects.visible_to(request.user), slug=slug)
     ForumRead.objects.update_or_create(
         user=request.user, forum=forum, defaults={"marked_at": timezone.now()}
     )
@@ -100,8 +101,13 @@ def subscription_list(request):
         ).delete()
         messages.success(request, "Your subscriptions were updated.")
         return redirect("following:subscription_list")
+    # Those in forums the member may no longer read are left out: they bring no mail.
     subscriptions = list(
         Subscription.objects.filter(user=request.user)
+        .filter(
+            Q(thread__in=Thread.objects.visible_to(request.user))
+            | Q(forum__in=Forum.objects.readable_by(request.user))
+        )
         .select_related("thread__forum", "forum")
         .order_by("-created_at")
     )

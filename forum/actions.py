@@ -36,7 +36,17 @@ from following.notifications import enqueue_notifications
 from forum.mail import send_infraction_mail
 from forum.markup import count_outside_links, render_bbcode
 from forum.models import (
+    AWAITING,
+    BUILT_IN_AUDIENCES,
+    GUESTS,
+    MODERATORS,
+    PERMISSIONS,
+    READ,
+    REGISTERED,
+    SEE,
+    Announcement,
     Forum,
+    ForumPermission,
     Infraction,
     InfractionLevel,
     Post,
@@ -44,7 +54,9 @@ from forum.models import (
     Report,
     SpammerCleanup,
     Thread,
+    access_tokens,
 )
+from forum.pagecache import note_write
 
 
 def newer_last_post(post: Post):
@@ -167,6 +179,9 @@ def create_thread(
     Raises PostingRefused (flood control, unconfirmed email) or DuplicateSubmission.
     """
     archived = created_at is not None  # imports and fixtures: no flood control, no mail
+    refusal = None if archived else forum.refusal_to_start(author)
+    if refusal:
+        raise PostingRefused(refusal)
     now = timezone.now()
     poster = lock_poster(
         author, now, check_flood=not archived, submission_key=submission_key, address=address
@@ -508,6 +523,8 @@ def stick_thread(
 @transaction.atomic
 def move_thread(*, thread: Thread, moderator: User, to_forum: Forum, reason: str = "") -> Thread:
     """Moves a thread to another forum; both forums' counters are rebuilt."""
+    if not to_forum.permits(moderator, READ):
+        raise ModerationRefused("You may not move threads into a forum you cannot read.")
     thread = locked_thread(thread, moderator)
     from_forum_id = thread.forum_id
     if from_forum_id == to_forum.pk:
@@ -689,6 +706,8 @@ def merge_threads(*, source: Thread, target: Thread, moderator: User, reason: st
     source, target = locked[source.pk], locked[target.pk]
     require_moderator(moderator, source.forum_id)
     require_moderator(moderator, target.forum_id)
+    if not Forum.objects.readable_by(moderator).filter(pk=target.forum_id).exists():
+        raise ModerationRefused("You may not merge into a thread you cannot read.")
     Post.objects.filter(thread=source).update(
         thread=target, number=F("number") + 2 * RENUMBER_OFFSET
     )
@@ -1009,3 +1028,100 @@ def reverse_infraction(*, infraction: Infraction, moderator: User, reason: str) 
     infraction.reversed_reason = reason
     log_moderation(moderator=moderator, obj=infraction, message="Reversed.", reason=reason)
     return infraction
+
+
+# Forum permissions and the forum tree
+
+# The typical setups, one click away in the admin (ForumAdmin's actions): each sets the rows of
+# the built-in audiences; "public" removes them, so that the forum inherits again.
+READ_ONLY = {SEE, READ}
+PRESETS = {
+    "staff_only": {GUESTS: set(), REGISTERED: set(), AWAITING: set(), MODERATORS: set(PERMISSIONS)},
+    "read_only": {
+        GUESTS: READ_ONLY,
+        REGISTERED: READ_ONLY,
+        AWAITING: READ_ONLY,
+        MODERATORS: set(PERMISSIONS),
+    },
+    "members_only": {
+        GUESTS: set(),
+        REGISTERED: set(PERMISSIONS),
+        AWAITING: READ_ONLY,
+        MODERATORS: set(PERMISSIONS),
+    },
+    "public": {},
+}
+
+
+@transaction.atomic
+def apply_forum_preset(*, forums, preset: str) -> None:
+    """Gives each of `forums` a typical setup (PRESETS); groups' rows are left as they are."""
+    grants = PRESETS[preset]
+    forums = list(forums)
+    ForumPermission.objects.filter(forum__in=forums, audience__in=BUILT_IN_AUDIENCES).delete()
+    ForumPermission.objects.bulk_create(
+        ForumPermission(forum=forum, audience=audience, **flags_of(given))
+        for forum in forums
+        for audience, given in grants.items()
+    )
+    rebuild_forum_tree()
+
+
+@transaction.atomic
+def set_forum_permission(*, forum: Forum, audience: str, group=None, granted) -> None:
+    """Sets one audience's permissions in one forum (`granted`: a set of PERMISSIONS)."""
+    ForumPermission.objects.update_or_create(
+        forum=forum, audience=audience, group=group, defaults=flags_of(set(granted))
+    )
+    rebuild_forum_tree()
+
+
+def flags_of(granted: set[str]) -> dict[str, bool]:
+    return {f"can_{permission}": permission in granted for permission in PERMISSIONS}
+
+
+@transaction.atomic
+def rebuild_forum_tree() -> int:
+    """Resolves every forum's permissions (its own rows, else its parent's, at the top the
+    defaults), breadcrumbs and subforum count onto the forum rows, which pages read. A forum
+    inside one an audience may not see is hidden from it too. Returns how many rows changed.
+    Run after any change of a forum's parent or permissions (the admin does)."""
+    forums = {forum.pk: forum for forum in Forum.objects.select_for_update().order_by("pk")}
+    rows: dict[int, dict[str, set[str]]] = {}
+    for row in ForumPermission.objects.all():
+        rows.setdefault(row.forum_id, {})[row.key] = row.granted()
+    children: dict[int | None, list[Forum]] = {}
+    for forum in forums.values():
+        children.setdefault(forum.parent_id, []).append(forum)
+    top = {key: set(PERMISSIONS) for key in BUILT_IN_AUDIENCES}
+    announced: dict[int | None, int] = {}
+    for forum_id in Announcement.objects.values_list("forum_id", flat=True):
+        announced[forum_id] = announced.get(forum_id, 0) + 1
+    changed = []
+
+    def resolve(forum, inherited: dict[str, set[str]], ancestry: list, category, shown: int):
+        grants = {**inherited, **rows.get(forum.pk, {})}
+        if forum.parent_id is not None:
+            # The built-in audiences that may not see the parent lose its subforums too.
+            hidden = {k for k in BUILT_IN_AUDIENCES if SEE not in inherited.get(k, ())}
+            grants = {k: g for k, g in grants.items() if k not in hidden}
+        grants = {key: given for key, given in grants.items() if given}
+        kids = children.get(forum.pk, [])
+        shown += announced.get(forum.pk, 0)
+        # A subforum sits in its parent's category.
+        category = category or forum.category_id
+        state = (access_tokens(grants), ancestry, len(kids), category, shown)
+        if state != tuple(getattr(forum, field) for field in fields):
+            for field, value in zip(fields, state, strict=True):
+                setattr(forum, field, value)
+            changed.append(forum)
+        for child in kids:
+            resolve(child, grants, [*ancestry, [forum.name, forum.slug]], category, shown)
+
+    fields = ["access", "ancestry", "subforum_count", "category_id", "announcement_count"]
+    for forum in children.get(None, []):
+        resolve(forum, top, [], None, announced.get(None, 0))
+    Forum.objects.bulk_update(changed, fields)
+    # Every page may show these forums differently now.
+    transaction.on_commit(note_write)
+    return len(changed)

@@ -22,9 +22,14 @@ from accounts.models import User
 from accounts.validators import TextRulesAdmin
 from forum import actions
 from forum.forms import ThreadAdminForm
+from forum.markup import render_bbcode
 from forum.models import (
+    READ,
+    SEE,
+    Announcement,
     Category,
     Forum,
+    ForumPermission,
     Infraction,
     InfractionLevel,
     InfractionReason,
@@ -33,6 +38,7 @@ from forum.models import (
     Report,
     SpammerCleanup,
     Thread,
+    forum_permits,
 )
 from forum.moderation import MoveForm, OptionalReasonForm, ReasonForm
 
@@ -109,6 +115,17 @@ class DateDrillDownInRange:
         return InRangeChangeList
 
 
+class VisibleForumFilter(admin.RelatedFieldListFilter):
+    """The forum filter lists only the forums the user may see (forum permissions)."""
+
+    def field_choices(self, field, request, model_admin):
+        forums = Forum.objects.visible_to(request.user).order_by(*FORUM_ORDER)
+        return [(forum.pk, str(forum)) for forum in forums]
+
+
+FORUM_ORDER = ("category__position", "category_id", "position", "id")
+
+
 class ModeratedAdmin(DateDrillDownInRange, TextRulesAdmin, admin.ModelAdmin):
     """Rows limited to the forums the user moderates; hard deletes for superusers only."""
 
@@ -117,7 +134,10 @@ class ModeratedAdmin(DateDrillDownInRange, TextRulesAdmin, admin.ModelAdmin):
     list_per_page = 50
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
+        # Only forums the moderator may read (forum permissions), and of those the ones they
+        # moderate.
+        forum = self.forum_path.removesuffix("_id") + "__"
+        queryset = super().get_queryset(request).filter(forum_permits(request.user, READ, forum))
         scope = request.user.moderated_forum_ids
         if scope is None:
             return queryset
@@ -142,11 +162,63 @@ class CategoryAdmin(TextRulesAdmin, admin.ModelAdmin):
         return changelist_link(Forum, "forums", category__id__exact=category.pk)
 
 
+class RebuildsForumTree:
+    """For the admins whose rows the forum rows summarise (forum.actions.rebuild_forum_tree):
+    forums (tree and permissions) and announcements (their counts)."""
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        actions.rebuild_forum_tree()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        actions.rebuild_forum_tree()
+
+
+def preset_action(preset: str, description: str):
+    """An admin action giving the selected forums one of the typical setups (actions.PRESETS)."""
+
+    @admin.action(description=description, permissions=["change"])
+    def apply(modeladmin, request, queryset):
+        actions.apply_forum_preset(forums=queryset, preset=preset)
+        names = ", ".join(forum.name for forum in queryset)
+        modeladmin.message_user(request, f"{description.split(' (')[0]}: {names}.")
+
+    apply.__name__ = f"make_{preset}"
+    return apply
+
+
+class ForumPermissionInline(TextRulesAdmin, admin.TabularInline):
+    """The forum's permissions as a grid: one row per audience set here; an audience with no
+    row inherits the parent forum's (at the top: built-in audiences may do everything,
+    groups nothing more)."""
+
+    model = ForumPermission
+    extra = 0
+    verbose_name = "permission set here"
+    verbose_name_plural = (
+        "Permissions (audiences not listed inherit from the parent forum; at the top, guests, "
+        "members and moderators may do everything and groups add nothing)"
+    )
+    fields = [
+        "audience",
+        "group",
+        "can_see",
+        "can_read",
+        "can_start",
+        "can_reply_own",
+        "can_reply_others",
+    ]
+
+
 @admin.register(Forum)
-class ForumAdmin(TextRulesAdmin, admin.ModelAdmin):
+class ForumAdmin(RebuildsForumTree, TextRulesAdmin, admin.ModelAdmin):
+    inlines = [ForumPermissionInline]
     list_display = [
         "name",
+        "parent",
         "category",
+        "in_force",
         "position",
         "thread_count",
         "post_count",
@@ -155,14 +227,15 @@ class ForumAdmin(TextRulesAdmin, admin.ModelAdmin):
     ]
     list_editable = ["position"]
     list_filter = ["category"]
-    list_select_related = ["category"]
+    list_select_related = ["category", "parent"]
     search_fields = ["name", "description"]
     ordering = ["category__position", "category_id", "position", "id"]
     prepopulated_fields = {"slug": ["name"]}
-    autocomplete_fields = ["category"]
+    autocomplete_fields = ["category", "parent"]
     filter_horizontal = ["moderators"]
     fields = [
         "category",
+        "parent",
         "name",
         "slug",
         "description",
@@ -171,7 +244,30 @@ class ForumAdmin(TextRulesAdmin, admin.ModelAdmin):
         "moderators",
     ]
     readonly_fields = ["thread_count", "post_count", "last_post_at"]
-    actions = ["recount_forums"]
+    actions = [
+        "recount_forums",
+        preset_action("staff_only", "Make staff-only (moderators only)"),
+        preset_action("read_only", "Make read-only (announcements: only moderators post)"),
+        preset_action("members_only", "Make members-only (hidden from guests)"),
+        preset_action("public", "Make public (inherit the parent's permissions)"),
+    ]
+
+    @admin.display(description="permissions in force")
+    def in_force(self, forum):
+        return forum.access_summary()
+
+    def get_queryset(self, request):
+        # Moderators read the forum list; a forum hidden from them stays hidden here too.
+        return super().get_queryset(request).filter(forum_permits(request.user, SEE))
+
+    def save_model(self, request, obj, form, change):
+        if obj.parent_id is not None:
+            obj.category_id = obj.parent.category_id  # a subforum sits in its parent's category
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        actions.rebuild_forum_tree()
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "moderators":
@@ -217,7 +313,7 @@ class ThreadAdmin(ModeratedAdmin):
         "is_held",
         "posts",
     ]
-    list_filter = ["is_held", "is_removed", "is_locked", "is_sticky", "forum"]
+    list_filter = ["is_held", "is_removed", "is_locked", "is_sticky", ("forum", VisibleForumFilter)]
     list_select_related = ["forum", "starter"]
     search_fields = ["title", "starter__username"]
     date_hierarchy = "created_at"
@@ -310,7 +406,7 @@ class ThreadAdmin(ModeratedAdmin):
 
     @admin.action(description="Move the selected threads…", permissions=["change"])
     def move(self, request, queryset):
-        form = step_form(request, MoveForm)
+        form = step_form(request, MoveForm, moderator=request.user)
         if not form.is_valid():
             return step_page(self, request, queryset, form=form, action="move", title="Move")
         self.simple_step(
@@ -387,7 +483,7 @@ class PostAdmin(ModeratedAdmin):
     forum_path = "thread__forum_id"
     list_display = ["__str__", "excerpt", "thread", "author", "created_at", "is_removed", "is_held"]
     list_display_links = ["__str__"]
-    list_filter = ["is_held", "is_removed", "thread__forum"]
+    list_filter = ["is_held", "is_removed", ("thread__forum", VisibleForumFilter)]
     list_select_related = ["thread", "author"]
     search_fields = ["body", "=author__username"]
     date_hierarchy = "created_at"
@@ -681,6 +777,24 @@ class SpammerCleanupAdmin(TextRulesAdmin, admin.ModelAdmin):
             lambda cleanup: actions.undo_ban_spammer(cleanup=cleanup, superuser=request.user),
             "Undid {count}.",
         )
+
+
+@admin.register(Announcement)
+class AnnouncementAdmin(RebuildsForumTree, DateDrillDownInRange, TextRulesAdmin, admin.ModelAdmin):
+    list_display = ["title", "forum", "starts_at", "ends_at", "author"]
+    list_filter = [("forum", VisibleForumFilter)]
+    list_select_related = ["forum", "author"]
+    search_fields = ["title"]
+    date_hierarchy = "starts_at"
+    autocomplete_fields = ["forum"]
+    fields = ["forum", "title", "body", "starts_at", "ends_at"]
+
+    def save_model(self, request, obj, form, change):
+        obj.body_html = render_bbcode(obj.body)
+        if obj.author_id is None:
+            obj.author = request.user
+        super().save_model(request, obj, form, change)
+        actions.rebuild_forum_tree()  # the forums' announcement counts
 
 
 @admin.register(InfractionReason)

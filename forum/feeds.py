@@ -65,8 +65,12 @@ class LatestThreadsFeed(BoardFeed):
 
     subtitle = description  # Atom's name for it
 
-    def items(self):
-        return newest_threads(Thread.objects.all())
+    def get_object(self, request):
+        # The reader, so that items() lists only what they may read.
+        return request.user
+
+    def items(self, reader):
+        return newest_threads(Thread.objects.readable_by(reader))
 
     def item_title(self, thread: Thread) -> str:
         # Escaped once more, as Django's default does: readers show titles as HTML.
@@ -93,7 +97,8 @@ class ForumThreadsFeed(LatestThreadsFeed):
     """The newest threads of one forum."""
 
     def get_object(self, request, slug: str) -> Forum:
-        return get_object_or_404(Forum, slug=slug)
+        forums = Forum.objects.visible_to(request.user).readable_by(request.user)
+        return get_object_or_404(forums, slug=slug)
 
     def title(self, forum: Forum) -> str:
         return escape(f"{settings.BOARD_NAME}: {forum.name}")
@@ -117,7 +122,7 @@ class ThreadPostsFeed(BoardFeed):
     """The newest posts of one thread."""
 
     def get_object(self, request, pk: int) -> Thread:
-        return get_object_or_404(Thread.objects.visible(), pk=pk)
+        return get_object_or_404(Thread.objects.visible().readable_by(request.user), pk=pk)
 
     def title(self, thread: Thread) -> str:
         return escape(f"{settings.BOARD_NAME}: {thread.title}")

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from accounts import validators
 from forum.models import MAX_INFRACTION_DAYS, MAX_INFRACTION_POINTS, InfractionReason
+from pictures.forms import AttachmentsField, RemoveAttachmentsField
 
 BODY_MAX_LENGTH = 20_000
 TITLE_MAX_LENGTH = 100
@@ -56,6 +57,7 @@ class SubmissionKeyField(forms.UUIDField):
 
 class ReplyForm(forms.Form):
     body = BodyField()
+    attachments = AttachmentsField()
     submission_key = SubmissionKeyField()
 
 
@@ -67,6 +69,7 @@ class ThreadForm(forms.Form):
     with_poll = forms.BooleanField(
         required=False, label="Post a poll with this thread (the next step asks for it)"
     )
+    attachments = AttachmentsField()
     submission_key = SubmissionKeyField()
 
     def clean_title(self):
@@ -77,6 +80,14 @@ class ThreadForm(forms.Form):
 
 class PostEditForm(forms.Form):
     body = BodyField()
+    attachments = AttachmentsField(label="Attach more files")
+    remove_attachments = RemoveAttachmentsField()
+
+    def __init__(self, *args, attachments=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["remove_attachments"].offer(attachments)
+        if not attachments:
+            del self.fields["remove_attachments"]
 
 
 class ThreadAdminForm(forms.ModelForm):

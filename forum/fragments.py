@@ -26,6 +26,7 @@ RENDERING_SOURCES = [
     (settings.FILES_DIR / "templates", "*.html"),
     (settings.BASE_DIR / "forum" / "templatetags", "*.py"),
     (settings.BASE_DIR / "community" / "templatetags", "*.py"),
+    (settings.BASE_DIR / "pictures" / "templatetags", "*.py"),
 ]
 
 

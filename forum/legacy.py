@@ -25,8 +25,9 @@ def legacy_number(raw: str | None) -> int:
     return number
 
 
-def legacy_thread(raw: str | None) -> Thread:
-    return get_object_or_404(Thread.objects.visible(), legacy_id=legacy_number(raw))
+def legacy_thread(request, raw: str | None) -> Thread:
+    threads = Thread.objects.visible().readable_by(request.user)
+    return get_object_or_404(threads, legacy_id=legacy_number(raw))
 
 
 def showthread(request):
@@ -34,7 +35,7 @@ def showthread(request):
     holding its first post."""
     if "t" not in request.GET and "threadid" not in request.GET:
         return showpost(request)
-    thread = legacy_thread(request.GET.get("t", request.GET.get("threadid")))
+    thread = legacy_thread(request, request.GET.get("t", request.GET.get("threadid")))
     url = thread.get_absolute_url()
     if "page" in request.GET:
         first_number = (legacy_number(request.GET["page"]) - 1) * LEGACY_POSTS_PER_PAGE + 1
@@ -49,7 +50,7 @@ def showthread(request):
 def showpost(request):
     """showpost.php?p=ID: the post's permalink, which finds its page."""
     post = get_object_or_404(
-        Post.objects.filter(is_held=False).in_visible_threads(),
+        Post.objects.filter(is_held=False).in_visible_threads().readable_by(request.user),
         legacy_id=legacy_number(request.GET.get("p", request.GET.get("postid"))),
     )
     return redirect(post.get_absolute_url(), permanent=True)
@@ -57,9 +58,9 @@ def showpost(request):
 
 def archive_thread(request, legacy_id):
     """archive/index.php/t-ID.html, the old search-engine archive."""
-    return redirect(legacy_thread(legacy_id).get_absolute_url(), permanent=True)
+    return redirect(legacy_thread(request, legacy_id).get_absolute_url(), permanent=True)
 
 
 def printthread(request):
-    thread = legacy_thread(request.GET.get("t", request.GET.get("threadid")))
+    thread = legacy_thread(request, request.GET.get("t", request.GET.get("threadid")))
     return redirect(reverse("forum:thread_print", args=[thread.pk, thread.slug]), permanent=True)

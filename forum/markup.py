@@ -64,6 +64,9 @@ _MAILTO_RE = re.compile(r"mailto:[^@]+@[\w-]+(?:\.[\w-]+)+(?:\?.*)?", re.I)
 _COLOR_RE = re.compile(r"#[0-9a-f]{3}|#[0-9a-f]{6}|[a-z]{3,20}", re.I)
 _QUOTE_ARG_RE = re.compile(r"(.*?);\s*(\d{1,18})")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# vBulletin's [ATTACH]n[/ATTACH]: the post's nth attachment in place. Left as text here;
+# pictures/rendering.py puts the attachment in once the post's files are stored.
+ATTACH_RE = re.compile(r"\[attach(?:=[a-z]{1,10})?\]\s*(\d{1,4})\s*\[/attach\]", re.IGNORECASE)
 _SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
 # Line breaks next to block elements would add blank lines the author never saw in vBulletin.
 # Every one of those edges has a block tag in it, and most posts have none: looking for one first

@@ -1,16 +1,20 @@
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection, models, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Cast, Concat
+from django.db.models.lookups import Contains
 from django.utils import timezone
 from django.utils.text import slugify
 
 from config.cache import CacheUnavailable
 from forum.links import link
-from forum.markup import without_quotes
+from forum.markup import ATTACH_RE, without_quotes
 from forum.pagecache import forget_shared
 
 # A list shows who posted last and when, never what: leave the bodies in the database.
@@ -49,7 +53,103 @@ class Category(models.Model):
         return self.name
 
 
+# Forum permissions, as vBulletin's: for each forum and audience, whether it may see the forum
+# (in lists, and its page), read its threads, start threads, reply in threads it started, and
+# reply in threads others started. Built-in audiences, then any Django group an admin makes.
+GUESTS, REGISTERED, AWAITING, MODERATORS, GROUP = (
+    "guests",
+    "registered",
+    "awaiting",
+    "moderators",
+    "group",
+)
+AUDIENCES = [
+    (GUESTS, "Guests"),
+    (REGISTERED, "Registered members"),
+    (AWAITING, "Members awaiting email confirmation"),
+    (MODERATORS, "Moderators"),
+    (GROUP, "A group"),
+]
+BUILT_IN_AUDIENCES = [GUESTS, REGISTERED, AWAITING, MODERATORS]
+SEE, READ, START, REPLY_OWN, REPLY_OTHERS = "see", "read", "start", "reply_own", "reply_others"
+PERMISSIONS = [SEE, READ, START, REPLY_OWN, REPLY_OTHERS]
+
+
+def access_tokens(grants: dict[str, set[str]]) -> str:
+    """Forum.access for `grants` (audience key -> permissions): " read:guests see:guests ... ",
+    each token framed by spaces so that a LIKE '% read:guests %' finds it on any database."""
+    tokens = sorted(f"{permission}:{key}" for key, given in grants.items() for permission in given)
+    return f" {' '.join(tokens)} " if tokens else " "
+
+
+def inherited_access(parent_access: str) -> str:
+    """What a forum with no rows of its own inherits from a parent with `parent_access`: the
+    same, but built-in audiences that may not see the parent get nothing."""
+    tokens = parent_access.split()
+    hidden = {key for key in BUILT_IN_AUDIENCES if f"{SEE}:{key}" not in tokens}
+    kept = [token for token in tokens if token.partition(":")[2] not in hidden]
+    return f" {' '.join(kept)} " if kept else " "
+
+
+def default_access() -> str:
+    """Everything for the built-in audiences: a forum nobody restricted is public (posting still
+    needs an account, a confirmed email where asked, and no ban)."""
+    return access_tokens({key: set(PERMISSIONS) for key in BUILT_IN_AUDIENCES})
+
+
+def audiences_of(user) -> list[str]:
+    """The built-in audiences `user` belongs to (groups are looked up only when needed)."""
+    if not user.is_authenticated:
+        return [GUESTS]
+    awaiting = settings.BOARD_REQUIRE_EMAIL_CONFIRMATION and not user.email_confirmed
+    keys = [AWAITING if awaiting else REGISTERED]
+    if user.is_staff and user.moderated_forum_ids != frozenset():
+        keys.append(MODERATORS)
+    return keys
+
+
+def group_key(group_id: int) -> str:
+    return f"{GROUP}:{group_id}"
+
+
+def forum_permits(user, permission: str, prefix: str = "") -> Q:
+    """The forums (at `prefix`, e.g. "thread__forum__") that grant `permission` to `user`: by
+    an audience of theirs, a group of theirs (a subquery: no query of its own), or because
+    they moderate that forum by name. Superusers are granted everything."""
+    if user.is_authenticated and user.is_superuser:
+        return Q()
+    granted = Q()
+    for key in audiences_of(user):
+        granted |= Q(**{f"{prefix}access__contains": f" {permission}:{key} "})
+    if user.is_authenticated:
+        if user.moderated_forum_ids:
+            granted |= Q(**{f"{prefix}pk__in": user.moderated_forum_ids})
+        # ' read:group:7 ' for each group of theirs, looked for in the forum's access.
+        token = Concat(
+            Value(f" {permission}:{GROUP}:"),
+            Cast("group_id", models.TextField()),
+            Value(" "),
+            output_field=models.TextField(),
+        )
+        forum_access = Cast(OuterRef(f"{prefix}access"), models.TextField())
+        tokens = group_memberships().filter(Contains(forum_access, token), user_id=user.pk)
+        granted |= Q(Exists(tokens))
+    return granted
+
+
+def group_memberships():
+    return get_user_model().groups.through.objects
+
+
 class ForumQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Forums `user` may see: listed on the index and in menus, their page open."""
+        return self.filter(forum_permits(user, SEE))
+
+    def readable_by(self, user):
+        """Forums whose threads `user` may read."""
+        return self.filter(forum_permits(user, READ))
+
     def for_index(self):
         """Forums with everything the board index shows, in the index's order."""
         return (
@@ -63,6 +163,14 @@ class Forum(models.Model):
     """A board of threads. Its counters and last post are kept by forum.actions."""
 
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="forums")
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        help_text="Makes this a subforum: listed under its parent, in the parent's category.",
+    )
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=100, unique=True)
     description = models.CharField(max_length=255, blank=True)
@@ -85,6 +193,26 @@ class Forum(models.Model):
         help_text="Moderators of this forum only; moderators listed on no forum act everywhere.",
     )
 
+    # Kept by forum.actions.rebuild_forum_tree from the parents and the ForumPermission rows,
+    # so that every page reads who may do what from the forum row it already loads.
+    access = models.TextField(
+        default=default_access,
+        editable=False,
+        help_text="The permissions in force, inherited ones resolved: ' read:guests ...'.",
+    )
+    ancestry = models.JSONField(
+        default=list,
+        editable=False,
+        help_text="The parent forums from the top, as [name, slug] pairs, for breadcrumbs.",
+    )
+    subforum_count = models.PositiveIntegerField(default=0, editable=False)
+    announcement_count = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Announcements shown here (board-wide, its own, its parents'), ended or not: "
+        "the page looks for them only when there are some.",
+    )
+
     objects = ForumQuerySet.as_manager()
 
     class Meta:
@@ -93,8 +221,72 @@ class Forum(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        if self._state.adding and self.parent_id is not None:
+            # A new subforum starts with what it inherits, never open by default; the admin's
+            # rebuild_forum_tree() then counts it on its parent.
+            parent = self.parent
+            self.access = inherited_access(parent.access)
+            self.ancestry = [*parent.ancestry, [parent.name, parent.slug]]
+            self.category_id = parent.category_id
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return link("forum:forum_detail", self.slug)
+
+    def permits(self, user, permission: str) -> bool:
+        """forum_permits() for this forum, already loaded: no query, but one (kept for the
+        request) for a member's groups when only a group could grant it."""
+        if user.is_authenticated and (
+            user.is_superuser or self.pk in (user.moderated_forum_ids or ())
+        ):
+            return True
+        if any(f" {permission}:{key} " in self.access for key in audiences_of(user)):
+            return True
+        if not user.is_authenticated or f" {permission}:{GROUP}:" not in self.access:
+            return False
+        return any(f" {permission}:{group_key(pk)} " in self.access for pk in user.group_ids)
+
+    def access_summary(self) -> str:
+        """The permissions in force, for the admin: "guests: see, read; registered: all"."""
+        given: dict[str, list[str]] = {}
+        for token in self.access.split():
+            permission, _, key = token.partition(":")
+            given.setdefault(key, []).append(permission)
+        parts = []
+        for key, permissions in sorted(given.items()):
+            everything = len(permissions) == len(PERMISSIONS)
+            shown = "all" if everything else ", ".join(sorted(permissions))
+            parts.append(f"{key}: {shown}")
+        return "; ".join(parts) or "nobody but superusers"
+
+    def clean(self):
+        ancestor, seen = self.parent, set()
+        while ancestor is not None and ancestor.pk not in seen:
+            if self.pk is not None and ancestor.pk == self.pk:
+                raise ValidationError({"parent": "A forum cannot sit inside itself."})
+            seen.add(ancestor.pk)
+            ancestor = ancestor.parent
+
+    def refusal_to_start(self, user) -> str | None:
+        """Why `user` may not start a thread here, or None when they may."""
+        if not user.is_authenticated:
+            return "Log in or register to start a thread."
+        if user.is_under_ban:
+            return user.ban_message()
+        if not user.may_post:
+            return (
+                "Confirm your email address before posting (a new link: /accounts/confirm-again/)."
+            )
+        if not self.permits(user, START):
+            return "You may not start threads in this forum."
+        return None
+
+    @property
+    def crumbs(self) -> list[dict]:
+        return [
+            {"name": name, "url": link("forum:forum_detail", slug)} for name, slug in self.ancestry
+        ]
 
     def page_count(self) -> int:
         return max(1, -(-self.thread_count // settings.BOARD_THREADS_PER_PAGE))
@@ -109,31 +301,180 @@ class Forum(models.Model):
         return self.holds_all_posts or user.post_count < settings.BOARD_HOLD_FIRST_POSTS
 
 
+def arrange_forums(forums: list[Forum], user, under: int | None = None) -> list[Forum]:
+    """The forums directly under `under` (None: the top) that `user` may see, in the given
+    order, each with .subforums (likewise), and with .total_threads, .total_posts and
+    .latest_post rolled up over itself and every forum below it whose threads `user` may read:
+    no title from a forum they may not read reaches them. No query (but Forum.permits')."""
+    by_parent: dict[int | None, list[Forum]] = {}
+    for forum in forums:
+        by_parent.setdefault(forum.parent_id, []).append(forum)
+
+    def arrange(parent_id: int | None) -> list[Forum]:
+        shown = [forum for forum in by_parent.get(parent_id, []) if forum.permits(user, SEE)]
+        for forum in shown:
+            forum.subforums = arrange(forum.pk)
+            readable = forum.permits(user, READ)
+            forum.total_threads = forum.thread_count if readable else 0
+            forum.total_posts = forum.post_count if readable else 0
+            forum.latest_post = forum.last_post if readable else None
+            for child in forum.subforums:
+                forum.total_threads += child.total_threads
+                forum.total_posts += child.total_posts
+                if child.latest_post and (
+                    forum.latest_post is None
+                    or child.latest_post.created_at > forum.latest_post.created_at
+                ):
+                    forum.latest_post = child.latest_post
+        return shown
+
+    return arrange(under)
+
+
+class ForumPermission(models.Model):
+    """One audience's permissions in one forum, as set in the admin. A forum with no row for
+    an audience inherits its parent's; at the top, the built-in audiences may do everything
+    and groups add nothing. forum.actions.rebuild_forum_tree resolves them into Forum.access."""
+
+    forum = models.ForeignKey(Forum, on_delete=models.CASCADE, related_name="permissions")
+    audience = models.CharField(max_length=12, choices=AUDIENCES)
+    group = models.ForeignKey(
+        "auth.Group",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="Only for the audience 'A group'.",
+    )
+    can_see = models.BooleanField("see", default=True, help_text="Listed, and its page opens.")
+    can_read = models.BooleanField("read", default=True, help_text="Reads its threads.")
+    can_start = models.BooleanField("start threads", default=True)
+    can_reply_own = models.BooleanField("reply to own threads", default=True)
+    can_reply_others = models.BooleanField("reply to others' threads", default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["forum", "audience"],
+                condition=~Q(audience=GROUP),
+                name="one_permission_per_audience",
+            ),
+            models.UniqueConstraint(
+                fields=["forum", "group"],
+                condition=Q(audience=GROUP),
+                name="one_permission_per_group",
+            ),
+            models.CheckConstraint(
+                condition=Q(audience=GROUP, group__isnull=False)
+                | (~Q(audience=GROUP) & Q(group__isnull=True)),
+                name="group_only_for_group_audience",
+            ),
+        ]
+        ordering = ["forum", "audience", "group"]
+
+    def __str__(self) -> str:
+        return f"{self.key} in forum {self.forum_id}"
+
+    @property
+    def key(self) -> str:
+        return group_key(self.group_id) if self.audience == GROUP else self.audience
+
+    def granted(self) -> set[str]:
+        return {p for p in PERMISSIONS if getattr(self, f"can_{p}")}
+
+    def clean(self):
+        if (self.audience == GROUP) != (self.group_id is not None):
+            raise ValidationError("Choose a group for the audience 'A group', and only for it.")
+
+
+class AnnouncementQuerySet(models.QuerySet):
+    def current(self, now=None):
+        """Announcements shown now: started and not yet ended."""
+        now = now or timezone.now()
+        return self.filter(starts_at__lte=now).filter(Q(ends_at=None) | Q(ends_at__gt=now))
+
+    def for_forum(self, forum: Forum, now=None):
+        """What a forum's page shows: board-wide ones and those of the forum or its parents."""
+        slugs = [slug for _, slug in forum.ancestry] + [forum.slug]
+        return (
+            self.current(now)
+            .filter(Q(forum=None) | Q(forum__slug__in=slugs))
+            .select_related("author")
+            .order_by("-starts_at", "-pk")
+        )
+
+
+class Announcement(models.Model):
+    """vBulletin's announcement: shown above the threads of a forum (and its subforums), or of
+    every forum, between its start and end."""
+
+    forum = models.ForeignKey(
+        Forum,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="announcements",
+        help_text="Empty: every forum.",
+    )
+    title = models.CharField(max_length=100)
+    body = models.TextField(help_text="BBCode.")
+    body_html = models.TextField(editable=False)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    starts_at = models.DateTimeField(default=timezone.now)
+    ends_at = models.DateTimeField(null=True, blank=True, help_text="Empty: until removed.")
+
+    objects = AnnouncementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def is_current(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.starts_at <= now and (self.ends_at is None or self.ends_at > now)
+
+    def clean(self):
+        if self.ends_at and self.starts_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": "The end comes before the start."})
+
+
 class ThreadQuerySet(models.QuerySet):
     def visible(self):
         """Threads everyone sees: neither removed nor waiting for approval."""
         return self.filter(is_removed=False, is_held=False)
 
     def visible_to(self, user):
-        """Threads `user` may open: removed ones only for moderators of their forum, held ones
-        for those moderators and the member who started them."""
+        """Threads `user` may open: in forums whose threads they may read (forum_permits);
+        removed ones only for moderators of their forum, held ones for those moderators and
+        the member who started them."""
+        readable = forum_permits(user, READ, "forum__")
         if not user.is_authenticated:
-            return self.visible()
+            return self.visible().filter(readable)
         scope = user.moderated_forum_ids
         if scope is None:
-            return self
+            return self.filter(readable)
         shown = Q(is_removed=False, is_held=False) | Q(is_removed=False, starter=user)
         if scope:
             shown |= Q(forum_id__in=scope)
-        return self.filter(shown)
+        return self.filter(shown).filter(readable)
 
     def held(self):
         """Threads waiting in the moderation queue (a rejected one is removed instead)."""
         return self.filter(is_held=True, is_removed=False)
 
     def moderated_by(self, user):
+        """In the forums `user` moderates and may read."""
         scope = user.moderated_forum_ids
-        return self if scope is None else self.filter(forum_id__in=scope)
+        readable = self.filter(forum_permits(user, READ, "forum__"))
+        return readable if scope is None else readable.filter(forum_id__in=scope)
+
+    def readable_by(self, user):
+        """Threads in forums whose threads `user` may read (no other rule: chain it)."""
+        return self.filter(forum_permits(user, READ, "forum__"))
 
     def in_forum(self, forum: Forum):
         return self.filter(forum=forum)
@@ -238,12 +579,18 @@ class Thread(models.Model):
             return user.ban_message()
         if not user.may_post:
             return "Confirm your email address before posting: see the mail we sent you."
+        if not self.forum.permits(user, READ):
+            return "You may not read this forum."
         if self.is_removed and not user.moderates(self.forum_id):
             return "This thread was removed."
         if self.is_held:
             return "This thread is waiting for a moderator's approval."
         if self.is_locked and not user.moderates(self.forum_id):
             return "This thread is closed: no new replies."
+        if self.starter_id == user.pk and not self.forum.permits(user, REPLY_OWN):
+            return "You may not reply to your own threads in this forum."
+        if self.starter_id != user.pk and not self.forum.permits(user, REPLY_OTHERS):
+            return "You may not reply to others' threads in this forum."
         return None
 
     def page_count(self) -> int:
@@ -256,7 +603,9 @@ class Thread(models.Model):
         return list(range(1, min(count, 4))) if count > 1 else []
 
     def is_visible_to(self, user) -> bool:
-        """ThreadQuerySet.visible_to()'s rule, for a thread already loaded."""
+        """ThreadQuerySet.visible_to()'s rule, for a thread already loaded (with its forum)."""
+        if not self.forum.permits(user, READ):
+            return False
         if not self.is_removed and not self.is_held:
             return True
         if not user.is_authenticated:
@@ -349,8 +698,10 @@ class PostQuerySet(models.QuerySet):
         return self.filter(is_held=True, is_removed=False)
 
     def moderated_by(self, user):
+        """In the forums `user` moderates and may read."""
         scope = user.moderated_forum_ids
-        return self if scope is None else self.filter(thread__forum_id__in=scope)
+        readable = self.readable_by(user)
+        return readable if scope is None else readable.filter(thread__forum_id__in=scope)
 
     def held_in(self, thread: Thread, user):
         """The replies waiting for approval in `thread` that `user` may see: all of them for
@@ -360,11 +711,16 @@ class PostQuerySet(models.QuerySet):
         held = self.held().filter(thread=thread).select_related("author").order_by("pk")
         return held if user.moderates(thread.forum_id) else held.filter(author=user)
 
-    def recent_by(self, member):
-        """A member's visible posts in visible threads, newest first."""
+    def readable_by(self, user):
+        """Posts in forums whose threads `user` may read (no other rule: chain it)."""
+        return self.filter(forum_permits(user, READ, "thread__forum__"))
+
+    def recent_by(self, member, reader):
+        """A member's visible posts in visible threads that `reader` may read, newest first."""
         return (
             self.visible()
             .in_visible_threads()
+            .readable_by(reader)
             .filter(author=member)
             .select_related("thread")
             .order_by("-created_at", "-pk")
@@ -484,8 +840,9 @@ class Post(models.Model):
         return now - self.created_at <= timedelta(minutes=settings.BOARD_EDIT_WINDOW_MINUTES)
 
     def quote_source(self) -> str:
-        """The post as a [QUOTE] for a reply: its own quotes left out, as vBulletin does."""
-        body = without_quotes(self.body)
+        """The post as a [QUOTE] for a reply: its own quotes left out, as vBulletin does, and
+        its [ATTACH] tags, which in the reply would place the reply's own files."""
+        body = ATTACH_RE.sub("", without_quotes(self.body))
         name = self.author.username.replace("]", "").replace(";", "")
         return f"[QUOTE={name};{self.pk}]{body.strip()}[/QUOTE]\n"
 
@@ -515,9 +872,10 @@ class ReportQuerySet(models.QuerySet):
     def moderated_by(self, user):
         """The reports on posts in the forums `user` moderates."""
         scope = user.moderated_forum_ids
+        readable = self.filter(forum_permits(user, READ, "post__thread__forum__"))
         if scope is None:
-            return self
-        return self.filter(post__thread__forum_id__in=scope)
+            return readable
+        return readable.filter(post__thread__forum_id__in=scope)
 
 
 class Report(models.Model):

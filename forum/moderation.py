@@ -71,6 +71,12 @@ class MoveForm(OptionalReasonForm):
     )
     field_order = ["forum", "reason"]
 
+    def __init__(self, *args, moderator, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only forums the moderator may read: a thread is never moved out of their sight.
+        forums = self.fields["forum"].queryset
+        self.fields["forum"].queryset = forums.readable_by(moderator)
+
 
 class MergeForm(OptionalReasonForm):
     target = forms.IntegerField(
@@ -170,7 +176,8 @@ def thread_moderate(request, pk):
 @require_http_methods(["GET", "POST"])
 def thread_move(request, pk):
     thread = get_moderated_thread(request, pk)
-    form = MoveForm(request.POST or None, initial={"forum": thread.forum_id})
+    initial = {"forum": thread.forum_id}
+    form = MoveForm(request.POST or None, initial=initial, moderator=request.user)
     if request.method == "POST" and form.is_valid():
         actions.move_thread(
             thread=thread,
@@ -192,7 +199,8 @@ def thread_merge(request, pk):
     thread = get_moderated_thread(request, pk)
     form = MergeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        target = Thread.objects.filter(pk=form.cleaned_data["target"]).first()
+        threads = Thread.objects.visible_to(request.user)
+        target = threads.filter(pk=form.cleaned_data["target"]).first()
         if target is None or target.pk == thread.pk:
             form.add_error("target", "No other thread has that number.")
         else:

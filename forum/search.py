@@ -15,9 +15,11 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import groupby
+from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQuery,
@@ -113,6 +115,7 @@ class Search:
     date_to: date | None = None
     titles_only: bool = False
     show: str = "posts"
+    reader: Any = None  # who searches: only forums whose threads they may read are searched
 
     @property
     def by_threads(self) -> bool:
@@ -125,15 +128,24 @@ class Search:
         member_id = self.member.pk if self.member else None
         zone = timezone.get_current_timezone_name()
         terms = (self.words, self.forum_id, member_id, self.date_from, self.date_to)
-        wanted = repr((*terms, self.titles_only, self.show, zone))
+        wanted = repr((*terms, self.titles_only, self.show, zone, self.audience))
         return hashlib.blake2b(wanted.encode(), digest_size=16).hexdigest()
+
+    @property
+    def audience(self) -> str:
+        """Who may share these results: every guest alike; a member sees their own (their
+        groups and the forums they moderate count too)."""
+        if self.reader is None or not self.reader.is_authenticated:
+            return "guests"
+        return f"member:{self.reader.pk}"
 
     def query(self) -> SearchQuery:
         return SearchQuery(self.words, config=CONFIG, search_type="websearch")
 
     def posts(self) -> QuerySet:
         """Every visible post the filters (forum, member, dates) let through."""
-        posts = Post.objects.visible().in_visible_threads()
+        reader = self.reader or AnonymousUser()
+        posts = Post.objects.visible().in_visible_threads().readable_by(reader)
         if self.forum_id:
             posts = posts.filter(thread__forum_id=self.forum_id)
         if self.member:
@@ -388,9 +400,10 @@ class SearchForm(forms.Form):
             self.add_error("date_to", "The end date comes before the start date.")
         return data
 
-    def search(self) -> Search:
+    def search(self, *, reader) -> Search:
         data = self.cleaned_data
         return Search(
+            reader=reader,
             words=data["q"],
             forum_id=data["forum"],
             member=data["member"],

@@ -28,77 +28,106 @@ from forum.archive import archive_of
 from forum.forms import BODY_MAX_LENGTH, PostEditForm, ReplyForm, ThreadForm
 from forum.fragments import render_postbits, render_thread_rows
 from forum.markup import render_bbcode
-from forum.models import LISTING_SORTS, Forum, Post, Thread, listing_order
+from forum.models import (
+    LISTING_SORTS,
+    READ,
+    Announcement,
+    Forum,
+    Post,
+    Thread,
+    arrange_forums,
+    listing_order,
+)
 from forum.pagecache import cached_for_visitors, shared
 from forum.paging import page_from_request, page_window
 from forum.search import SearchForm, forums_for_filter
+from pictures import actions as pictures_actions
 
 
 @cached_for_visitors()
 def board_index(request):
     # 1: forums with category and last post; 2: member statistics (both shared by every
     # reader: pagecache.shared); 3: who is online (shared until a process writes who it saw);
-    # 4: for a member, the forums with unread posts
+    # 4: for a member, the forums with unread posts. Each reader gets the forums they may
+    # see, counts and last posts from those they may read.
     index = shared("board-index", board_index_data)
+    forums = arrange_forums(index["forums"], request.user)
     active = online.summary() if settings.BOARD_WHOS_ONLINE else None
     unread = unread_forum_ids(request.user)
-    for forum in index["forums"]:
-        forum.has_unread = forum.pk in unread
+    for forum in forums:
+        forum.has_unread = forum.pk in unread or any(
+            child.pk in unread for child in forum.subforums
+        )
     categories = [
-        (category, list(group))
-        for category, group in groupby(index["forums"], key=lambda f: f.category)
+        (category, list(group)) for category, group in groupby(forums, key=lambda f: f.category)
     ]
     return render(
         request,
         "forum/board_index.html",
-        {**index, "categories": categories, "online": active},
+        {
+            "members": index["members"],
+            "categories": categories,
+            "thread_total": sum(forum.total_threads for forum in forums),
+            "post_total": sum(forum.total_posts for forum in forums),
+            "online": active,
+        },
     )
 
 
 def board_index_data() -> dict:
-    forums = list(Forum.objects.for_index())
-    return {
-        "forums": forums,
-        "thread_total": sum(forum.thread_count for forum in forums),
-        "post_total": sum(forum.post_count for forum in forums),
-        "members": User.objects.board_statistics(),
-    }
+    return {"forums": list(Forum.objects.for_index()), "members": User.objects.board_statistics()}
 
 
 @cached_for_visitors(params=("page", "sort", "order"))
 def forum_detail(request, slug):
     # 1: the forum, its category and whether the member follows it; 2: a page of threads;
-    # page 1 adds 3: the "Moved:" stubs (shared by every reader with a shared cache)
-    forum = get_object_or_404(
-        with_follow_state(Forum.objects.select_related("category"), request.user, field="forum"),
-        slug=slug,
-    )
+    # with announcements, 3: those shown here; with subforums, 4: the board's forums (these
+    # two shared by every reader: pagecache.shared); page 1 in the default order adds the
+    # "Moved:" stubs (shared too).
+    forums = Forum.objects.select_related("category")
+    forums = with_follow_state(forums, request.user, field="forum")
+    forum = get_visible_forum_or_404(request, slug, forums)
+    readable = forum.permits(request.user, READ)
     sort, order = listing_sort(request)
-    page = page_from_request(request, forum.page_count())
-    per_page = settings.BOARD_THREADS_PER_PAGE
-    listing = Thread.objects.visible().in_forum(forum)
-    listing = listing.listing_page(page, per_page, listing_order(sort, order))
-    threads = list(with_read_state(listing, request.user))
-    Thread.pending_views(threads)
-    render_thread_rows(threads)
     is_default = (sort, order) == ("last_post", "desc")
-    stubs = []
-    if page == 1 and is_default:
-        stubs = shared(f"moved-stubs:{forum.pk}", lambda: list(MovedStub.objects.live_in(forum)))
+    page = page_from_request(request, forum.page_count() if readable else 1)
+    threads, stubs = [], []
+    if readable:
+        listing = Thread.objects.visible().in_forum(forum)
+        order_by = listing_order(sort, order)
+        listing = listing.listing_page(page, settings.BOARD_THREADS_PER_PAGE, order_by)
+        threads = list(with_read_state(listing, request.user))
+        Thread.pending_views(threads)
+        render_thread_rows(threads)
+        if page == 1 and is_default:
+            stubs = moved_stubs_for(forum, request.user)
+    announcements = []
+    if forum.announcement_count:
+        announcements = shared(
+            f"announcements:{forum.pk}", lambda: list(Announcement.objects.for_forum(forum))
+        )
+    subforums = []
+    if forum.subforum_count:
+        board = shared("board-forums", lambda: list(Forum.objects.for_index()))
+        subforums = arrange_forums(board, request.user, under=forum.pk)
     return render(
         request,
         "forum/forum_detail.html",
         {
             "forum": forum,
+            "readable": readable,
+            "may_start": forum.refusal_to_start(request.user) is None,
             "threads": threads,
+            "subforums": subforums,
+            "announcements": [a for a in announcements if a.is_current()],
             "moved_stubs": stubs,
             "sort": sort,
             "order": order,
             "sorts": LISTING_SORTS,
             "page_query": "" if is_default else f"sort={sort}&order={order}&",
             "page": page,
-            "page_count": forum.page_count(),
-            "page_window": page_window(page, forum.page_count()),
+            "page_count": forum.page_count() if readable else 1,
+            "page_window": page_window(page, forum.page_count() if readable else 1),
         },
     )
 
@@ -113,13 +142,27 @@ def listing_sort(request) -> tuple[str, str]:
     return sort, order if order in ("asc", "desc") else LISTING_SORTS[sort][1]
 
 
+def moved_stubs_for(forum: Forum, user) -> list:
+    """The forum's live "Moved:" stubs (shared by every reader), leaving out those whose thread
+    now stands in a forum the reader may not read (no query: the forum rows come with them)."""
+    stubs = shared(f"moved-stubs:{forum.pk}", lambda: list(MovedStub.objects.live_in(forum)))
+    return [stub for stub in stubs if stub.thread.forum.permits(user, READ)]
+
+
+def get_visible_forum_or_404(request, slug, forums=Forum.objects) -> Forum:
+    """The forum `slug` if the user may see it (Forum.objects.visible_to)."""
+    return get_object_or_404(forums.visible_to(request.user), slug=slug)
+
+
 def get_thread_or_404(request, pk) -> Thread:
     threads = Thread.objects.visible_to(request.user).select_related("forum__category")
     return get_object_or_404(threads, pk=pk)
 
 
 def load_thread(pk: int) -> Thread | None:
-    related = ("forum__category", "merged_into", *(("poll",) if settings.BOARD_POLLS else ()))
+    related = ["forum__category", "merged_into__forum"]
+    if settings.BOARD_POLLS:
+        related.append("poll")
     return Thread.objects.select_related(*related).filter(pk=pk).first()
 
 
@@ -131,7 +174,8 @@ def thread_detail(request, pk, slug):
     thread = shared(Thread.shared_name(pk), lambda: load_thread(pk))
     if thread is None or not thread.is_visible_to(request.user):
         # A thread merged away leads to the thread that took its posts.
-        if thread and thread.merged_into and not thread.merged_into.is_removed:
+        merged_into = thread and thread.forum.permits(request.user, READ) and thread.merged_into
+        if merged_into and merged_into.is_visible_to(request.user):
             return redirect(thread.merged_into.get_absolute_url(), permanent=True)
         raise Http404("No such thread.")
     if slug != thread.slug:
@@ -244,11 +288,13 @@ def thread_reply(request, pk):
         messages.error(request, refusal)
         return redirect(thread.get_absolute_url())
     initial = {"body": quoted_posts(request, thread)} if request.method == "GET" else {}
-    form = ReplyForm(request.POST or None, initial=initial | resent_input(request))
+    form = ReplyForm(
+        request.POST or None, request.FILES or None, initial=initial | resent_input(request)
+    )
     posted = submit_post(
         request,
         form,
-        lambda data: actions.add_reply(
+        lambda data: pictures_actions.add_reply(
             thread=thread, author=request.user, address=client_address(request), **data
         ),
     )
@@ -301,19 +347,18 @@ def preview_of(form) -> str | None:
 @login_required
 @require_http_methods(["GET", "POST"])
 def thread_create(request, slug):
-    forum = get_object_or_404(Forum.objects.select_related("category"), slug=slug)
-    if not request.user.may_post:
-        raise PermissionDenied(
-            "Confirm your email address before posting (a new link: /accounts/confirm-again/)."
-        )
-    form = ThreadForm(request.POST or None, initial=resent_input(request))
+    forum = get_visible_forum_or_404(request, slug, Forum.objects.select_related("category"))
+    refusal = forum.refusal_to_start(request.user)
+    if refusal:
+        raise PermissionDenied(refusal)
+    form = ThreadForm(request.POST or None, request.FILES or None, initial=resent_input(request))
     if not settings.BOARD_POLLS:
         del form.fields["with_poll"]
     started = []
 
     def write(data):
         wants_poll = data.pop("with_poll", False)
-        post = actions.create_thread(
+        post = pictures_actions.create_thread(
             forum=forum, author=request.user, address=client_address(request), **data
         )
         started.extend([post.thread] if wants_poll else [])
@@ -336,11 +381,16 @@ def post_edit(request, pk):
     post = get_visible_post_or_404(request, pk, "thread__forum__category", "author")
     if not post.may_be_edited_by(request.user, timezone.now()):
         raise PermissionDenied("You may no longer edit this post.")
-    form = PostEditForm(request.POST or None, initial={"body": post.body} | resent_input(request))
+    form = PostEditForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"body": post.body} | resent_input(request),
+        attachments=list(post.attachments.all()),
+    )
     posted = submit_post(
         request,
         form,
-        lambda data: actions.edit_post(
+        lambda data: pictures_actions.edit_post(
             post=post, editor=request.user, address=client_address(request), **data
         ),
     )
@@ -363,7 +413,8 @@ def post_history(request, pk):
     post = get_object_or_404(
         Post.objects.select_related("thread__forum__category", "author", "edited_by"), pk=pk
     )
-    if not request.user.moderates(post.thread.forum_id):
+    forum = post.thread.forum
+    if not request.user.moderates(forum.pk) or not forum.permits(request.user, READ):
         raise Http404("No such post.")
     revisions = list(post.revisions.select_related("replaced_by"))
     return render(
@@ -378,10 +429,12 @@ def search(request):
     # 1: the forums for the filter; a valid search adds 2: the capped count, 3: a page of results
     # (none when the count is 0), and a member filter the member's name. With a shared cache
     # the forums, counts and pages of results are kept until the next write (pagecache.shared).
-    form = SearchForm(request.GET or None, forums=shared("search-forums", forums_for_filter))
+    forums = shared("search-forums", forums_for_filter)
+    forums = [forum for forum in forums if forum.permits(request.user, READ)]
+    form = SearchForm(request.GET or None, forums=forums)
     if not form.is_valid():
         return render(request, "forum/search.html", {"form": form})
-    search = form.search()
+    search = form.search(reader=request.user)
     count = shared(f"search-count:{search.key}", search.count)
     page_count = search.page_count(count)
     page = page_from_request(request, page_count)
@@ -411,7 +464,9 @@ PRINT_PAGE_SIZE = 1000
 def thread_print(request, pk, slug):
     """All of a thread's posts on one plain page, as vBulletin's printthread.php showed them."""
     # 1: the thread with its forum; 2: the page's posts with their authors
-    thread = get_object_or_404(Thread.objects.visible().select_related("forum"), pk=pk)
+    thread = get_object_or_404(
+        Thread.objects.visible().readable_by(request.user).select_related("forum"), pk=pk
+    )
     if slug != thread.slug:
         return redirect("forum:thread_print", thread.pk, thread.slug)
     page_count = max(1, -(-thread.last_number // PRINT_PAGE_SIZE))
@@ -435,7 +490,7 @@ def thread_print(request, pk, slug):
 def thread_archive_text(request, pk, slug):
     """The thread as a plain-text archive, the format import_archive reads, as a download."""
     # 1: the thread; 2: its posts with their authors
-    thread = get_object_or_404(Thread.objects.visible(), pk=pk)
+    thread = get_object_or_404(Thread.objects.visible().readable_by(request.user), pk=pk)
     if slug != thread.slug:
         return redirect("forum:thread_archive_text", thread.pk, thread.slug)
     posts = (

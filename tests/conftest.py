@@ -28,11 +28,20 @@ def pytest_collection_modifyitems(config, items):
         )
 
 
+@pytest.fixture(scope="session")
+def media_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("media")
+
+
 @pytest.fixture(autouse=True)
-def board_settings(settings):
-    # Pages render without running collectstatic first.
+def board_settings(settings, media_root):
+    # Pages render without running collectstatic first; avatars and attachments are kept in a
+    # folder of the test run's own, never in the checkout's var/media/.
     settings.STORAGES = {
-        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": media_root, "base_url": "/media/"},
+        },
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     # View counts would otherwise flush to the database mid-test and change query counts.

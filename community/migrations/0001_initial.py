@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('forum', '0009_community_thanks'),
+        ('forum', '0010_community_thanks'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

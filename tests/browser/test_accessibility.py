@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from accounts.models import User
 from community import actions as community_actions
 from forum import actions
-from forum.models import Forum, Post, Thread
+from forum.models import Announcement, Forum, Post, Thread
 from tests.browser.conftest import AXE, DESKTOP, PHONE, log_in
 from tests.conftest import make_member
 
@@ -29,6 +29,7 @@ PAGES = [
     ("board index as a member", "/", "member", False),
     ("forum", "/forums/cardio/", None, False),
     ("forum as a member", "/forums/cardio/", "member", False),
+    ("subforum", "/forums/rowing/", None, False),
     ("thread as a visitor", SAMPLE_URL, None, False),
     ("thread as a member", SAMPLE_URL, "member", False),
     ("thread as a moderator", SAMPLE_URL, "moderator", False),
@@ -44,6 +45,15 @@ PAGES = [
     ("reply with errors", "/threads/1/reply/", "member", True),
     ("new thread", "/forums/cardio/new-thread/", "member", False),
     ("settings", "/accounts/profile/", "member", False),
+    ("avatar", "/accounts/avatar/", "member", False),
+    ("avatar with errors", "/accounts/avatar/", "member", True),
+    ("email change", "/accounts/email/", "member", False),
+    ("email change with errors", "/accounts/email/", "member", True),
+    ("two-factor setup", "/accounts/two-factor/", "member", False),
+    ("sessions", "/accounts/sessions/", "member", False),
+    ("download my data", "/accounts/data/", "member", False),
+    ("leave", "/accounts/leave/", "member", False),
+    ("leave with errors", "/accounts/leave/", "member", True),
     ("new posts", "/new/", "member", False),
     ("search form", "/search/", None, False),
     ("search results", "/search/?q=back+pain", None, False),
@@ -108,6 +118,12 @@ def busy_board(board):
     community_actions.thank_post(post=last, member=moderator)
     community_actions.give_reputation(post=last, giver=moderator, amount=1, comment="Great log")
     community_actions.give_reputation(post=ross86_post, giver=author, amount=1, comment="Wise")
+    # A subforum and an announcement, shown on the index and the forum's page.
+    Forum.objects.create(category=forum.category, name="Rowing", slug="rowing", parent=forum)
+    Announcement.objects.create(
+        forum=forum, title="Race day", body="[b]Sunday[/b]", body_html="<strong>Sunday</strong>"
+    )
+    actions.rebuild_forum_tree()
     return {
         "long": first.thread.pk,
         "closed": closed.pk,
@@ -145,7 +161,9 @@ def axe_violations(page) -> list[dict]:
 
 def submit_empty(page) -> None:
     form = page.locator("main form[method=post]").first
-    typed = "input:visible:not([type=checkbox]):not([type=radio]), textarea:visible"
+    typed = (
+        "input:visible:not([type=checkbox]):not([type=radio]):not([type=file]), textarea:visible"
+    )
     for field in form.locator(typed).all():
         field.fill("")
     form.locator("button[type=submit]").first.click()

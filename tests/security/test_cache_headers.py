@@ -7,7 +7,13 @@ from tests.moderation.conftest import make_moderator
 
 MEMBER_PAGES = [
     "/accounts/profile/",
+    "/accounts/avatar/",
     "/accounts/password/",
+    "/accounts/email/",
+    "/accounts/two-factor/",
+    "/accounts/sessions/",
+    "/accounts/data/",
+    "/accounts/leave/",
     "/subscriptions/",
     "/new/",
     "/threads/{thread}/reply/",

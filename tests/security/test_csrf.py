@@ -23,7 +23,15 @@ ENDPOINTS = [
     ("guest", "/admin/login/", {"username": "Member_One", "password": "a-long-pass-42"}),
     ("member", "/accounts/logout/", {}),
     ("member", "/accounts/profile/", {"location": "Leeds"}),
+    ("member", "/accounts/avatar/", {"place": "centre"}),
+    ("member", "/accounts/avatar/remove/", {}),
     ("member", "/accounts/password/", {"old_password": "a-long-pass-42"}),
+    ("member", "/accounts/email/", {"new_email": "x@example.org", "password": "a-long-pass-42"}),
+    ("member", "/accounts/two-factor/", {"code": "123456"}),
+    ("member", "/accounts/two-factor/off/", {"password": "a-long-pass-42"}),
+    ("member", "/accounts/sessions/", {}),
+    ("member", "/accounts/data/", {}),
+    ("member", "/accounts/leave/", {"how": "deactivate", "password": "a-long-pass-42"}),
     ("member", "/threads/{thread}/reply/", {"body": "Me too."}),
     ("member", "/forums/running/new-thread/", {"title": "Hello", "body": "Hi."}),
     ("member", "/posts/{reply}/edit/", {"body": "Edited."}),
@@ -54,6 +62,11 @@ ENDPOINTS = [
     ),
     ("moderator", "/admin/forum/thread/", {"action": "lock", "_selected_action": "{thread}"}),
     ("superuser", "/admin/forum/archive-upload/", {}),
+    (
+        "superuser",
+        "/admin/forum/forum/",
+        {"action": "make_staff_only", "_selected_action": "{other_forum}"},
+    ),
     ("moderator", "/admin/logout/", {}),
 ]
 

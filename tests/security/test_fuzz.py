@@ -263,7 +263,15 @@ def test_every_page_survives_any_url_parameters(client, board, member, page, dat
 @given(slug=TEXT)
 def test_any_text_in_a_url_path_is_a_page_a_redirect_or_a_404(client, board, slug):
     slug = quote_from_bytes(slug[:2000].encode("utf-8", "surrogatepass"), safe="")
-    for url in (f"/threads/{board.thread.pk}/{slug}/", f"/forums/{slug}/", f"/unsubscribe/{slug}/"):
+    for url in (
+        f"/threads/{board.thread.pk}/{slug}/",
+        f"/forums/{slug}/",
+        f"/unsubscribe/{slug}/",
+        f"/attachments/1/{slug}",
+        f"/avatars/1/{slug}-post.webp",
+        f"/accounts/email/confirm/{slug}/",
+        f"/accounts/email/undo/{slug}/",
+    ):
         response = client.get(url)
         assert response.status_code in (200, 301, 302, 404)
 
@@ -272,6 +280,10 @@ FORMS = [
     ("/accounts/register/", ("username", "email", "password1", "password2")),
     ("/accounts/login/", ("username", "password", "next")),
     ("/accounts/profile/", ("user_title", "location", "signature", "time_zone")),
+    ("/accounts/avatar/", ("place", "image")),
+    ("/accounts/email/", ("new_email", "password")),
+    ("/accounts/two-factor/", ("code",)),
+    ("/accounts/leave/", ("how", "confirm", "password")),
     ("/threads/{thread}/reply/", ("body",)),
     ("/forums/running/new-thread/", ("title", "body")),
     ("/posts/{reply}/edit/", ("body",)),

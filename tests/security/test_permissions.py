@@ -12,7 +12,22 @@ from tests.moderation.conftest import make_moderator
 MEMBER_ONLY = [
     ("get", "/accounts/profile/", {}),
     ("post", "/accounts/profile/", {"location": "Leeds"}),
+    ("get", "/accounts/avatar/", {}),
+    ("post", "/accounts/avatar/", {"place": "centre"}),
+    ("post", "/accounts/avatar/remove/", {}),
     ("get", "/accounts/password/", {}),
+    ("get", "/accounts/email/", {}),
+    ("post", "/accounts/email/", {"new_email": "x@example.org", "password": "a-long-pass-42"}),
+    ("get", "/accounts/two-factor/", {}),
+    ("post", "/accounts/two-factor/", {"code": "123456"}),
+    ("post", "/accounts/two-factor/off/", {"password": "a-long-pass-42"}),
+    ("post", "/accounts/two-factor/recovery-codes/", {"password": "a-long-pass-42"}),
+    ("get", "/accounts/sessions/", {}),
+    ("post", "/accounts/sessions/", {}),
+    ("get", "/accounts/data/", {}),
+    ("post", "/accounts/data/", {}),
+    ("get", "/accounts/leave/", {}),
+    ("post", "/accounts/leave/", {"how": "deactivate", "password": "a-long-pass-42"}),
     ("post", "/accounts/password/", {"old_password": "a-long-pass-42"}),
     ("get", "/accounts/password/done/", {}),
     ("get", "/subscriptions/", {}),
@@ -73,6 +88,10 @@ ADMIN_ONLY = [
     "/admin/forum/infraction/",
     "/admin/community/poll/",
     "/admin/community/reputation/",
+    "/admin/forum/forum/",
+    "/admin/forum/forum/{forum}/change/",
+    "/admin/forum/announcement/",
+    "/admin/forum/announcement/add/",
     "/admin/accounts/user/",
     "/admin/forum/archive-upload/",
 ]
@@ -86,6 +105,7 @@ def fill(text: str, board) -> str:
         other_post=board.other_thread.first_post_id,
         subscription=board.subscription.pk,
         other_forum=board.other_forum.pk,
+        forum=board.thread.forum_id,
     )
 
 

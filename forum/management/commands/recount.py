@@ -1,13 +1,17 @@
 from django.core.management.base import BaseCommand
 
-from forum.actions import recount
+from forum.actions import rebuild_forum_tree, recount
 from forum.pagecache import note_write
 
 
 class Command(BaseCommand):
-    help = "Rebuilds every thread, forum and member counter and last post from the posts."
+    help = (
+        "Rebuilds every thread, forum and member counter and last post from the posts, and "
+        "each forum's permissions in force, breadcrumbs and subforum count from the tree."
+    )
 
     def handle(self, *args, **options):
+        rebuild_forum_tree()
         changed = recount()
         note_write()
         self.stdout.write(

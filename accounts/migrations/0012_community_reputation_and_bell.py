@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0009_fold_invisible_usernames'),
+        ('accounts', '0011_merge_pictures_account'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('forum', '0008_infractions'),
+        ('forum', '0009_perms_forum_permissions'),
     ]
 
     operations = [

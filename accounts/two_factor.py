@@ -1,0 +1,172 @@
+"""Two-factor login: a TOTP authenticator app (django-otp's TOTPDevice) and ten one-use recovery
+codes (its StaticDevice), for any member; BOARD_STAFF_TWO_FACTOR makes the admin refuse staff
+sessions that did not pass the second step.
+
+Logging in is two steps. The password step (accounts.views.LoginView, throttled in
+accounts.backends like every login) does not log a member with two-factor in: it keeps their id
+and the time in the session, and the code step (accounts.views.login_code) logs them in once a
+code is right. Wrong codes count as failed logins of the account (accounts.throttle), so the
+password and the code share one limit; django-otp also slows each device after failures.
+
+The session remembers which device passed (django-otp's key), so a staff member's admin pages
+need no query to know it: User.has_two_factor is on the member's row, the key in the session.
+"""
+
+import base64
+import time
+from urllib.parse import quote
+
+import segno
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils.safestring import SafeString, mark_safe
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import AccountEvent, User
+
+PENDING_KEY = "account_pending_login"
+PENDING_SECONDS = 5 * 60  # the code step must follow the password step within this
+RECOVERY_CODE_COUNT = 10
+DEVICE_NAME = "authenticator"
+
+
+def unconfirmed_device(member: User) -> TOTPDevice:
+    """The device being set up (a new secret the first time), shown as a QR code until the
+    member proves it with a code."""
+    device = TOTPDevice.objects.filter(user=member, confirmed=False).order_by("pk").first()
+    device = device or TOTPDevice.objects.create(user=member, name=DEVICE_NAME, confirmed=False)
+    device.user = member  # the QR code's label: no query for the member again
+    return device
+
+
+def confirmed_device(member: User) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=member, confirmed=True).order_by("pk").first()
+
+
+def qr_svg(device: TOTPDevice) -> SafeString:
+    """The otpauth:// address as an inline SVG QR code, made here: no image service sees it."""
+    qr = segno.make(otpauth_url(device), error="m")
+    # segno writes the SVG itself from the modules: nothing of the member's text is in it as
+    # markup, only the path of dark squares.
+    return mark_safe(qr.svg_inline(scale=5, border=2, dark="#000", light="#fff", title=""))
+
+
+def otpauth_url(device: TOTPDevice) -> str:
+    label = f"{settings.BOARD_NAME}:{device.user.username}"
+    secret = base64.b32encode(device.bin_key).decode("ascii").rstrip("=")
+    return (
+        f"otpauth://totp/{quote(label)}?secret={secret}&issuer={quote(settings.BOARD_NAME)}"
+        f"&algorithm=SHA1&digits={device.digits}&period={device.step}"
+    )
+
+
+def secret_text(device: TOTPDevice) -> str:
+    """The secret for typing into an app by hand, in groups of four."""
+    secret = base64.b32encode(device.bin_key).decode("ascii").rstrip("=")
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+def clean_code(raw: str) -> str:
+    return "".join((raw or "").split()).replace("-", "").lower()[:40]
+
+
+@transaction.atomic
+def turn_on(request: HttpRequest, device: TOTPDevice, code: str) -> list[str] | None:
+    """Confirms the device with a code from the app and makes new recovery codes, returned to
+    show once; None when the code is wrong. The current session counts as having passed."""
+    member = request.user
+    if not device.verify_token(clean_code(code)):
+        return None
+    TOTPDevice.objects.filter(user=member).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    codes = new_recovery_codes(member)
+    User.objects.filter(pk=member.pk).update(has_two_factor=True)
+    member.has_two_factor = True
+    AccountEvent.objects.create(member=member, by=member, kind=AccountEvent.TWO_FACTOR_ON)
+    request.session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    return codes
+
+
+def new_recovery_codes(member: User) -> list[str]:
+    StaticDevice.objects.filter(user=member).delete()
+    static = StaticDevice.objects.create(user=member, name="recovery codes")
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create(StaticToken(device=static, token=code) for code in codes)
+    return codes
+
+
+@transaction.atomic
+def turn_off(member: User, *, by: User) -> None:
+    TOTPDevice.objects.filter(user=member).delete()
+    StaticDevice.objects.filter(user=member).delete()
+    User.objects.filter(pk=member.pk).update(has_two_factor=False)
+    member.has_two_factor = False
+    AccountEvent.objects.create(member=member, by=by, kind=AccountEvent.TWO_FACTOR_OFF)
+
+
+def verified_device(member: User, code: str):
+    """The member's device that accepts `code` (the app's code, or a recovery code, used up),
+    or None."""
+    code = clean_code(code)
+    if not code:
+        return None
+    if code.isdigit():
+        device = confirmed_device(member)
+        return device if device is not None and device.verify_token(code) else None
+    static = StaticDevice.objects.filter(user=member).first()
+    return static if static is not None and static.verify_token(code) else None
+
+
+WRONG_CODE = (
+    "That code is not right. Codes change every 30 seconds: type the one your app shows now."
+)
+SLOW_DOWN = "Too many wrong codes in a row: wait a few seconds, then type the code your app shows."
+
+
+def code_refusal(member: User) -> str:
+    """Why a code was refused: wrong, or django-otp slowing the device after wrong ones (the
+    wait doubles with each failure)."""
+    device = TOTPDevice.objects.filter(user=member).order_by("-confirmed", "pk").first()
+    # The first waits (1 s, 2 s) pass before a person has typed again: say so from the third.
+    waiting = device is not None and device.throttling_failure_count >= 3
+    if waiting and not device.verify_is_allowed()[0]:
+        return SLOW_DOWN
+    return WRONG_CODE
+
+
+def recovery_codes_left(member: User) -> int:
+    return StaticToken.objects.filter(device__user=member).count()
+
+
+def begin_login(request: HttpRequest, member: User, backend: str, next_url: str) -> None:
+    """After the right password: the code step is next, for a few minutes."""
+    request.session.cycle_key()
+    request.session[PENDING_KEY] = {
+        "member": member.pk,
+        "backend": backend,
+        "at": time.time(),
+        "next": next_url,
+    }
+
+
+def pending_login(request: HttpRequest) -> dict | None:
+    pending = request.session.get(PENDING_KEY)
+    if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > PENDING_SECONDS:
+        return None
+    return pending
+
+
+def session_passed(request: HttpRequest) -> bool:
+    return bool(request.session.get(DEVICE_ID_SESSION_KEY))
+
+
+def admin_refuses(request: HttpRequest) -> bool:
+    """The board requires two-factor for staff, and this staff session did not pass it."""
+    user = request.user
+    if not (settings.BOARD_STAFF_TWO_FACTOR and user.is_authenticated and user.is_staff):
+        return False
+    return not (user.has_two_factor and session_passed(request))
