@@ -553,11 +553,14 @@ def leave_moved_stub(*, thread: Thread, from_forum_id: int) -> None:
     days = settings.BOARD_MOVED_STUB_DAYS
     if days:
         now = timezone.now()
+        expires_at = now + timedelta(days=days)
         MovedStub.objects.update_or_create(
             forum_id=from_forum_id,
             thread=thread,
-            defaults={"created_at": now, "expires_at": now + timedelta(days=days)},
+            defaults={"created_at": now, "expires_at": expires_at},
         )
+        # Every stub expires after the newest one, so the newest one's end is the forum's.
+        Forum.objects.filter(pk=from_forum_id).update(moved_stubs_until=expires_at)
 
 
 @transaction.atomic

@@ -206,6 +206,13 @@ class Forum(models.Model):
         help_text="The parent forums from the top, as [name, slug] pairs, for breadcrumbs.",
     )
     subforum_count = models.PositiveIntegerField(default=0, editable=False)
+    moved_stubs_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text='When the last "Moved:" stub left here expires: the page looks for stubs '
+        "only until then (community.MovedStub).",
+    )
     announcement_count = models.PositiveIntegerField(
         default=0,
         editable=False,

@@ -82,8 +82,8 @@ def board_index_data() -> dict:
 def forum_detail(request, slug):
     # 1: the forum, its category and whether the member follows it; 2: a page of threads;
     # with announcements, 3: those shown here; with subforums, 4: the board's forums (these
-    # two shared by every reader: pagecache.shared); page 1 in the default order adds the
-    # "Moved:" stubs (shared too).
+    # two shared by every reader: pagecache.shared); while a "Moved:" stub is live, page 1 in
+    # the default order adds the stubs (shared too).
     forums = Forum.objects.select_related("category")
     forums = with_follow_state(forums, request.user, field="forum")
     forum = get_visible_forum_or_404(request, slug, forums)
@@ -99,7 +99,8 @@ def forum_detail(request, slug):
         threads = list(with_read_state(listing, request.user))
         Thread.pending_views(threads)
         render_thread_rows(threads)
-        if page == 1 and is_default:
+        stubs_until = forum.moved_stubs_until
+        if page == 1 and is_default and stubs_until and stubs_until > timezone.now():
             stubs = moved_stubs_for(forum, request.user)
     announcements = []
     if forum.announcement_count:

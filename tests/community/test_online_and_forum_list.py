@@ -182,3 +182,16 @@ def test_a_sorted_forum_page_runs_two_queries(client, three_threads, django_asse
 def test_the_first_reader_of_the_index_counts_themselves(client, db):
     html = client.get("/").text
     assert "Currently Active Users</a>: 1" in html and "0 members and 1 guest" in html
+
+
+def test_a_forum_page_looks_for_stubs_only_while_one_is_live(
+    client, thread, forum, superuser, django_assert_num_queries
+):
+    to = Forum.objects.create(category=forum.category, name="Injuries", slug="injuries")
+    actions.move_thread(thread=thread, moderator=superuser, to_forum=to)
+    # 1: the forum; 2: a page of threads; 3: the live stubs
+    with django_assert_num_queries(3):
+        assert "Shin splints" in client.get("/forums/running/").text
+    Forum.objects.filter(pk=forum.pk).update(moved_stubs_until=timezone.now())
+    with django_assert_num_queries(2):
+        assert "Shin splints" not in client.get("/forums/running/").text
