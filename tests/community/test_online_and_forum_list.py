@@ -21,7 +21,7 @@ def test_the_index_shows_currently_active_users_and_their_names(client, member, 
     as_member.get("/")
     client.get("/")  # a guest
     html = client.get("/").text
-    assert "Currently Active Users</a>: 2" in html
+    assert "Currently Active Users: 2" in html
     assert "1 member and 1 guest" in html
     assert f'<a href="/members/{member.pk}/">Member_One</a>' in html
 
@@ -181,7 +181,7 @@ def test_a_sorted_forum_page_runs_two_queries(client, three_threads, django_asse
 
 def test_the_first_reader_of_the_index_counts_themselves(client, db):
     html = client.get("/").text
-    assert "Currently Active Users</a>: 1" in html and "0 members and 1 guest" in html
+    assert "Currently Active Users: 1" in html and "0 members and 1 guest" in html
 
 
 def test_a_forum_page_looks_for_stubs_only_while_one_is_live(
