@@ -6,7 +6,7 @@ from pathlib import Path
 
 from setuptools import find_packages, setup
 
-APPS = ["config", "accounts", "forum", "following", "messaging", "pictures"]
+APPS = ["config", "accounts", "forum", "following", "messaging", "pictures", "community"]
 SHIPPED_FOLDERS = ["templates", "static", "fixtures"]
 
 # Each folder under them becomes a data-only package, config.templates.forum and so on:

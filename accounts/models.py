@@ -170,6 +170,14 @@ class User(AbstractUser):
     # The ignored members' ids, copied from ignored_members so that every thread page can hide
     # their posts without a query (as is_banned is copied from Ban); messaging.actions writes both.
     ignored_ids = models.JSONField(default=list, blank=True, editable=False)
+    # Kept by community.actions in the transaction that changes them, so the postbit and the
+    # header's bell read them from the row every page already loads.
+    reputation = models.IntegerField(
+        default=0, editable=False, help_text="Reputation received, positive minus negative."
+    )
+    unread_notice_count = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Unread notifications: the bell in the header."
+    )
     # The member's avatar (pictures/): the key in its stored files' names; empty, none.
     avatar_key = models.CharField(max_length=32, blank=True, editable=False)
     may_set_avatar = models.BooleanField(

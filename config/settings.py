@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "forum",
     "following",
     "messaging",
+    "community",
     "pictures",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -119,6 +120,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "accounts.middleware.MemberTimeZoneMiddleware",
+    "community.online.OnlineMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -350,6 +352,23 @@ BOARD_PM_QUOTA = env_int("BOARD_PM_QUOTA", 200)
 BOARD_MESSAGES_PER_PAGE = env_int("BOARD_MESSAGES_PER_PAGE", 20)
 BOARD_CONVERSATIONS_PER_PAGE = env_int("BOARD_CONVERSATIONS_PER_PAGE", 25)
 BOARD_SIGNATURE_MAX_LENGTH = 500
+# Community features (community/): each can be turned off.
+BOARD_REPUTATION = env_bool("BOARD_REPUTATION", True)
+BOARD_THANKS = env_bool("BOARD_THANKS", True)
+BOARD_POLLS = env_bool("BOARD_POLLS", True)
+BOARD_WHOS_ONLINE = env_bool("BOARD_WHOS_ONLINE", True)
+# Reputation a member may give in 24 hours, and how many others they must give it to before
+# giving it to the same member again (vBulletin's "spread some reputation around").
+BOARD_REPUTATION_PER_DAY = env_int("BOARD_REPUTATION_PER_DAY", 10)
+BOARD_REPUTATION_SPREAD = env_int("BOARD_REPUTATION_SPREAD", 1)
+# At most this many @mentions in one post notify anyone.
+BOARD_MAX_MENTIONS = env_int("BOARD_MAX_MENTIONS", 5)
+# Who's online: active in the last BOARD_ONLINE_MINUTES; each process writes what it saw at
+# most once per BOARD_ONLINE_FLUSH_SECONDS (one upsert), never once per request.
+BOARD_ONLINE_MINUTES = env_int("BOARD_ONLINE_MINUTES", 15)
+BOARD_ONLINE_FLUSH_SECONDS = env_int("BOARD_ONLINE_FLUSH_SECONDS", 30)
+# A "Moved:" stub stays in the old forum this many days (0: no stub).
+BOARD_MOVED_STUB_DAYS = env_int("BOARD_MOVED_STUB_DAYS", 7)
 # Staff must log in with two-factor (accounts/two_factor.py): the admin refuses a staff session
 # that did not pass the code step, and sends them to set it up.
 BOARD_STAFF_TWO_FACTOR = env_bool("BOARD_STAFF_TWO_FACTOR", False)

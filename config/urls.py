@@ -22,6 +22,7 @@ urlpatterns = [
     re_path(r"^archive/index\.php/t-(?P<legacy_id>[0-9]+)\.html$", legacy.archive_thread),
     path("", include("pictures.urls")),
     path("", include("following.urls")),
+    path("", include("community.urls")),
     path("", include("forum.urls")),
 ]
 

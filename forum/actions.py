@@ -7,6 +7,7 @@ update. Locks are always taken in the order member -> thread -> forum to avoid d
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
@@ -27,6 +28,9 @@ from django.db.models import (
 from django.utils import timezone
 
 from accounts.models import AddressBan, AddressRecord, EmailDomainBan, User
+from community.mentions import link_mentions, mentioned_members
+from community.models import MovedStub
+from community.notices import enqueue_post_notices
 from following.models import subscribe
 from following.notifications import enqueue_notifications
 from forum.mail import send_infraction_mail
@@ -139,6 +143,7 @@ def new_post(
     body_html = render_bbcode(body)
     if limit_links:
         refuse_links(author, body_html)
+    body_html = link_mentions(body_html, mentioned_members(body))
     return Post.objects.create(
         thread=thread,
         number=number,
@@ -221,6 +226,7 @@ def count_new_thread(*, thread: Thread, post: Post, notify: bool) -> None:
     count_member_post(thread.starter, post.created_at)
     if notify:
         enqueue_notifications(post)
+        enqueue_post_notices(post)
 
 
 @transaction.atomic
@@ -297,6 +303,7 @@ def count_new_reply(*, thread: Thread, post: Post, notify: bool) -> None:
     count_member_post(post.author, post.created_at)
     if notify:
         enqueue_notifications(post)
+        enqueue_post_notices(post)
 
 
 @transaction.atomic
@@ -311,6 +318,7 @@ def edit_post(*, post: Post, editor: User, body: str, address: str | None = None
     body_html = render_bbcode(body)
     if editor.pk == locked.author_id:  # a moderator's edit of a newcomer's post is not limited
         refuse_links(editor, body_html)
+    body_html = link_mentions(body_html, mentioned_members(body))
     PostRevision.objects.create(
         post=locked,
         body=locked.body,
@@ -524,6 +532,7 @@ def move_thread(*, thread: Thread, moderator: User, to_forum: Forum, reason: str
     from_forum_name = Forum.objects.values_list("name", flat=True).get(pk=from_forum_id)
     Thread.objects.filter(pk=thread.pk).update(forum=to_forum)
     thread.forum = to_forum
+    leave_moved_stub(thread=thread, from_forum_id=from_forum_id)
     recount(
         threads=Thread.objects.none(),
         forums=Forum.objects.filter(pk__in=[from_forum_id, to_forum.pk]),
@@ -536,6 +545,23 @@ def move_thread(*, thread: Thread, moderator: User, to_forum: Forum, reason: str
         reason=reason,
     )
     return thread
+
+
+def leave_moved_stub(*, thread: Thread, from_forum_id: int) -> None:
+    """A "Moved:" row in the old forum for BOARD_MOVED_STUB_DAYS; a thread moved back home
+    loses the stub there."""
+    MovedStub.objects.filter(thread=thread, forum=thread.forum_id).delete()
+    days = settings.BOARD_MOVED_STUB_DAYS
+    if days:
+        now = timezone.now()
+        expires_at = now + timedelta(days=days)
+        MovedStub.objects.update_or_create(
+            forum_id=from_forum_id,
+            thread=thread,
+            defaults={"created_at": now, "expires_at": expires_at},
+        )
+        # Every stub expires after the newest one, so the newest one's end is the forum's.
+        Forum.objects.filter(pk=from_forum_id).update(moved_stubs_until=expires_at)
 
 
 @transaction.atomic

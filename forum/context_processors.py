@@ -14,4 +14,7 @@ def board(request) -> dict:
         "board_name": settings.BOARD_NAME,
         "moderation_queue_count": lambda: None if waiting() is None else waiting()["held"],
         "open_report_count": lambda: None if waiting() is None else waiting()["reports"],
+        "shows_reputation": settings.BOARD_REPUTATION,
+        "shows_thanks": settings.BOARD_THANKS,
+        "shows_polls": settings.BOARD_POLLS,
     }

@@ -73,6 +73,9 @@ class ThreadForm(forms.Form):
         strip=False, label="Title", error_messages={"required": EMPTY.format("title")}
     )
     body = BodyField()
+    with_poll = forms.BooleanField(
+        required=False, label="Post a poll with this thread (the next step asks for it)"
+    )
     attachments = AttachmentsField()
     submission_key = SubmissionKeyField()
 

@@ -25,6 +25,7 @@ FRAGMENT_SECONDS = 24 * 3600  # rendering one again costs a fraction of a millis
 RENDERING_SOURCES = [
     (settings.FILES_DIR / "templates", "*.html"),
     (settings.BASE_DIR / "forum" / "templatetags", "*.py"),
+    (settings.BASE_DIR / "community" / "templatetags", "*.py"),
     (settings.BASE_DIR / "pictures" / "templatetags", "*.py"),
 ]
 
@@ -83,8 +84,22 @@ def render_postbits(posts, *, moderates: bool) -> None:
     fragments = render_fragments(
         posts,
         "forum/thread_detail.html#postbit",
-        context=lambda post: {"post": post, "moderates": moderates},
-        shown=lambda post: (post, post.author, post.edited_by, moderates),
+        context=lambda post: {
+            "post": post,
+            "moderates": moderates,
+            "shows_reputation": settings.BOARD_REPUTATION,
+            "shows_thanks": settings.BOARD_THANKS,
+        },
+        # The author's row holds their reputation and the post's its thanks: a new bean or
+        # thank makes a new key.
+        shown=lambda post: (
+            post,
+            post.author,
+            post.edited_by,
+            moderates,
+            settings.BOARD_REPUTATION,
+            settings.BOARD_THANKS,
+        ),
     )
     for post, html in zip(posts, fragments, strict=True):
         post.postbit_html = html

@@ -21,6 +21,21 @@ from forum.pagecache import forget_shared
 # A list shows who posted last and when, never what: leave the bodies in the database.
 UNLISTED_POST_FIELDS = ("last_post__body", "last_post__body_html")
 LISTING_ORDER = ("-is_sticky", "-last_post_at", "-id")
+# The forum page's "Sort by": the column each sorts on and its natural direction. Stickies stay
+# on top whatever the sort, as vBulletin kept them.
+LISTING_SORTS = {
+    "last_post": ("last_post_at", "desc"),
+    "replies": ("post_count", "desc"),
+    "views": ("view_count", "desc"),
+    "title": ("title", "asc"),
+}
+
+
+def listing_order(sort: str, direction: str) -> tuple[str, ...]:
+    """The listing's ORDER BY for a sort and a direction ("asc" or "desc")."""
+    field = LISTING_SORTS[sort][0]
+    sign = "-" if direction == "desc" else ""
+    return ("-is_sticky", f"{sign}{field}", f"{sign}id")
 
 
 class Category(models.Model):
@@ -192,6 +207,13 @@ class Forum(models.Model):
         help_text="The parent forums from the top, as [name, slug] pairs, for breadcrumbs.",
     )
     subforum_count = models.PositiveIntegerField(default=0, editable=False)
+    moved_stubs_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text='When the last "Moved:" stub left here expires: the page looks for stubs '
+        "only until then (community.MovedStub).",
+    )
     announcement_count = models.PositiveIntegerField(
         default=0,
         editable=False,
@@ -465,20 +487,22 @@ class ThreadQuerySet(models.QuerySet):
     def in_forum(self, forum: Forum):
         return self.filter(forum=forum)
 
-    def for_listing(self):
-        """Threads as a forum page lists them: stickies first, then by last activity."""
+    def for_listing(self, order: tuple[str, ...] = LISTING_ORDER):
+        """Threads as a forum page lists them: stickies first, then by last activity (or
+        `order`, from listing_order())."""
         return (
             self.select_related("starter", "last_post__author")
             .defer(*UNLISTED_POST_FIELDS)
-            .order_by(*LISTING_ORDER)
+            .order_by(*order)
         )
 
-    def listing_page(self, page: int, per_page: int):
+    def listing_page(self, page: int, per_page: int, order: tuple[str, ...] = LISTING_ORDER):
         """Page `page` of these threads in listing order, found by id first: the rows an
         OFFSET skips are read from the index alone, never joined or annotated. Page 255 of a
-        forum of 6,800 threads costs about what page 1 costs."""
-        ids = self.order_by(*LISTING_ORDER).values("pk")[(page - 1) * per_page : page * per_page]
-        return self.filter(pk__in=models.Subquery(ids)).for_listing()
+        forum of 6,800 threads costs about what page 1 costs (in the default order, which has
+        an index; the other sorts read the forum's rows)."""
+        ids = self.order_by(*order).values("pk")[(page - 1) * per_page : page * per_page]
+        return self.filter(pk__in=models.Subquery(ids)).for_listing(order)
 
 
 class Thread(models.Model):
@@ -579,6 +603,12 @@ class Thread(models.Model):
 
     def page_count(self) -> int:
         return max(1, -(-self.last_number // settings.BOARD_POSTS_PER_PAGE))
+
+    def page_links(self) -> list[int]:
+        """The page numbers a forum list shows beside a thread of several pages: the first
+        three (the last page gets its own link), vBulletin's "1 2 3 ... Last Page"."""
+        count = self.page_count()
+        return list(range(1, min(count, 4))) if count > 1 else []
 
     def is_visible_to(self, user) -> bool:
         """ThreadQuerySet.visible_to()'s rule, for a thread already loaded (with its forum)."""
@@ -760,6 +790,14 @@ class Post(models.Model):
     )
     removed_reason = models.CharField(
         max_length=1000, blank=True, help_text="Why a moderator removed it; moderators read it."
+    )
+    thanks_count = models.PositiveIntegerField(default=0, editable=False)
+    thanked_by = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="[member id, username] of those who thanked, oldest first "
+        "(community.actions keeps it with thanks_count): the postbit lists them with no query.",
     )
     submission_key = models.UUIDField(
         null=True,

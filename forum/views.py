@@ -13,6 +13,9 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.models import User
 from accounts.throttle import client_address
+from community import online
+from community.models import MovedStub
+from community.polls import poll_for_page
 from following.models import (
     add_reading_state,
     record_reading,
@@ -25,7 +28,16 @@ from forum.archive import archive_of
 from forum.forms import BODY_MAX_LENGTH, PostEditForm, ReplyForm, ThreadForm
 from forum.fragments import render_postbits, render_thread_rows
 from forum.markup import render_bbcode
-from forum.models import READ, Announcement, Forum, Post, Thread, arrange_forums
+from forum.models import (
+    LISTING_SORTS,
+    READ,
+    Announcement,
+    Forum,
+    Post,
+    Thread,
+    arrange_forums,
+    listing_order,
+)
 from forum.pagecache import cached_for_visitors, shared
 from forum.paging import page_from_request, page_window
 from forum.search import SearchForm, forums_for_filter
@@ -35,10 +47,12 @@ from pictures import actions as pictures_actions
 @cached_for_visitors()
 def board_index(request):
     # 1: forums with category and last post; 2: member statistics (both shared by every
-    # reader: pagecache.shared); 3: for a member, the forums with unread posts. Each reader
-    # gets the forums they may see, counts and last posts from those they may read.
+    # reader: pagecache.shared); 3: who is online (shared until a process writes who it saw);
+    # 4: for a member, the forums with unread posts. Each reader gets the forums they may
+    # see, counts and last posts from those they may read.
     index = shared("board-index", board_index_data)
     forums = arrange_forums(index["forums"], request.user)
+    active = online.summary() if settings.BOARD_WHOS_ONLINE else None
     unread = unread_forum_ids(request.user)
     for forum in forums:
         forum.has_unread = forum.pk in unread or any(
@@ -55,6 +69,7 @@ def board_index(request):
             "categories": categories,
             "thread_total": sum(forum.total_threads for forum in forums),
             "post_total": sum(forum.total_posts for forum in forums),
+            "online": active,
         },
     )
 
@@ -63,23 +78,30 @@ def board_index_data() -> dict:
     return {"forums": list(Forum.objects.for_index()), "members": User.objects.board_statistics()}
 
 
-@cached_for_visitors()
+@cached_for_visitors(params=("page", "sort", "order"))
 def forum_detail(request, slug):
     # 1: the forum, its category and whether the member follows it; 2: a page of threads;
     # with announcements, 3: those shown here; with subforums, 4: the board's forums (these
-    # two shared by every reader: pagecache.shared).
+    # two shared by every reader: pagecache.shared); while a "Moved:" stub is live, page 1 in
+    # the default order adds the stubs (shared too).
     forums = Forum.objects.select_related("category")
     forums = with_follow_state(forums, request.user, field="forum")
     forum = get_visible_forum_or_404(request, slug, forums)
     readable = forum.permits(request.user, READ)
+    sort, order = listing_sort(request)
+    is_default = (sort, order) == ("last_post", "desc")
     page = page_from_request(request, forum.page_count() if readable else 1)
-    threads = []
+    threads, stubs = [], []
     if readable:
         listing = Thread.objects.visible().in_forum(forum)
-        listing = listing.listing_page(page, settings.BOARD_THREADS_PER_PAGE)
+        order_by = listing_order(sort, order)
+        listing = listing.listing_page(page, settings.BOARD_THREADS_PER_PAGE, order_by)
         threads = list(with_read_state(listing, request.user))
         Thread.pending_views(threads)
         render_thread_rows(threads)
+        stubs_until = forum.moved_stubs_until
+        if page == 1 and is_default and stubs_until and stubs_until > timezone.now():
+            stubs = moved_stubs_for(forum, request.user)
     announcements = []
     if forum.announcement_count:
         announcements = shared(
@@ -99,11 +121,32 @@ def forum_detail(request, slug):
             "threads": threads,
             "subforums": subforums,
             "announcements": [a for a in announcements if a.is_current()],
+            "moved_stubs": stubs,
+            "sort": sort,
+            "order": order,
+            "sorts": LISTING_SORTS,
             "page": page,
             "page_count": forum.page_count() if readable else 1,
             "page_window": page_window(page, forum.page_count() if readable else 1),
         },
     )
+
+
+def listing_sort(request) -> tuple[str, str]:
+    """The forum page's sort and direction from ?sort= and ?order=; anything unknown is the
+    default (last post, newest first)."""
+    sort = request.GET.get("sort", "last_post")
+    if sort not in LISTING_SORTS:
+        sort = "last_post"
+    order = request.GET.get("order", LISTING_SORTS[sort][1])
+    return sort, order if order in ("asc", "desc") else LISTING_SORTS[sort][1]
+
+
+def moved_stubs_for(forum: Forum, user) -> list:
+    """The forum's live "Moved:" stubs (shared by every reader), leaving out those whose thread
+    now stands in a forum the reader may not read (no query: the forum rows come with them)."""
+    stubs = shared(f"moved-stubs:{forum.pk}", lambda: list(MovedStub.objects.live_in(forum)))
+    return [stub for stub in stubs if stub.thread.forum.permits(user, READ)]
 
 
 def get_visible_forum_or_404(request, slug, forums=Forum.objects) -> Forum:
@@ -117,9 +160,10 @@ def get_thread_or_404(request, pk) -> Thread:
 
 
 def load_thread(pk: int) -> Thread | None:
-    return (
-        Thread.objects.select_related("forum__category", "merged_into__forum").filter(pk=pk).first()
-    )
+    related = ["forum__category", "merged_into__forum"]
+    if settings.BOARD_POLLS:
+        related.append("poll")
+    return Thread.objects.select_related(*related).filter(pk=pk).first()
 
 
 @cached_for_visitors(on_hit=lambda request, pk, slug: Thread.add_view(pk))
@@ -151,6 +195,8 @@ def thread_detail(request, pk, slug):
         post.thread = thread
         post.is_editable = post.may_be_edited_by(request.user, now)
     render_postbits(posts + held, moderates=moderates)
+    for post in posts:
+        post.is_thanked = any(entry[0] == request.user.pk for entry in post.thanked_by)
     thread.view_count = thread.count_view()
     if request.user.is_authenticated and posts and thread.read_to < posts[-1].number:
         record_reading(request.user, thread, posts[-1].number)
@@ -173,6 +219,8 @@ def thread_detail(request, pk, slug):
             "reply_refusal": refusal,
             "reply_form": ReplyForm() if refusal is None else None,
             "moderates": moderates,
+            # A thread with a poll adds 5: its options, and for a member 6: their choices.
+            "poll": poll_for_page(thread, request.user),
         },
     )
 
@@ -304,13 +352,21 @@ def thread_create(request, slug):
     if refusal:
         raise PermissionDenied(refusal)
     form = ThreadForm(request.POST or None, request.FILES or None, initial=resent_input(request))
-    posted = submit_post(
-        request,
-        form,
-        lambda data: pictures_actions.create_thread(
+    if not settings.BOARD_POLLS:
+        del form.fields["with_poll"]
+    started = []
+
+    def write(data):
+        wants_poll = data.pop("with_poll", False)
+        post = pictures_actions.create_thread(
             forum=forum, author=request.user, address=client_address(request), **data
-        ),
-    )
+        )
+        started.extend([post.thread] if wants_poll else [])
+        return post
+
+    posted = submit_post(request, form, write)
+    if posted and started:
+        return redirect("community:poll_create", started[0].pk)
     return posted or render(
         request,
         "forum/thread_create.html",

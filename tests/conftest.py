@@ -2,6 +2,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 
 import pytest
 from django.conf import settings as django_settings
@@ -9,6 +10,7 @@ from django.core.cache import cache
 from django.db import connection
 
 from accounts.models import User
+from community import online
 from forum import actions
 from forum.models import Category, Forum
 
@@ -60,6 +62,10 @@ def board_settings(settings, media_root):
         "django.contrib.auth.hashers.MD5PasswordHasher",
         *PRODUCTION_PASSWORD_HASHERS,
     ]
+    # Who's online is written when a process's notes are due; a test flushes them itself
+    # (community.online.flush), so no request's query count depends on the clock.
+    settings.BOARD_ONLINE_FLUSH_SECONDS = 10**9
+    online.forget_noted()
     cache.clear()
     yield
     cache.clear()
@@ -119,6 +125,34 @@ def thread(forum, member):
     return actions.create_thread(
         forum=forum, author=member, title="Shin splints", body="My shins hurt."
     ).thread
+
+
+@pytest.fixture
+def at_once():
+    """Runs each of `calls` in its own thread, released at the same instant, each on its own
+    database connection (with transactional_db); returns what they raised, in no order."""
+
+    def run(calls) -> list[Exception]:
+        start = threading.Barrier(len(calls))
+        errors = []
+
+        def go(call):
+            try:
+                start.wait(timeout=10)
+                call()
+            except Exception as error:  # returned: a thread cannot fail the test itself
+                errors.append(error)
+            finally:
+                connection.close()
+
+        racers = [threading.Thread(target=go, args=(call,)) for call in calls]
+        for racer in racers:
+            racer.start()
+        for racer in racers:
+            racer.join(timeout=30)
+        return errors
+
+    return run
 
 
 @pytest.fixture

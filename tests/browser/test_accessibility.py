@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.models import User
+from community import actions as community_actions
 from forum import actions
 from forum.models import Announcement, Forum, Post, Thread
 from tests.browser.conftest import AXE, DESKTOP, PHONE, log_in
@@ -63,6 +64,16 @@ PAGES = [
     ("infraction form", "/posts/{ross86_post}/infraction/", "moderator", False),
     ("infraction form with errors", "/posts/{ross86_post}/infraction/", "moderator", True),
     ("member's infractions", "/members/{ross86}/infractions/", "moderator", False),
+    ("thread with a poll, thanks and beans", "/threads/{long}/rowing-log/?page=2", "member", False),
+    ("poll voters", "/polls/{poll}/voters/", None, False),
+    ("new poll", "/threads/{open}/poll/new/", "author", False),
+    ("new poll with errors", "/threads/{open}/poll/new/", "author", True),
+    ("reputation form", "/posts/{ross86_post}/reputation/", "member", False),
+    ("member's reputation", "/members/{ross86}/reputation/", None, False),
+    ("notifications", "/notifications/", "author", False),
+    ("notification mail", "/notifications/settings/", "author", False),
+    ("who's online", "/online/", None, False),
+    ("forum sorted by title", "/forums/cardio/?sort=title", None, False),
 ]
 PAGE_IDS = [page[0] for page in PAGES]
 
@@ -96,6 +107,17 @@ def busy_board(board):
         forum=forum, author=author, title="Closed for winter", body="See you in spring."
     ).thread
     actions.lock_thread(thread=closed, moderator=moderator)
+    poll = community_actions.create_poll(
+        thread=first.thread, question="Best erg?", options=["Concept2", "Water"], is_public=True
+    )
+    community_actions.vote(poll=poll, member=moderator, option_ids=[poll.options.first().pk])
+    open_thread = actions.create_thread(
+        forum=forum, author=author, title="Open question", body="Poll coming."
+    ).thread
+    last = first.thread.last_post  # on page 2
+    community_actions.thank_post(post=last, member=moderator)
+    community_actions.give_reputation(post=last, giver=moderator, amount=1, comment="Great log")
+    community_actions.give_reputation(post=ross86_post, giver=author, amount=1, comment="Wise")
     # A subforum and an announcement, shown on the index and the forum's page.
     Forum.objects.create(category=forum.category, name="Rowing", slug="rowing", parent=forum)
     Announcement.objects.create(
@@ -107,6 +129,8 @@ def busy_board(board):
         "closed": closed.pk,
         "ross86": ross86_post.author_id,
         "ross86_post": ross86_post.pk,
+        "poll": poll.pk,
+        "open": open_thread.pk,
     }
 
 
@@ -115,6 +139,8 @@ def open_board_page(tab, path: str, who: str | None, ids: dict) -> None:
         log_in(tab, make_member("Axe_Member"))
     elif who == "moderator":
         log_in(tab, User.objects.get(username="Axe_Mod"))
+    elif who == "author":  # Busy_Bee: started the threads, has notices
+        log_in(tab, User.objects.get(username="Busy_Bee"))
     response = tab.page.goto(path.format(**ids))
     assert response.status == 200, f"{path} answered {response.status}"
 

@@ -46,7 +46,8 @@ def test_a_reply_is_mailed_by_the_worker_only_once_its_transaction_commits(
     mail.outbox.clear()
     actions.add_reply(thread=thread, author=other_member, body="Committed")
     assert mail.outbox == []  # nothing is sent from the request
-    assert DBTaskResult.objects.ready().count() == 1
+    # the followers' mail, and the bell's notices (community.notices)
+    assert DBTaskResult.objects.ready().count() == 2
     run_tasks()
     assert recipients(mail.outbox) == ["follower@example.com", "member_one@example.com"]
     assert Notification.objects.filter(sent_at__isnull=False).count() == 2

@@ -65,16 +65,16 @@ def test_a_hidden_subforum_adds_nothing_to_its_parents_counts_or_last_post(clien
 
 
 @pytest.mark.parametrize("depth", [1, 3])
-def test_the_index_runs_two_queries_at_any_depth(
+def test_the_index_runs_three_queries_at_any_depth(
     client, member, category, depth, django_assert_num_queries
 ):
     make_chain(category, depth)
-    # 1: forums with category and last post; 2: member count and newest
-    with django_assert_num_queries(2):
+    # 1: forums with category and last post; 2: member count and newest; 3: who is online
+    with django_assert_num_queries(3):
         assert client.get("/").status_code == 200
     client.force_login(member)
-    # a member adds: 3: the session, 4: the member, 5: forums with unread posts
-    with django_assert_num_queries(5):
+    # a member adds: 4: the session, 5: the member, 6: forums with unread posts
+    with django_assert_num_queries(6):
         assert client.get("/").status_code == 200
 
 

@@ -25,6 +25,10 @@ MEMBER_PAGES = [
     "/messages/sent/",
     "/messages/new/",
     "/messages/lists/",
+    "/posts/{other_post}/reputation/",
+    "/threads/{thread}/poll/new/",
+    "/notifications/",
+    "/notifications/settings/",
 ]
 MODERATOR_PAGES = [
     "/threads/{thread}/move/",

@@ -235,7 +235,9 @@ def test_search_survives_any_parameters(client, board, params):
 
 PAGES = [
     ("/", ()),
-    ("/forums/running/", ("page",)),
+    ("/forums/running/", ("page", "sort", "order")),
+    ("/notifications/", ("page",)),
+    ("/online/", ()),
     ("/threads/{thread}/shin-splints/", ("page",)),
     ("/threads/{thread}/shin-splints/print/", ("page",)),
     ("/members/", ("page", "sort")),

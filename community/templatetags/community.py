@@ -1,0 +1,44 @@
+from django import template
+from django.utils.html import format_html, format_html_join
+
+from forum.links import link
+
+register = template.Library()
+
+# vBulletin's beans: one per ten points, at most ten green (or five red) shown.
+POINTS_PER_BEAN = 10
+MOST_GOOD_BEANS = 10
+MOST_BAD_BEANS = 5
+THANKERS_SHOWN = 30
+
+
+@register.simple_tag
+def reputation_beans(member):
+    """The member's reputation as beans, with the number for screen readers and tooltips."""
+    points = member.reputation
+    if points >= 0:
+        count, kind = min(MOST_GOOD_BEANS, 1 + points // POINTS_PER_BEAN), "good"
+    else:
+        count, kind = min(MOST_BAD_BEANS, 1 + (-points - 1) // POINTS_PER_BEAN), "bad"
+    return format_html(
+        '<span class="rep-beans rep-{}" title="Reputation: {}"><span aria-hidden="true">{}</span> '
+        "{}</span>",
+        kind,
+        points,
+        "\u25cf" * count,
+        points,
+    )
+
+
+@register.simple_tag
+def thanked_by(post):
+    """ "Thanks from A, B and C" for a post, from the names kept on its row (no query)."""
+    shown = post.thanked_by[:THANKERS_SHOWN]
+    links = ((link("members:member_detail", pk), name) for pk, name in shown)
+    names = format_html_join(", ", '<a href="{}">{}</a>', links)
+    more = len(post.thanked_by) - len(shown)
+    tail = format_html(" and {} more", more) if more > 0 else ""
+    word = "member" if post.thanks_count == 1 else "members"
+    return format_html(
+        "{} {} thanked {} for this post: {}{}", post.thanks_count, word, post.author, names, tail
+    )
