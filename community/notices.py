@@ -91,7 +91,13 @@ def followers(post: Post) -> list[User]:
 
 @task()
 def mail_notice(notice_id: int, attempt: int = 1) -> str:
-    """Mails one notice, at most once (its mailed_at is set before sending)."""
+    """Mails one notice, at most once (its mailed_at is set before sending), and only while
+    its thread is one the member may see: access can be lost between the notice and the mail
+    (the thread moved or removed, the member's group changed)."""
+    recipient = Notice.objects.filter(pk=notice_id).values_list("recipient", flat=True).first()
+    member = User.objects.filter(pk=recipient).first() if recipient else None
+    if member is None or not Notice.objects.for_member(member).filter(pk=notice_id).exists():
+        return "not sent: gone, or about a thread the member may no longer see"
     claimed = Notice.objects.filter(pk=notice_id, mailed_at=None).update(mailed_at=timezone.now())
     if not claimed:
         return "not sent: already sent or gone"

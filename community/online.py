@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Subquery
+from django.db.models import Q, Subquery
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 
@@ -64,6 +64,13 @@ def note(request) -> None:
         _noted[visitor_key(request)] = seen
 
 
+def forget_member(member_id: int) -> None:
+    """Drops what this process noted of a member who left (other processes' notes are written
+    at their next flush, and the queries below leave out members no longer active)."""
+    with _lock:
+        _noted.pop(f"m:{member_id}", None)
+
+
 def forget_noted() -> None:
     """Drops what this process noted and has not written (for tests)."""
     with _lock:
@@ -110,11 +117,17 @@ def recent():
     return Presence.objects.filter(seen_at__gte=since)
 
 
+def recent_shown():
+    """The recent visitors the board names: guests, and members whose account is open (a
+    closed or erased account is no longer anyone's to show)."""
+    return recent().filter(Q(member__isnull=True) | Q(member__is_active=True))
+
+
 def stored_summary() -> dict:
     """One query: the recent rows with their members' names, each carrying the record."""
     record = OnlineRecord.objects.order_by("pk")
     rows = list(
-        recent()
+        recent_shown()
         .annotate(
             record_count=Subquery(record.values("count")[:1]),
             record_at=Subquery(record.values("at")[:1]),
@@ -157,7 +170,9 @@ def whos_here() -> list[dict]:
     plus what this process noted since its last flush."""
     rows = {
         row["key"]: row
-        for row in recent().values("key", "member_id", "member__username", "path", "thread_pk")
+        for row in recent_shown().values(
+            "key", "member_id", "member__username", "path", "thread_pk"
+        )
     }
     with _lock:
         for key, seen in _noted.items():

@@ -1,0 +1,111 @@
+"""Where one feature's page reaches what another protects: closed and erased members on Who's
+Online and in their avatar, notice mail after access is lost, and the second factor when a
+closed account is reopened."""
+
+import io
+
+import pytest
+from django.core import mail
+from django.test import Client
+from PIL import Image
+
+from accounts import actions as account_actions
+from community import actions as community_actions
+from community import online
+from community.models import Notice, NoticeMail, Presence
+from forum import actions
+from forum.models import Forum
+from pictures import actions as picture_actions
+
+PASSWORD = "a-long-pass-42"
+
+
+def image_bytes(kind: str, size: tuple[int, int]) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(out, kind)
+    return out.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def fresh_online():
+    online.forget_noted()
+    yield
+    online.forget_noted()
+
+
+def seen_online(member) -> None:
+    reader = Client()
+    reader.force_login(member)
+    reader.get("/")
+    online.flush()
+
+
+def test_an_erased_member_is_gone_from_whos_online_and_the_index(client, member, superuser):
+    seen_online(member)
+    assert "Member_One" in client.get("/online/").text
+    account_actions.erase_member(member=member, by=superuser)
+    online.flush()
+    assert not Presence.objects.filter(member=member).exists()
+    for page in ("/online/", "/"):
+        html = client.get(page).text
+        assert "Member_One" not in html and f"Former member #{member.pk}" not in html
+
+
+def test_a_closed_account_is_not_shown_online(client, member):
+    seen_online(member)
+    account_actions.deactivate_member(member=member, by=member)
+    for page in ("/online/", "/"):
+        assert "Member_One" not in client.get(page).text
+
+
+def test_erasing_a_member_removes_their_avatar_and_its_files(
+    client, member, superuser, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        picture_actions.set_avatar(
+            member=member, content=image_bytes("PNG", size=(200, 200)), name="me.png"
+        )
+    url = f"/avatars/{member.pk}/{member.avatar_key}-list.webp"
+    assert client.get(url).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        account_actions.erase_member(member=member, by=superuser)
+    member.refresh_from_db()
+    assert member.avatar_key == ""
+    assert client.get(url).status_code == 404
+
+
+def test_a_notice_is_not_mailed_about_a_thread_the_member_may_no_longer_see(
+    thread, member, other_member, superuser, run_tasks
+):
+    # other_member thanks member's post; before the mail goes, the thread moves to staff only.
+    NoticeMail.objects.create(member=member, kind=Notice.THANKS)
+    staff = Forum.objects.create(category=thread.forum.category, name="Staff", slug="staff")
+    actions.apply_forum_preset(forums=[staff], preset="staff_only")
+    community_actions.thank_post(post=thread.first_post, member=other_member)
+    actions.move_thread(thread=thread, moderator=superuser, to_forum=staff)
+    mail.outbox.clear()
+    run_tasks()
+    assert not [m for m in mail.outbox if thread.title in m.subject + m.body]
+
+
+def test_an_erased_members_name_leaves_the_thanks_under_posts(client, thread, member, other_member):
+    community_actions.thank_post(post=thread.first_post, member=other_member)
+    assert "Member_Two" in client.get(thread.get_absolute_url()).text
+    account_actions.erase_member(member=other_member, by=other_member)
+    thread.first_post.refresh_from_db()
+    assert thread.first_post.thanked_by == [[other_member.pk, f"Former member #{other_member.pk}"]]
+
+
+def test_the_data_archive_holds_the_members_reputation_votes_and_attachments(
+    thread, member, other_member
+):
+    from accounts.personal_data import collect
+
+    community_actions.give_reputation(
+        post=thread.first_post, giver=other_member, amount=1, comment="Helpful"
+    )
+    data, _files = collect(other_member)
+    assert data["community"]["reputation_given"][0]["comment"] == "Helpful"
+    assert data["pictures"] == {"has_avatar": False, "attachments": []}
+    # member's archive holds nothing another member gave
+    assert collect(member)[0]["community"]["reputation_given"] == []
