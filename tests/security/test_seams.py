@@ -109,3 +109,33 @@ def test_the_data_archive_holds_the_members_reputation_votes_and_attachments(
     assert data["pictures"] == {"has_avatar": False, "attachments": []}
     # member's archive holds nothing another member gave
     assert collect(member)[0]["community"]["reputation_given"] == []
+
+
+def test_the_data_archive_holds_the_messages_a_member_wrote_and_none_written_to_them(
+    member, other_member
+):
+    from accounts.personal_data import collect
+    from messaging import actions as messaging_actions
+
+    messaging_actions.start_conversation(
+        sender=member, recipients=[other_member], subject="Lunch", body="Mine: noon?"
+    )
+    data = collect(other_member)[0]["messaging"]
+    assert data["messages_written"] == []
+    written = collect(member)[0]["messaging"]["messages_written"]
+    assert [(row["subject"], row["body"]) for row in written] == [("Lunch", "Mine: noon?")]
+
+
+def test_an_erased_member_leaves_their_conversations_and_lists(member, other_member):
+    from messaging import actions as messaging_actions
+    from messaging.models import Participant
+
+    messaging_actions.start_conversation(
+        sender=member, recipients=[other_member], subject="Lunch", body="Noon?"
+    )
+    messaging_actions.ignore_member(member=other_member, ignored=member)
+    account_actions.erase_member(member=other_member, by=other_member)
+    other_member.refresh_from_db()
+    assert other_member.ignored_ids == [] and not other_member.ignored_members.exists()
+    assert other_member.unread_conversation_count == 0
+    assert Participant.objects.get(user=other_member).left_at is not None
