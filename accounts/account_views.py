@@ -38,7 +38,7 @@ from accounts.mail import (
     send_email_change_notice,
     unsigned,
 )
-from accounts.models import DataExport, EmailChange, User
+from accounts.models import DataExport, EmailChange
 from accounts.views import site_url
 
 LINK_GONE = "That link is invalid or has expired."
@@ -63,7 +63,7 @@ class LoginView(auth_views.LoginView):
 @require_http_methods(["GET", "POST"])
 def login_code(request):
     pending = two_factor.pending_login(request)
-    member = pending and User.objects.filter(pk=pending["member"], is_active=True).first()
+    member = two_factor.pending_member(pending)
     if not member or member.is_under_ban:
         messages.info(request, "Log in again: the code step waits five minutes at most.")
         return redirect("accounts:login")
@@ -75,6 +75,8 @@ def login_code(request):
         if device is not None:
             request.session.pop(two_factor.PENDING_KEY, None)
             throttle.clear_login_failures(member)
+            if not member.is_active:
+                actions.reactivate_member(member=member)
             login(request, member, backend=pending["backend"])
             request.session[DEVICE_ID_SESSION_KEY] = device.persistent_id
             next_url = pending.get("next") or ""

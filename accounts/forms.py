@@ -249,6 +249,10 @@ class ThrottledLoginMixin:
     """The throttle's words on a refused login: the refusal alone, or a warning beside the
     usual error. The counting itself is in accounts.backends, for every login path."""
 
+    # A closed account with two-factor reopens after the code step, which only the board's
+    # login has; elsewhere its password alone is refused as an inactive account's is.
+    reopens_after_code = False
+
     def clean(self):
         try:
             return super().clean()
@@ -262,6 +266,14 @@ class ThrottledLoginMixin:
             if banned is not None:
                 raise forms.ValidationError(banned.ban_message(), code="banned") from None
             returning = self.returning_member()
+            if returning is not None and returning.has_two_factor:
+                if not self.reopens_after_code:
+                    raise
+                # The password is half of this login: the account reopens only once the code
+                # step is passed too (accounts.account_views.login_code).
+                returning.backend = "accounts.backends.UsernameOrEmailBackend"
+                self.user_cache = returning
+                return self.cleaned_data
             if returning is not None:
                 from accounts.actions import reactivate_member
 
@@ -303,6 +315,7 @@ class ThrottledLoginMixin:
 
 
 class LoginForm(ThrottledLoginMixin, AuthenticationForm):
+    reopens_after_code = True
     username = forms.CharField(label="Username or email", max_length=254)
     error_messages = {
         **AuthenticationForm.error_messages,

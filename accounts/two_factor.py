@@ -19,6 +19,7 @@ from urllib.parse import quote
 import segno
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.safestring import SafeString, mark_safe
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -143,14 +144,28 @@ def recovery_codes_left(member: User) -> int:
 
 
 def begin_login(request: HttpRequest, member: User, backend: str, next_url: str) -> None:
-    """After the right password: the code step is next, for a few minutes."""
+    """After the right password: the code step is next, for a few minutes. A closed account
+    (not erased) waits for the code to reopen."""
     request.session.cycle_key()
     request.session[PENDING_KEY] = {
         "member": member.pk,
         "backend": backend,
         "at": time.time(),
         "next": next_url,
+        "reopen": not member.is_active,
     }
+
+
+def pending_member(pending: dict | None) -> User | None:
+    """The member the code step is for: active, or closed (not erased) when the password step
+    found a closed account."""
+    if not pending:
+        return None
+    members = User.objects.filter(pk=pending.get("member"))
+    if pending.get("reopen"):
+        shown = Q(is_active=True) | Q(is_active=False, deactivated_at__isnull=False, erased_at=None)
+        return members.filter(shown).first()
+    return members.filter(is_active=True).first()
 
 
 def pending_login(request: HttpRequest) -> dict | None:

@@ -10,6 +10,7 @@ from django.test import Client
 from PIL import Image
 
 from accounts import actions as account_actions
+from accounts.models import User
 from community import actions as community_actions
 from community import online
 from community.models import Notice, NoticeMail, Presence
@@ -139,3 +140,41 @@ def test_an_erased_member_leaves_their_conversations_and_lists(member, other_mem
     assert other_member.ignored_ids == [] and not other_member.ignored_members.exists()
     assert other_member.unread_conversation_count == 0
     assert Participant.objects.get(user=other_member).left_at is not None
+
+
+def closed_with_two_factor(member):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=member, name="authenticator", confirmed=True)
+    User.objects.filter(pk=member.pk).update(has_two_factor=True)
+    member.refresh_from_db()
+    account_actions.deactivate_member(member=member, by=member)
+    return device
+
+
+def test_a_closed_account_with_two_factor_reopens_only_after_the_code(member):
+    from django_otp.oath import TOTP
+
+    device = closed_with_two_factor(member)
+    guest = Client()
+    response = guest.post("/accounts/login/", {"username": "Member_One", "password": PASSWORD})
+    assert response.url == "/accounts/login/code/"
+    member.refresh_from_db()
+    assert not member.is_active  # the password alone reopens nothing
+    assert guest.get("/accounts/profile/").status_code == 302
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    response = guest.post("/accounts/login/code/", {"code": f"{totp.token():06d}"})
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.is_active and member.deactivated_at is None
+    assert guest.get("/accounts/profile/").status_code == 200
+
+
+def test_the_admin_login_reopens_no_closed_account_with_two_factor(member):
+    closed_with_two_factor(member)
+    User.objects.filter(pk=member.pk).update(is_staff=True)
+    guest = Client()
+    guest.post("/admin/login/", {"username": "Member_One", "password": PASSWORD})
+    member.refresh_from_db()
+    assert not member.is_active
+    assert guest.get("/accounts/profile/").status_code == 302
