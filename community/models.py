@@ -132,10 +132,12 @@ class Reputation(models.Model):
 class NoticeQuerySet(models.QuerySet):
     def for_member(self, member):
         """The member's notices, newest first, leaving out those about threads they may no
-        longer see (removed since, or closed to them by a forum's permissions)."""
+        longer see (removed since, or closed to them by a forum's permissions) and about posts
+        removed or held since (a spammer's mention goes with the spam)."""
         shown = Q(thread__isnull=True) | Q(thread__in=Thread.objects.visible_to(member))
+        post_shown = Q(post__isnull=True) | Q(post__is_removed=False, post__is_held=False)
         return (
-            self.filter(shown, recipient=member)
+            self.filter(shown, post_shown, recipient=member)
             .select_related("actor", "thread", "post")
             .defer("post__body", "post__body_html", "post__thanked_by")
             .order_by("-created_at", "-pk")

@@ -186,3 +186,13 @@ def test_replies_are_not_offered_by_mail_twice(member_client):
     response = member_client.post("/notifications/settings/", {"kinds": ["reply"]})
     assert response.status_code == 200 and "Select a valid choice" in response.text
     assert not NoticeMail.objects.exists()
+
+
+def test_notices_about_a_post_removed_since_are_no_longer_listed(
+    client, thread, member, other_member, superuser, post_reply
+):
+    spam = post_reply(other_member, thread, "@Member_One buy cheap watches")
+    actions.remove_post(post=spam, moderator=superuser, reason="Spam")
+    client.force_login(member)
+    html = client.get("/notifications/").text
+    assert "Member_Two mentioned you" not in html and "No notifications yet" in html
