@@ -39,9 +39,10 @@ def notify(
     url: str = "",
 ) -> Notice | None:
     """Puts a notice under `recipient`'s bell and counts it, in the caller's transaction; mails
-    it too when they chose that kind. None for a notice to oneself, or one already given
+    it too when they chose that kind. None for a notice to oneself, from a member on the
+    recipient's ignore list (who no longer reaches them: messaging), or one already given
     (the same post, kind and actor: a retried task)."""
-    if actor is not None and recipient.pk == actor.pk:
+    if actor is not None and (recipient.pk == actor.pk or recipient.ignores(actor)):
         return None
     try:
         with transaction.atomic():

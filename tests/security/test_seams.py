@@ -15,7 +15,7 @@ from community import actions as community_actions
 from community import online
 from community.models import Notice, NoticeMail, Presence
 from forum import actions
-from forum.models import Forum
+from forum.models import Forum, Post
 from pictures import actions as picture_actions
 
 PASSWORD = "a-long-pass-42"
@@ -178,3 +178,30 @@ def test_the_admin_login_reopens_no_closed_account_with_two_factor(member):
     member.refresh_from_db()
     assert not member.is_active
     assert guest.get("/accounts/profile/").status_code == 302
+
+
+@pytest.mark.parametrize("how", ["mention", "quote", "thanks", "reputation"])
+def test_a_member_on_the_ignore_list_rings_no_bell_and_sends_no_mail(
+    thread, member, other_member, django_capture_on_commit_callbacks, how
+):
+    from messaging import actions as messaging_actions
+
+    messaging_actions.ignore_member(member=member, ignored=other_member)
+    for kind, _ in Notice.KINDS:
+        NoticeMail.objects.create(member=member, kind=kind)
+    mail.outbox.clear()
+    first = Post.objects.select_related("author").get(pk=thread.first_post.pk)  # as views load it
+    with django_capture_on_commit_callbacks(execute=True):
+        if how == "mention":
+            actions.add_reply(thread=thread, author=other_member, body="@Member_One hi")
+        elif how == "quote":
+            body = f"[QUOTE=Member_One;{first.pk}]x[/QUOTE] no"
+            actions.add_reply(thread=thread, author=other_member, body=body)
+        elif how == "thanks":
+            community_actions.thank_post(post=first, member=other_member)
+        else:
+            community_actions.give_reputation(post=first, giver=other_member, amount=-1)
+    assert not Notice.objects.filter(recipient=member).exists()
+    member.refresh_from_db()
+    assert member.unread_notice_count == 0
+    assert not [m for m in mail.outbox if member.email in m.to]
