@@ -80,8 +80,14 @@ def poll_voters(request, pk):
 def poll_create(request, pk):
     require_feature(settings.BOARD_POLLS)
     thread = get_thread_or_404(request, pk)
-    if thread.starter_id != request.user.pk and not request.user.moderates(thread.forum_id):
+    moderates = request.user.moderates(thread.forum_id)
+    if thread.starter_id != request.user.pk and not moderates:
         raise PermissionDenied("Only the thread's starter may add a poll to it.")
+    # Adding a poll adds to the thread as a reply does: the forum's rules (read-only, own
+    # threads), a ban or an unconfirmed address refuse it alike.
+    refusal = None if moderates else thread.refusal_to_reply(request.user)
+    if refusal and not thread.is_locked:
+        raise PermissionDenied(refusal)
     if thread.is_locked or Poll.objects.filter(thread=thread).exists():
         messages.info(request, "This thread is closed or already has a poll.")
         return redirect(thread.get_absolute_url())

@@ -15,7 +15,7 @@ from community import actions as community_actions
 from community import online
 from community.models import Notice, NoticeMail, Presence
 from forum import actions
-from forum.models import Forum, Post
+from forum.models import Forum, Post, Thread
 from pictures import actions as picture_actions
 
 PASSWORD = "a-long-pass-42"
@@ -205,3 +205,14 @@ def test_a_member_on_the_ignore_list_rings_no_bell_and_sends_no_mail(
     member.refresh_from_db()
     assert member.unread_notice_count == 0
     assert not [m for m in mail.outbox if member.email in m.to]
+
+
+def test_a_thread_starter_adds_no_poll_where_they_may_no_longer_post(client, thread, member):
+    # The member's thread's forum became read-only (an announcements forum): as with a reply,
+    # the starter may no longer add to it, a poll included.
+    actions.apply_forum_preset(forums=[thread.forum], preset="read_only")
+    client.force_login(member)
+    data = {"question": "Best?", "options": "A\nB", "closes_in_days": "0"}
+    response = client.post(f"/threads/{thread.pk}/poll/new/", data)
+    assert response.status_code == 403
+    assert not hasattr(Thread.objects.select_related("poll").get(pk=thread.pk), "poll")
