@@ -1,6 +1,8 @@
 """pictures' part of a member's data (accounts.personal_data): the files they attached (listed,
 with the posts they belong to) and whether they have an avatar; erasure deletes the avatar and
-its files. Attachments stay with their posts, as the posts stay (forum.personal_data)."""
+its files. Attachments stay with their posts while the posts stay (forum.personal_data)."""
+
+from django.conf import settings
 
 from accounts.models import User
 from accounts.personal_data import register, stamp
@@ -25,7 +27,13 @@ def export_pictures(member: User) -> dict:
 
 
 def erase_pictures(member: User, old_username: str) -> None:
+    """The avatar goes; so do the member's attachments when erasure removes their posts
+    (BOARD_ERASURE_REMOVES_POSTS), files and all, once the erasure commits."""
     actions.remove_avatar(member=member)
+    if settings.BOARD_ERASURE_REMOVES_POSTS:
+        for attachment in Attachment.objects.filter(owner=member):
+            attachment.delete()
+            actions.forget_files(attachment)
 
 
 register("pictures", export=export_pictures, erase=erase_pictures)

@@ -216,3 +216,22 @@ def test_a_thread_starter_adds_no_poll_where_they_may_no_longer_post(client, thr
     response = client.post(f"/threads/{thread.pk}/poll/new/", data)
     assert response.status_code == 403
     assert not hasattr(Thread.objects.select_related("poll").get(pk=thread.pk), "poll")
+
+
+def test_erasure_that_removes_posts_deletes_their_attachments_and_files(
+    thread, other_member, settings, django_capture_on_commit_callbacks
+):
+    from django.core.files.storage import storages
+
+    from pictures.images import prepare
+    from pictures.models import Attachment
+
+    settings.BOARD_ERASURE_REMOVES_POSTS = True
+    reply = actions.add_reply(thread=thread, author=other_member, body="My plan")
+    (plan,) = picture_actions.attach(
+        post=reply, member=other_member, files=[prepare(b"5x5\n", "plan.txt")]
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        account_actions.erase_member(member=other_member, by=other_member)
+    assert not Attachment.objects.filter(owner=other_member).exists()
+    assert not storages["default"].exists(plan.stored_name)
