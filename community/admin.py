@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from accounts.validators import TextRulesAdmin
 from community.models import Poll, PollOption, Reputation
+from forum.admin import InModeratedForumsAdmin
 
 
 class PollOptionInline(TextRulesAdmin, admin.TabularInline):
@@ -12,8 +13,10 @@ class PollOptionInline(TextRulesAdmin, admin.TabularInline):
 
 
 @admin.register(Poll)
-class PollAdmin(TextRulesAdmin, admin.ModelAdmin):
+class PollAdmin(InModeratedForumsAdmin, TextRulesAdmin, admin.ModelAdmin):
     """Moderators correct a poll's wording or closing date; votes are the members'."""
+
+    forum_path = "thread__forum_id"
 
     list_display = ("question", "thread", "voter_count", "closes_at")
     list_select_related = ("thread",)
@@ -24,9 +27,11 @@ class PollAdmin(TextRulesAdmin, admin.ModelAdmin):
 
 
 @admin.register(Reputation)
-class ReputationAdmin(TextRulesAdmin, admin.ModelAdmin):
+class ReputationAdmin(InModeratedForumsAdmin, TextRulesAdmin, admin.ModelAdmin):
     """Reputation given, with who gave it (members never see the giver). Deleting a row here
     does not change the member's total: `manage.py recount_community` does."""
+
+    forum_path = "post__thread__forum_id"
 
     list_display = ("receiver", "amount", "giver", "comment", "created_at")
     list_select_related = ("receiver", "giver")

@@ -137,22 +137,28 @@ class VisibleForumFilter(admin.RelatedFieldListFilter):
 FORUM_ORDER = ("category__position", "category_id", "position", "id")
 
 
-class ModeratedAdmin(DateDrillDownInRange, TextRulesAdmin, admin.ModelAdmin):
-    """Rows limited to the forums the user moderates; hard deletes for superusers only."""
+class InModeratedForumsAdmin:
+    """Rows of forums the user may read (forum permissions) and, of those, moderates: for
+    every admin whose rows belong to a thread's forum (polls, reputation, attachments too)."""
 
     forum_path = "forum_id"
-    show_full_result_count = False
-    list_per_page = 50
 
     def get_queryset(self, request):
-        # Only forums the moderator may read (forum permissions), and of those the ones they
-        # moderate.
         forum = self.forum_path.removesuffix("_id") + "__"
         queryset = super().get_queryset(request).filter(forum_permits(request.user, READ, forum))
         scope = request.user.moderated_forum_ids
         if scope is None:
             return queryset
         return queryset.filter(**{f"{self.forum_path}__in": scope})
+
+
+class ModeratedAdmin(
+    InModeratedForumsAdmin, DateDrillDownInRange, TextRulesAdmin, admin.ModelAdmin
+):
+    """Rows limited to the forums the user moderates; hard deletes for superusers only."""
+
+    show_full_result_count = False
+    list_per_page = 50
 
     def has_add_permission(self, request):
         return False  # threads and posts are written on the board, through forum.actions

@@ -4,14 +4,17 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html
 
 from accounts.validators import TextRulesAdmin
-from forum.admin import DateDrillDownInRange
+from forum.admin import DateDrillDownInRange, InModeratedForumsAdmin
 from pictures import actions
 from pictures.models import Attachment, MemberPictures
 from pictures.templatetags.pictures import avatar
 
 
 @admin.register(Attachment)
-class AttachmentAdmin(DateDrillDownInRange, TextRulesAdmin, admin.ModelAdmin):
+class AttachmentAdmin(
+    InModeratedForumsAdmin, DateDrillDownInRange, TextRulesAdmin, admin.ModelAdmin
+):
+    forum_path = "post__thread__forum_id"
     list_display = ["name", "content_type", "file_size", "owner", "post_link", "created_at"]
     list_filter = ["is_image", "content_type"]
     search_fields = ["name", "owner__username"]

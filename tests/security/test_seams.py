@@ -235,3 +235,28 @@ def test_erasure_that_removes_posts_deletes_their_attachments_and_files(
         account_actions.erase_member(member=other_member, by=other_member)
     assert not Attachment.objects.filter(owner=other_member).exists()
     assert not storages["default"].exists(plan.stored_name)
+
+
+def test_the_poll_reputation_and_attachment_admins_keep_a_moderator_to_their_forums(
+    client, thread, member, other_member, superuser
+):
+    from django.contrib.auth.models import Permission
+
+    from pictures.images import prepare
+
+    staff = Forum.objects.create(category=thread.forum.category, name="Staff", slug="staff")
+    actions.apply_forum_preset(forums=[staff], preset="staff_only")
+    secret = actions.create_thread(forum=staff, author=superuser, title="Zebra payroll", body="x")
+    community_actions.create_poll(thread=secret.thread, question="Zebra raise?", options=["Y", "N"])
+    community_actions.give_reputation(post=secret, giver=other_member, amount=1, comment="Zebra")
+    picture_actions.attach(post=secret, member=superuser, files=[prepare(b"x", "zebra.txt")])
+    # A moderator of the public forum only, given the view permissions on these admins.
+    moderator = User.objects.create_user("Mod", "mod@example.com", PASSWORD, is_staff=True)
+    thread.forum.moderators.add(moderator)
+    codenames = ["view_poll", "view_reputation", "view_attachment"]
+    moderator.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+    client.force_login(moderator)
+    for page in ("community/poll", "community/reputation", "pictures/attachment"):
+        response = client.get(f"/admin/{page}/")
+        assert response.status_code == 200
+        assert "Zebra" not in response.text and "zebra" not in response.text
