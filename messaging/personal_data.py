@@ -16,13 +16,16 @@ def export_messaging(member: User) -> dict:
         "messages_written": [
             {
                 "conversation": message.conversation_id,
-                "subject": message.conversation.subject,
+                # The subject is its starter's words: the member's only if they started it.
+                "subject": message.conversation.subject
+                if message.conversation.started_by_id == member.pk
+                else "",
                 "number": message.number,
                 "at": stamp(message.created_at),
                 "body": message.body,
             }
             for message in written
-        ],  # fmt: skip
+        ],
         "contacts": sorted(member.contacts.values_list("username", flat=True)),
         "ignored": sorted(member.ignored_members.values_list("username", flat=True)),
     }

@@ -260,3 +260,15 @@ def test_the_poll_reputation_and_attachment_admins_keep_a_moderator_to_their_for
         response = client.get(f"/admin/{page}/")
         assert response.status_code == 200
         assert "Zebra" not in response.text and "zebra" not in response.text
+
+
+def test_a_reply_in_anothers_conversation_is_archived_without_their_subject(member, other_member):
+    from accounts.personal_data import collect
+    from messaging import actions as messaging_actions
+
+    first = messaging_actions.start_conversation(
+        sender=member, recipients=[other_member], subject="Private matter", body="Noon?"
+    )
+    messaging_actions.reply(conversation=first.conversation, sender=other_member, body="Yes")
+    written = collect(other_member)[0]["messaging"]["messages_written"]
+    assert [(row["subject"], row["body"]) for row in written] == [("", "Yes")]
