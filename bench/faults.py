@@ -3,7 +3,9 @@
     .venv/bin/python bench/faults.py load      # 64 connections for 30 s: half read, half reply
     .venv/bin/python bench/faults.py restart   # restart PostgreSQL while the board serves
     .venv/bin/python bench/faults.py redis     # stop Redis for 10 s while the board serves
-    .venv/bin/python bench/faults.py all
+    .venv/bin/python bench/faults.py all       # the three above
+    .venv/bin/python bench/faults.py cluster   # replica, PgBouncer and app server faults
+                                               # on a cluster of its own (bench/cluster_faults.py)
 
 Each builds a scratch database (board_faults) with the sample thread and 32 members, serves it
 with 2 gunicorn sync workers on a free loopback port, drives it from this process, and checks:
@@ -341,8 +343,12 @@ def run_redis(env, cookies) -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("check", choices=["load", "restart", "redis", "all"])
+    parser.add_argument("check", choices=["load", "restart", "redis", "cluster", "all"])
     which = parser.parse_args().check
+    if which == "cluster":  # a cluster of its own: primary, replica, PgBouncer, two app servers
+        from bench.cluster_faults import run_cluster
+
+        sys.exit(0 if run_cluster() else 1)
     static_root = Path(tempfile.mkdtemp(prefix="faults-static-"))
     env = environment(static_root)
     fresh_database(env)
