@@ -15,7 +15,7 @@
 
 Both app servers and the worker share the database (through PgBouncer; reads of stale-safe
 pages from the replica), Redis and the media folder var/cluster/media. The PostgreSQL servers
-run as the postgres user (Debian's PostgreSQL 15 binaries, or PG_BIN); PgBouncer and Redis are
+run as the postgres user (Debian's newest PostgreSQL binaries, or PG_BIN); PgBouncer and Redis are
 the Debian packages, installed with apt-get when missing (as root). `BOARD_CLUSTER_PORT` moves
 every port: the primary is on BOARD_CLUSTER_PORT + 32, and so on (default 57400);
 `BOARD_CLUSTER_DIR` the folder (the fault checks run a cluster of their own beside this one).
@@ -33,7 +33,12 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR = Path(os.environ.get("BOARD_CLUSTER_DIR") or BASE_DIR / "var" / "cluster")
-PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+# Debian's newest PostgreSQL (15 on the reference machine), unless PG_BIN names one.
+PG_BIN = Path(
+    os.environ.get("PG_BIN")
+    or max(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name), default="")
+    or "/usr/lib/postgresql/15/bin"
+)
 PORT = int(os.environ.get("BOARD_CLUSTER_PORT", "57400"))
 PORTS = {
     "primary": PORT + 32,
@@ -108,7 +113,7 @@ def ensure_packages() -> None:
     programs = {"pgbouncer": "/usr/sbin/pgbouncer", "redis-server": "redis-server"}
     missing = [package for package, program in programs.items() if not shutil.which(program)]
     if not (PG_BIN / "pg_ctl").exists():
-        missing.append("postgresql-15")
+        missing.append("postgresql")
     if not missing:
         return
     if os.geteuid() != 0:

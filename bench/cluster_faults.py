@@ -182,17 +182,28 @@ def server_errors(tally: Tally, allowed=()) -> dict[int, int]:
     return {s: n for s, n in tally.statuses.items() if (s >= 500 or s == 0) and s not in allowed}
 
 
+def outage(moments: dict, *, after: float, lasting: float, stop, start, then=None):
+    """The fault: `stop()` `after` seconds into the run, `start()` `lasting` seconds later,
+    noting when in `moments` ("stop", "stopped", "started"); then `then()`."""
+
+    def fault():
+        time.sleep(after)
+        moments["stop"] = time.monotonic()
+        stop()
+        moments["stopped"] = time.monotonic()
+        time.sleep(lasting)
+        start()
+        moments["started"] = time.monotonic()
+        if then is not None:
+            then()
+
+    return fault
+
+
 def check_replica_stopped(env, readers, writers, csrf) -> bool:
     moments = {}
 
-    def fault():
-        time.sleep(4)
-        moments["stop"] = time.monotonic()
-        cluster.stop_postgres("replica")
-        moments["stopped"] = time.monotonic()
-        time.sleep(8)
-        cluster.start_postgres("replica")
-        moments["started"] = time.monotonic()
+    def replica_serving():
         scans = replica_scans() or 0
         while time.monotonic() - moments["started"] < 8:
             time.sleep(0.1)
@@ -200,6 +211,14 @@ def check_replica_stopped(env, readers, writers, csrf) -> bool:
                 moments["serving"] = time.monotonic()
                 return
 
+    fault = outage(
+        moments,
+        after=4,
+        lasting=8,
+        stop=lambda: cluster.stop_postgres("replica"),
+        start=lambda: cluster.start_postgres("replica"),
+        then=replica_serving,
+    )
     before = post_count()
     tally = drive(readers, writers, csrf, 20, fault)
     stored = post_count() - before
@@ -335,15 +354,8 @@ def check_app_killed(env, readers, writers, csrf) -> bool:
 
 def check_pgbouncer_restarted(env, readers, writers, csrf) -> bool:
     moments = {}
-
-    def fault():
-        time.sleep(4)
-        moments["stop"] = time.monotonic()
-        cluster.stop_pgbouncer()
-        time.sleep(2)
-        cluster.start_pgbouncer()
-        moments["started"] = time.monotonic()
-
+    fault = outage(moments, after=4, lasting=2, stop=cluster.stop_pgbouncer,
+                   start=cluster.start_pgbouncer)  # fmt: skip
     before = post_count()
     tally = drive(readers, writers, csrf, 16, fault)
     stored = post_count() - before

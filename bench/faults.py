@@ -3,9 +3,9 @@
     .venv/bin/python bench/faults.py load      # 64 connections for 30 s: half read, half reply
     .venv/bin/python bench/faults.py restart   # restart PostgreSQL while the board serves
     .venv/bin/python bench/faults.py redis     # stop Redis for 10 s while the board serves
-    .venv/bin/python bench/faults.py all       # the three above
     .venv/bin/python bench/faults.py cluster   # replica, PgBouncer and app server faults
                                                # on a cluster of its own (bench/cluster_faults.py)
+    .venv/bin/python bench/faults.py all       # all four
 
 Each builds a scratch database (board_faults) with the sample thread and 32 members, serves it
 with 2 gunicorn sync workers on a free loopback port, drives it from this process, and checks:
@@ -371,6 +371,8 @@ def main() -> None:
             ok &= run_redis(env, cookies)
     finally:
         shutil.rmtree(static_root, ignore_errors=True)
+    if which == "all":  # in a process of its own: this one's Django is set up on board_faults
+        ok &= subprocess.run([sys.executable, __file__, "cluster"], check=False).returncode == 0
     sys.exit(0 if ok else 1)
 
 
