@@ -156,6 +156,20 @@ def test_cacheable_visitor_pages_are_rendered_from_the_primary(replica, client, 
     assert mirror.captured_queries == []
 
 
+def test_the_shared_data_members_pages_are_built_from_is_read_from_the_primary(
+    replica, member_client, thread, settings
+):
+    # The thread and its page of posts are kept under the page cache's generation: read from a
+    # replica behind the last write, they would be kept stale for every reader.
+    settings.BOARD_PAGE_CACHE_SECONDS = 300
+    with queries_on("default") as primary, queries_on(replica) as mirror:
+        response = member_client.get(THREAD_PAGE.format(pk=thread.pk))
+    assert response.status_code == 200
+    assert any('FROM "forum_post"' in q["sql"] for q in primary.captured_queries)
+    assert not any('FROM "forum_post"' in q["sql"] for q in mirror.captured_queries)
+    assert not any('FROM "forum_thread"' in q["sql"] for q in mirror.captured_queries)
+
+
 def test_pages_not_listed_as_stale_safe_read_from_the_primary(replica, member_client, member):
     with queries_on(replica) as mirror:
         response = member_client.get("/accounts/profile/")
