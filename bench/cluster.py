@@ -5,19 +5,19 @@
     ./board cluster down     # stop everything (add --wipe to delete var/cluster/ as well)
     ./board cluster env      # the environment the app servers run with, as shell lines
 
-    PostgreSQL primary  127.0.0.1:57432  var/cluster/primary   (initdb; wal_level=replica)
-    PostgreSQL replica  127.0.0.1:57433  var/cluster/replica   (pg_basebackup -R: streaming)
-    PgBouncer           127.0.0.1:57464  transaction pooling, in front of the primary
-    Redis               127.0.0.1:57479  cache, sessions, page cache (nothing on disk)
-    app server 1        127.0.0.1:57401  gunicorn, 2 workers
-    app server 2        127.0.0.1:57402  gunicorn, 2 workers
+    PostgreSQL primary  127.0.0.1:17432  var/cluster/primary   (initdb; wal_level=replica)
+    PostgreSQL replica  127.0.0.1:17433  var/cluster/replica   (pg_basebackup -R: streaming)
+    PgBouncer           127.0.0.1:17464  transaction pooling, in front of the primary
+    Redis               127.0.0.1:17479  cache, sessions, page cache (nothing on disk)
+    app server 1        127.0.0.1:17401  gunicorn, 2 workers
+    app server 2        127.0.0.1:17402  gunicorn, 2 workers
     task worker                          manage.py db_worker (mail, thumbnails)
 
 Both app servers and the worker share the database (through PgBouncer; reads of stale-safe
 pages from the replica), Redis and the media folder var/cluster/media. The PostgreSQL servers
 run as the postgres user (Debian's newest PostgreSQL binaries, or PG_BIN); PgBouncer and Redis are
 the Debian packages, installed with apt-get when missing (as root). `BOARD_CLUSTER_PORT` moves
-every port: the primary is on BOARD_CLUSTER_PORT + 32, and so on (default 57400);
+every port: the primary is on BOARD_CLUSTER_PORT + 32, and so on (default 17400);
 `BOARD_CLUSTER_DIR` the folder (the fault checks run a cluster of their own beside this one).
 """
 
@@ -39,7 +39,8 @@ PG_BIN = Path(
     or max(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name), default="")
     or "/usr/lib/postgresql/15/bin"
 )
-PORT = int(os.environ.get("BOARD_CLUSTER_PORT", "57400"))
+# Below Linux's ephemeral ports (32768 and up), which any client connection may be holding.
+PORT = int(os.environ.get("BOARD_CLUSTER_PORT", "17400"))
 PORTS = {
     "primary": PORT + 32,
     "replica": PORT + 33,
@@ -188,8 +189,9 @@ def start_postgres(part: str) -> None:
     if is_ready(part):
         return
     (VAR / part / "postmaster.pid").unlink(missing_ok=True)  # left by a machine that stopped
+    # The port on the command line too: BOARD_CLUSTER_PORT may have moved since the folder was made.
     run(as_postgres(PG_BIN / "pg_ctl", "-D", VAR / part, "-l", LOGS / f"{part}.log", "-w",
-                    "-t", "60", "start"))  # fmt: skip
+                    "-t", "60", "-o", f"-p {PORTS[part]}", "start"))  # fmt: skip
 
 
 def stop_postgres(part: str, mode: str = "fast") -> None:

@@ -1,6 +1,6 @@
 """Faults on the production-shaped cluster (bench/cluster.py): `./board faults cluster`.
 
-Builds a cluster of its own (var/cluster-faults/, ports from 58400; never the one `./board
+Builds a cluster of its own (var/cluster-faults/, ports from 18400; never the one `./board
 cluster up` runs, never the shared PostgreSQL or Redis), then, each while members read and reply
 through both app servers:
 
@@ -32,7 +32,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-os.environ["BOARD_CLUSTER_PORT"] = os.environ.get("BOARD_FAULTS_CLUSTER_PORT", "58400")
+os.environ["BOARD_CLUSTER_PORT"] = os.environ.get("BOARD_FAULTS_CLUSTER_PORT", "18400")
 os.environ["BOARD_CLUSTER_DIR"] = str(BASE_DIR / "var" / "cluster-faults")
 
 from bench import cluster  # noqa: E402
@@ -291,6 +291,49 @@ def check_replica_lag(env, reader_cookie, writer_cookie, csrf) -> bool:
     return report("replica-lag", tally, tally.confirmed, problems, notes)
 
 
+def check_shared_media(member_cookie: str, csrf: str) -> bool:
+    """An avatar uploaded through app server 1 is served by app server 2 (one media store)."""
+    import io
+
+    from PIL import Image
+
+    from accounts.models import User
+
+    picture = io.BytesIO()
+    Image.new("RGB", (240, 180), (200, 40, 40)).save(picture, "PNG")
+    boundary = secrets.token_hex(8)
+    body = b"".join([
+        f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrfmiddlewaretoken\"\r\n\r\n"
+        f"{csrf}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"place\"\r\n\r\n"
+        f"centre\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; "
+        f"filename=\"red.png\"\r\nContent-Type: image/png\r\n\r\n".encode(),
+        picture.getvalue(),
+        f"\r\n--{boundary}--\r\n".encode(),
+    ])  # fmt: skip
+    connection = http.client.HTTPConnection("127.0.0.1", cluster.PORTS["app1"], timeout=30)
+    headers = {"Cookie": member_cookie, "Content-Type": f"multipart/form-data; boundary={boundary}"}
+    connection.request("POST", "/accounts/avatar/", body=body, headers=headers)
+    uploaded = connection.getresponse().status
+    key = User.objects.filter(avatar_key__gt="").order_by("-pk").values_list("pk", "avatar_key")
+    problems, served = [], 0
+    if uploaded != 302 or not key:
+        problems.append(f"the avatar upload through app1 answered {uploaded}")
+    else:
+        member_id, avatar_key = key[0]
+        other = http.client.HTTPConnection("127.0.0.1", cluster.PORTS["app2"], timeout=30)
+        other.request("GET", f"/avatars/{member_id}/{avatar_key}-post.webp")
+        answer = other.getresponse()
+        content = answer.read()
+        served = answer.status
+        if served != 200 or not content.startswith(b"RIFF"):
+            problems.append(f"app2 answered {served} for the avatar app1 stored")
+    print(f"cluster/shared-media: avatar uploaded through app1 ({uploaded}), "
+          f"served by app2 ({served})")  # fmt: skip
+    for problem in problems:
+        print(f"cluster/shared-media: FAILED: {problem}")
+    return not problems
+
+
 def resume_replay() -> None:
     import psycopg
 
@@ -401,16 +444,22 @@ def run_cluster() -> bool:
         cookies = members(READERS + WRITERS + 2, csrf)
         readers = [Client(c, first=n % 2) for n, c in enumerate(cookies[:READERS])]
         writers = [Client(c, first=n % 2) for n, c in enumerate(cookies[READERS:-2])]
-        only = os.environ.get("BOARD_CLUSTER_FAULTS", "stopped,lag,killed,pgbouncer").split(",")
+        every = "stopped,lag,media,killed,pgbouncer"
+        only = os.environ.get("BOARD_CLUSTER_FAULTS", every).split(",")
         if "stopped" in only:
             ok &= check_replica_stopped(env, readers, writers, csrf)
         if "lag" in only:
             ok &= check_replica_lag(env, cookies[-2], cookies[-1], csrf)
+        if "media" in only:
+            ok &= check_shared_media(cookies[-2], csrf)
         if "killed" in only:
             ok &= check_app_killed(env, readers, writers, csrf)
         if "pgbouncer" in only:
             ok &= check_pgbouncer_restarted(env, readers, writers, csrf)
+    except BaseException:
+        ok = False
+        raise
     finally:
-        cluster.down(wipe=True)
+        cluster.down(wipe=ok)  # a failed run keeps its folder (logs/) to read
     print(f"cluster: {'passed' if ok else 'FAILED'} in {time.monotonic() - started:.1f} s")
     return ok
