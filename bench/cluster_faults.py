@@ -135,18 +135,14 @@ def reply_loop(client: Client, csrf: str, stop: threading.Event, tally: Tally) -
 
 
 def drive(readers, writers, csrf: str, seconds: float, fault) -> Tally:
+    from bench.faults import run_for
+
     tally, stop = Tally(), threading.Event()
     threads = [threading.Thread(target=read_loop, args=(c, stop, tally)) for c in readers]
     threads += [threading.Thread(target=reply_loop, args=(c, csrf, stop, tally)) for c in writers]
-    for thread in threads:
-        thread.start()
-    started = time.monotonic()
     fault_thread = threading.Thread(target=fault, daemon=True)
-    fault_thread.start()
-    time.sleep(max(0.0, seconds - (time.monotonic() - started)))
-    stop.set()
-    for thread in threads + [fault_thread]:
-        thread.join(timeout=60)
+    run_for(threads, stop, seconds, during=fault_thread.start)
+    fault_thread.join(timeout=60)
     return tally
 
 

@@ -144,10 +144,9 @@ def reply_loop(port: int, cookie: str, stop: threading.Event, tally: Tally) -> N
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
 
 
-def drive(port: int, cookies: list[str], seconds: float, during=None) -> Tally:
-    tally, stop = Tally(), threading.Event()
-    workers = [threading.Thread(target=read_loop, args=(port, stop, tally)) for _ in cookies]
-    workers += [threading.Thread(target=reply_loop, args=(port, c, stop, tally)) for c in cookies]
+def run_for(workers: list[threading.Thread], stop: threading.Event, seconds: float, during=None):
+    """Starts `workers`, calls `during()` (which returns at once), sets `stop` after `seconds`
+    and waits for the workers to finish."""
     for worker in workers:
         worker.start()
     started = time.monotonic()
@@ -157,6 +156,13 @@ def drive(port: int, cookies: list[str], seconds: float, during=None) -> Tally:
     stop.set()
     for worker in workers:
         worker.join(timeout=60)
+
+
+def drive(port: int, cookies: list[str], seconds: float, during=None) -> Tally:
+    tally, stop = Tally(), threading.Event()
+    workers = [threading.Thread(target=read_loop, args=(port, stop, tally)) for _ in cookies]
+    workers += [threading.Thread(target=reply_loop, args=(port, c, stop, tally)) for c in cookies]
+    run_for(workers, stop, seconds, during)
     return tally
 
 
