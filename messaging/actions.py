@@ -19,6 +19,8 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from accounts.models import MessagesFrom, User
+from community.actions import notify
+from community.models import Notice
 from forum.actions import PostingRefused, refuse_banned_poster
 from forum.markup import count_outside_links, render_bbcode
 from messaging.models import (
@@ -189,6 +191,10 @@ def deliver(message: Message, *, now: datetime) -> None:
     User.objects.filter(pk__in=[p.user_id for p in newly_unread]).update(
         unread_conversation_count=F("unread_conversation_count") + 1
     )
+    for place in newly_unread:
+        # One bell notice per conversation until it is read, as with the mail: a burst of
+        # messages does not fill the bell. It links to the first message they have not read.
+        notify_place(place, actor=author, message=message)
     Participant.objects.filter(pk__in=[p.pk for p in mail_owed]).update(
         notified_at=now, mail_sent_at=None
     )
@@ -198,6 +204,17 @@ def deliver(message: Message, *, now: datetime) -> None:
     own = next(place for place in places if place.user_id == author.pk)
     set_read(own, is_unread=False)
     Participant.objects.filter(pk=own.pk).update(read_through=message.number, notified_at=None)
+
+
+def notify_place(place: Participant, *, actor: User, message: Message) -> None:
+    """The bell's notice (community.Notice) for a member whose conversation became unread;
+    their row is already locked by the caller (the module's lock order)."""
+    notify(
+        recipient=place.user,
+        kind=Notice.PRIVATE_MESSAGE,
+        actor=actor,
+        url=message.location_for(place),
+    )
 
 
 @transaction.atomic
@@ -298,6 +315,9 @@ def add_participant(*, conversation: Conversation, by: User, member: User) -> Pa
     User.objects.filter(pk=member.pk).update(
         unread_conversation_count=F("unread_conversation_count") + 1
     )
+    place.user = member
+    if conversation.last_message_id is not None:
+        notify_place(place, actor=by, message=conversation.last_message)
     return place
 
 

@@ -1,0 +1,84 @@
+"""A new private message rings the bell (community.Notice), once per conversation until read,
+never for a member who ignores the sender."""
+
+from django.core import mail
+
+from accounts.models import User
+from community.models import Notice, NoticeMail
+from messaging import actions
+from messaging.models import Participant
+
+
+def bell(member) -> int:
+    return User.objects.get(pk=member.pk).unread_notice_count
+
+
+def notices(member) -> list[Notice]:
+    return list(Notice.objects.filter(recipient=member, kind=Notice.PRIVATE_MESSAGE))
+
+
+def read_all(member, conversation) -> None:
+    place = Participant.objects.select_related("conversation").get(
+        user=member, conversation=conversation
+    )
+    actions.mark_read(place=place, through=place.conversation.last_number)
+
+
+def test_a_new_conversation_rings_the_recipients_bell_with_a_link_to_the_message(
+    member_client, member, other_member, conversation
+):
+    [notice] = notices(other_member)
+    message = conversation.messages.get()
+    assert (
+        notice.actor == member and notice.url == f"/messages/{conversation.pk}/#message{message.pk}"
+    )
+    assert bell(other_member) == 1 and bell(member) == 0
+    member_client.force_login(other_member)
+    assert "Member_One sent you a private message" in member_client.get("/notifications/").text
+
+
+def test_more_messages_ring_once_until_the_conversation_is_read(member, other_member, conversation):
+    actions.reply(conversation=conversation, sender=member, body="And another thing")
+    assert len(notices(other_member)) == 1
+    read_all(other_member, conversation)
+    actions.reply(conversation=conversation, sender=member, body="One more")
+    assert len(notices(other_member)) == 2
+
+
+def test_a_member_who_ignores_the_sender_gets_no_notice_from_a_group_conversation(
+    member, other_member, third_member
+):
+    conversation = actions.start_conversation(
+        sender=member, recipients=[other_member, third_member], subject="Group", body="Hi all"
+    ).conversation
+    actions.ignore_member(member=third_member, ignored=member)
+    for reader in (other_member, third_member):
+        read_all(reader, conversation)
+    actions.reply(conversation=conversation, sender=member, body="Still there?")
+    assert (len(notices(other_member)), len(notices(third_member))) == (2, 1)
+
+
+def test_a_member_added_to_a_conversation_is_told_by_the_bell(
+    member, other_member, third_member, conversation
+):
+    actions.add_participant(conversation=conversation, by=other_member, member=third_member)
+    [notice] = notices(third_member)
+    assert notice.actor == other_member and notice.url.startswith(f"/messages/{conversation.pk}/")
+
+
+def test_private_message_notices_are_not_mailed_twice(
+    member, other_member, django_capture_on_commit_callbacks
+):
+    NoticeMail.objects.create(member=other_member, kind=Notice.PRIVATE_MESSAGE)
+    User.objects.filter(pk=other_member.pk).update(mail_on_message=False)
+    other_member.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.start_conversation(
+            sender=member, recipients=[other_member], subject="Hi", body="Hello"
+        )
+    assert len(notices(other_member)) == 1 and mail.outbox == []
+
+
+def test_private_messages_are_not_offered_among_the_notice_mails(member_client):
+    html = member_client.get("/notifications/settings/").text
+    assert 'value="mention"' in html and 'value="pm"' not in html
