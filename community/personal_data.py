@@ -5,8 +5,12 @@ mailed; and what erasing them does.
 Erasure deletes what served only the member: their notices, their mail choices and their
 Who's Online entry. Reputation, ballots and thanks stay, as parts of other members' totals
 and of the posts' counts, under "Former member #N"; the names stored beside a post's thanks
-(Post.thanked_by) take the new name.
+(Post.thanked_by) take the new name. Others' @mentions of the member stay as the text their
+authors wrote, no longer a link to the erased profile.
 """
+
+import html
+import re
 
 from django.db import transaction
 
@@ -84,9 +88,29 @@ def erase_community(member: User, old_username: str) -> None:
     from accounts.actions import former_name
 
     rename_thanks(member, former_name(member))
+    unlink_mentions(member)
     from community.online import forget_member
 
     transaction.on_commit(lambda: forget_member(member.pk))
+
+
+def unlink_mentions(member: User) -> int:
+    """Others' posts keep "@Name" as written, as plain text instead of a link to the erased
+    member's profile (community.mentions made it when they were written). Returns how many
+    posts changed."""
+    link = re.compile(
+        r'<a class="mention" href="' + re.escape(html.escape(member.get_absolute_url()))
+        + r'">(@[^<]*)</a>'
+    )  # fmt: skip
+    changed = []
+    posts = Post.objects.filter(body_html__contains=f'href="{member.get_absolute_url()}"')
+    for post in posts.only("pk", "body_html"):
+        body_html = link.sub(r"\1", post.body_html)
+        if body_html != post.body_html:
+            post.body_html = body_html
+            changed.append(post)
+    Post.objects.bulk_update(changed, ["body_html"], batch_size=500)
+    return len(changed)
 
 
 def rename_thanks(member: User, new_name: str) -> None:

@@ -78,3 +78,18 @@ def test_the_thanks_under_a_post_name_an_erased_thanker_by_the_former_name(membe
     account_actions.erase_member(member=member, by=member)
     assert Post.objects.get(pk=reply.pk).thanked_by == [[member.pk, f"Former member #{member.pk}"]]
     assert PollBallot.objects.filter(member=member).exists()  # the poll's count stays true
+
+
+def test_mentions_of_an_erased_member_stay_as_written_text_and_others_stay_links(
+    member, other_member, third_member, thread, post_reply
+):
+    post = post_reply(other_member, thread, "Ask @Member_One and @Member_Three")
+    assert f'href="/members/{member.pk}/">@Member_One</a>' in post.body_html
+    account_actions.erase_member(member=member, by=member)
+    post.refresh_from_db()
+    assert f"/members/{member.pk}/" not in post.body_html
+    assert "Ask @Member_One and " in post.body_html
+    assert f'<a class="mention" href="/members/{third_member.pk}/">@Member_Three</a>' in (
+        post.body_html
+    )
+    assert post.body == "Ask @Member_One and @Member_Three"
