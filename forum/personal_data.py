@@ -18,7 +18,6 @@ from django.utils.text import slugify
 from accounts.models import User
 from accounts.personal_data import register, stamp
 from forum.archive import REMOVED_TEXT, ArchivedPost, format_archive
-from forum.markup import render_bbcode
 from forum.models import Infraction, Post, PostRevision, Report, Thread
 
 ERASED_REASON = "Erased with its author's account."
@@ -100,11 +99,13 @@ def rename_quotes(member: User, old_name: str, new_name: str) -> int:
         + r"\s*(\"|&quot;)?\s*(;\s*\d{1,18})?\]",
         re.IGNORECASE,
     )
+    from forum.actions import post_html
+
     changed = []
     for post in Post.objects.filter(body__icontains=f"[quote={old_name}").only("pk", "body"):
         body = pattern.sub(lambda match: f"[QUOTE={new_name}{match.group(3) or ''}]", post.body)
         if body != post.body:
-            post.body, post.body_html = body, render_bbcode(body)
+            post.body, post.body_html = body, post_html(body)
             changed.append(post)
     Post.objects.bulk_update(changed, ["body", "body_html"], batch_size=500)
     return len(changed)

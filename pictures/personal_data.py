@@ -10,7 +10,15 @@ from django.conf import settings
 
 from accounts.models import User
 from accounts.personal_data import register, stamp
-from pictures.actions import AVATAR_PIXELS, avatar_name, delete_attachment, forget_avatar, storage
+from forum.models import Post
+from pictures.actions import (
+    AVATAR_PIXELS,
+    avatar_name,
+    delete_attachment,
+    forget_avatar,
+    refresh_html,
+    storage,
+)
 from pictures.models import Attachment
 
 
@@ -69,6 +77,13 @@ def erase_pictures(member: User, old_username: str) -> None:
     forget_avatar(member)
     member.avatar_key = ""
     User.objects.filter(pk=member.pk).update(avatar_key="")
+    # forum's part (registered before this one) renamed the quotes of the member and rendered
+    # those posts again from their source; the ones carrying files get their files back.
+    from accounts.actions import former_name
+
+    renamed = Post.objects.filter(body__icontains=f"[quote={former_name(member)}")
+    for post in renamed.filter(attachments__isnull=False).distinct():
+        refresh_html(post)
     if settings.BOARD_ERASURE_REMOVES_POSTS:
         for attachment in Attachment.objects.filter(owner=member):
             delete_attachment(attachment=attachment)

@@ -206,3 +206,9 @@ def test_an_ignored_member_rings_no_bell_and_sends_no_mail_to_the_ignorer(
         community_actions.give_reputation(post=first, giver=other_member, amount=-1)
     assert post.pk and not Notice.objects.filter(recipient=member).exists()
     assert bell(member) == 0 and mail.outbox == []
+
+
+def test_a_mention_that_ends_a_sentence_is_linked_without_the_full_stop(member, db):
+    html = link_mentions("Ask @Member_One. Or @Member_One-", [member])
+    link = f'<a class="mention" href="/members/{member.pk}/">@Member_One</a>'
+    assert html == f"Ask {link}. Or {link}-"

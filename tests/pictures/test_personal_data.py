@@ -13,6 +13,7 @@ from pictures import actions
 from pictures.actions import AVATAR_PIXELS, avatar_name
 from pictures.images import prepare
 from pictures.models import Attachment
+from tests.conftest import make_member
 
 
 def with_avatar(member, make_image):
@@ -63,3 +64,22 @@ def test_the_attachments_of_an_erased_member_go_when_the_board_removes_their_pos
     assert not Attachment.objects.filter(pk=attachment.pk).exists()
     assert not storages["default"].exists(attachment.stored_name)
     assert Post.objects.get(pk=thread.first_post.pk).body_html == ""
+
+
+def test_a_post_quoting_an_erased_member_keeps_its_files_and_mention_links(
+    member, other_member, thread, make_image
+):
+    third = make_member("Member_Three")
+    first = thread.first_post
+    reply = actions.add_reply(
+        thread=thread,
+        author=other_member,
+        body=f"[QUOTE=Member_One;{first.pk}]My shins hurt.[/QUOTE]\nAsk @Member_Three.",
+        attachments=[prepare(make_image(), "shin.jpg")],
+    )
+    account_actions.erase_member(member=member, by=member)
+    reply.refresh_from_db()
+    attachment = Attachment.objects.get(post=reply)
+    assert f"Former member #{member.pk}" in reply.body_html
+    assert attachment.get_absolute_url() in reply.body_html
+    assert f'<a class="mention" href="/members/{third.pk}/">@Member_Three</a>' in reply.body_html
