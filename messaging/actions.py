@@ -342,10 +342,11 @@ def set_read(place: Participant, *, is_unread: bool) -> None:
 
 
 @transaction.atomic
-def mark_read(*, place: Participant, through: int) -> bool:
+def mark_read(*, place: Participant, through: int, reader: User | None = None) -> bool:
     """The member read the conversation up to message `through`, so one mail is owed again;
-    True when that made it read. The member's row is locked first (the lock order), then
-    conditional updates: reading the unread part costs three queries."""
+    True when that made it read, and then its bell notice is read too. The member's row is
+    locked first (the lock order), then conditional updates: reading the unread part costs
+    four queries. `reader`, the member's loaded row, gets the new counts (the header)."""
     lock_members(place.user_id)
     read = {"read_through": Greatest("read_through", Value(through))}
     read |= {"notified_at": None, "mail_sent_at": None}
@@ -355,9 +356,20 @@ def mark_read(*, place: Participant, through: int) -> bool:
     if through < place.conversation.last_number or not unread.update(is_unread=False, **read):
         places.update(**read)
         return False
-    User.objects.filter(pk=place.user_id, unread_conversation_count__gt=0).update(
-        unread_conversation_count=F("unread_conversation_count") - 1
+    noticed = Notice.objects.filter(
+        recipient=place.user_id,
+        kind=Notice.PRIVATE_MESSAGE,
+        is_read=False,
+        url__startswith=place.conversation.get_absolute_url(),
+    ).update(is_read=True)
+    # Never below zero, whatever an earlier bug or a hand edit left behind.
+    User.objects.filter(pk=place.user_id).update(
+        unread_conversation_count=Greatest(F("unread_conversation_count") - 1, Value(0)),
+        unread_notice_count=Greatest(F("unread_notice_count") - noticed, Value(0)),
     )
+    if reader is not None:
+        reader.unread_conversation_count = max(reader.unread_conversation_count - 1, 0)
+        reader.unread_notice_count = max(reader.unread_notice_count - noticed, 0)
     return True
 
 

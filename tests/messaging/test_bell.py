@@ -82,3 +82,20 @@ def test_private_message_notices_are_not_mailed_twice(
 def test_private_messages_are_not_offered_among_the_notice_mails(member_client):
     html = member_client.get("/notifications/settings/").text
     assert 'value="mention"' in html and 'value="pm"' not in html
+
+
+def test_reading_the_conversation_reads_its_bell_notice_and_the_header_says_so(
+    client, member, other_member, conversation
+):
+    other_conversation = actions.start_conversation(
+        sender=member, recipients=[other_member], subject="Another", body="Hi"
+    ).conversation
+    client.force_login(other_member)
+    html = client.get(f"/messages/{conversation.pk}/").text
+    assert 'aria-label="1 unread">1</span>' in html  # the bell, counted without this one
+    [unread] = [notice for notice in notices(other_member) if not notice.is_read]
+    assert unread.url.startswith(f"/messages/{other_conversation.pk}/")
+    assert bell(other_member) == 1
+    client.post(f"/messages/{other_conversation.pk}/mark/", {"state": "read"})
+    assert bell(other_member) == 0
+    assert not Notice.objects.filter(recipient=other_member, is_read=False).exists()
