@@ -69,3 +69,17 @@ def test_erasure_takes_the_member_off_every_contact_and_ignore_list_both_ways(
     assert not other_member.contacts.exists()
     assert not third_member.ignored_members.exists()
     assert fresh(third_member).ignored_ids == [] and fresh(member).ignored_ids == []
+
+
+def test_a_message_quoting_an_erased_member_keeps_its_text_under_the_former_name(
+    member, other_member, conversation
+):
+    first = Message.objects.get(conversation=conversation, number=1)
+    reply = actions.reply(
+        conversation=conversation, sender=other_member, body=f"{first.quote_source()}Agreed."
+    )
+    account_actions.erase_member(member=member, by=member)
+    reply.refresh_from_db()
+    assert "Member_One" not in reply.body and "Member_One" not in reply.body_html
+    assert f"[QUOTE=Former member #{member.pk}]Hi [b]Two[/b]![/QUOTE]" in reply.body
+    assert "Agreed." in reply.body_html
