@@ -90,31 +90,30 @@ def erase_forum(member: User, old_username: str) -> None:
         remove_posts(member)
 
 
-def quote_renamer(old_name: str, new_name: str):
-    """A function of a BBCode source: [QUOTE=old_name;id] (and [QUOTE=old_name]) in it name the
-    new name; the quoted text stays. Private messages' quotes are renamed with it too."""
+def rename_quotes(member: User, old_name: str, new_name: str) -> int:
+    """[QUOTE=old_name;id] (and [QUOTE=old_name]) in anyone's posts name the new name; the
+    quoted text stays. Returns how many posts changed."""
+    from forum.actions import post_html
+
+    return rename_quotes_in(Post.objects.all(), old_name, new_name, render=post_html)
+
+
+def rename_quotes_in(rows, old_name: str, new_name: str, *, render) -> int:
+    """The quotes of `old_name` in the `body` of `rows` (posts, private messages) name the new
+    name, `body_html` rendered again with `render`. Returns how many rows changed."""
     pattern = re.compile(
         r"\[quote=(\s*&quot;|\s*\"?)?\s*"
         + re.escape(old_name)
         + r"\s*(\"|&quot;)?\s*(;\s*\d{1,18})?\]",
         re.IGNORECASE,
     )
-    return lambda body: pattern.sub(lambda match: f"[QUOTE={new_name}{match.group(3) or ''}]", body)
-
-
-def rename_quotes(member: User, old_name: str, new_name: str) -> int:
-    """The quotes of `old_name` in anyone's posts name the new name (quote_renamer). Returns
-    how many posts changed."""
-    from forum.actions import post_html
-
-    renamed = quote_renamer(old_name, new_name)
     changed = []
-    for post in Post.objects.filter(body__icontains=f"[quote={old_name}").only("pk", "body"):
-        body = renamed(post.body)
-        if body != post.body:
-            post.body, post.body_html = body, post_html(body)
-            changed.append(post)
-    Post.objects.bulk_update(changed, ["body", "body_html"], batch_size=500)
+    for row in rows.filter(body__icontains=f"[quote={old_name}").only("pk", "body"):
+        body = pattern.sub(lambda match: f"[QUOTE={new_name}{match.group(3) or ''}]", row.body)
+        if body != row.body:
+            row.body, row.body_html = body, render(body)
+            changed.append(row)
+    rows.model.objects.bulk_update(changed, ["body", "body_html"], batch_size=500)
     return len(changed)
 
 

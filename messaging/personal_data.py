@@ -14,7 +14,7 @@ from accounts.actions import former_name
 from accounts.models import User
 from accounts.personal_data import register, stamp
 from forum.markup import render_bbcode
-from forum.personal_data import quote_renamer
+from forum.personal_data import rename_quotes_in
 from messaging.models import Conversation, Message, MessageReport, Participant
 
 
@@ -83,20 +83,8 @@ def erase_messaging(member: User, old_username: str) -> None:
     for ignorer in ignorers:
         write_ignored_ids(ignorer)
     User.objects.filter(pk=member.pk).update(unread_conversation_count=0, ignored_ids=[])
-    rename_message_quotes(old_username, former_name(member))
-
-
-def rename_message_quotes(old_name: str, new_name: str) -> int:
-    """Others' messages quoting the member keep the text, under the new name, as posts do."""
-    renamed = quote_renamer(old_name, new_name)
-    changed = []
-    for message in Message.objects.filter(body__icontains=f"[quote={old_name}").only("pk", "body"):
-        body = renamed(message.body)
-        if body != message.body:
-            message.body, message.body_html = body, render_bbcode(body)
-            changed.append(message)
-    Message.objects.bulk_update(changed, ["body", "body_html"], batch_size=500)
-    return len(changed)
+    # Others' messages quoting the member keep the text, under the new name, as posts do.
+    rename_quotes_in(Message.objects.all(), old_username, former_name(member), render=render_bbcode)
 
 
 register("messages", export=export_messaging, erase=erase_messaging)
