@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, Value
 from django.db.models.functions import Greatest
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import MessagesFrom, User
@@ -327,18 +328,34 @@ def lock_place(place: Participant) -> Participant:
     return Participant.objects.select_for_update().select_related("conversation").get(pk=place.pk)
 
 
+def read_notices(place: Participant) -> int:
+    """Marks read the member's bell notice about the place's conversation (notify_place);
+    returns how many, for the caller to take off the member's count."""
+    return Notice.objects.filter(
+        recipient=place.user_id,
+        kind=Notice.PRIVATE_MESSAGE,
+        is_read=False,
+        url__startswith=reverse("messaging:conversation_detail", args=[place.conversation_id]),
+    ).update(is_read=True)
+
+
 def set_read(place: Participant, *, is_unread: bool) -> None:
-    """Flips the unread flag of a locked place and the member's count with it."""
+    """Flips the unread flag of a locked place and the member's count with it; read (deleted,
+    left), its bell notice is read too."""
     if place.is_unread == is_unread:
         return
     place.is_unread = is_unread
     Participant.objects.filter(pk=place.pk).update(is_unread=is_unread)
-    step = 1 if is_unread else -1
+    if is_unread:
+        User.objects.filter(pk=place.user_id).update(
+            unread_conversation_count=F("unread_conversation_count") + 1
+        )
+        return
     # Never below zero, whatever an earlier bug or a hand edit left behind.
-    members = User.objects.filter(pk=place.user_id)
-    if step < 0:
-        members = members.filter(unread_conversation_count__gt=0)
-    members.update(unread_conversation_count=F("unread_conversation_count") + step)
+    User.objects.filter(pk=place.user_id).update(
+        unread_conversation_count=Greatest(F("unread_conversation_count") - 1, Value(0)),
+        unread_notice_count=Greatest(F("unread_notice_count") - read_notices(place), Value(0)),
+    )
 
 
 @transaction.atomic
@@ -356,12 +373,7 @@ def mark_read(*, place: Participant, through: int, reader: User | None = None) -
     if through < place.conversation.last_number or not unread.update(is_unread=False, **read):
         places.update(**read)
         return False
-    noticed = Notice.objects.filter(
-        recipient=place.user_id,
-        kind=Notice.PRIVATE_MESSAGE,
-        is_read=False,
-        url__startswith=place.conversation.get_absolute_url(),
-    ).update(is_read=True)
+    noticed = read_notices(place)
     # Never below zero, whatever an earlier bug or a hand edit left behind.
     User.objects.filter(pk=place.user_id).update(
         unread_conversation_count=Greatest(F("unread_conversation_count") - 1, Value(0)),

@@ -99,3 +99,28 @@ def test_reading_the_conversation_reads_its_bell_notice_and_the_header_says_so(
     client.post(f"/messages/{other_conversation.pk}/mark/", {"state": "read"})
     assert bell(other_member) == 0
     assert not Notice.objects.filter(recipient=other_member, is_read=False).exists()
+
+
+def test_deleting_or_leaving_an_unread_conversation_reads_its_bell_notice(
+    member, other_member, third_member, conversation
+):
+    actions.delete_for_self(place=Participant.objects.get(user=other_member))
+    assert bell(other_member) == 0 and fresh_count(other_member) == 0
+    group = actions.start_conversation(
+        sender=member, recipients=[third_member], subject="Group", body="Hi"
+    ).conversation
+    actions.leave_conversation(place=Participant.objects.get(user=third_member, conversation=group))
+    assert bell(third_member) == 0 and fresh_count(third_member) == 0
+
+
+def test_replying_reads_the_repliers_own_notice_about_the_conversation(
+    member, other_member, conversation
+):
+    place = Participant.objects.get(user=other_member)
+    actions.mark_unread(place=place)  # unread again, as if never opened
+    actions.reply(conversation=conversation, sender=other_member, body="Replying from the inbox")
+    assert bell(other_member) == 0 and fresh_count(other_member) == 0
+
+
+def fresh_count(member) -> int:
+    return User.objects.get(pk=member.pk).unread_conversation_count
