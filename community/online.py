@@ -70,6 +70,14 @@ def forget_noted() -> None:
         _noted.clear()
 
 
+def forget_member(member_id: int) -> None:
+    """Drops what this process noted of a member (erased: their old name must not show), and
+    the shared summary that may still hold them."""
+    with _lock:
+        _noted.pop(f"m:{member_id}", None)
+    forget_shared(SHARED_NAME)
+
+
 def flush() -> int:
     """Writes what this process noted (one upsert), drops day-old rows, moves the record and
     forgets the shared summary; returns how many were written."""
