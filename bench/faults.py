@@ -3,7 +3,9 @@
     .venv/bin/python bench/faults.py load      # 64 connections for 30 s: half read, half reply
     .venv/bin/python bench/faults.py restart   # restart PostgreSQL while the board serves
     .venv/bin/python bench/faults.py redis     # stop Redis for 10 s while the board serves
-    .venv/bin/python bench/faults.py all
+    .venv/bin/python bench/faults.py cluster   # replica, PgBouncer and app server faults
+                                               # on a cluster of its own (bench/cluster_faults.py)
+    .venv/bin/python bench/faults.py all       # all four
 
 Each builds a scratch database (board_faults) with the sample thread and 32 members, serves it
 with 2 gunicorn sync workers on a free loopback port, drives it from this process, and checks:
@@ -142,10 +144,9 @@ def reply_loop(port: int, cookie: str, stop: threading.Event, tally: Tally) -> N
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
 
 
-def drive(port: int, cookies: list[str], seconds: float, during=None) -> Tally:
-    tally, stop = Tally(), threading.Event()
-    workers = [threading.Thread(target=read_loop, args=(port, stop, tally)) for _ in cookies]
-    workers += [threading.Thread(target=reply_loop, args=(port, c, stop, tally)) for c in cookies]
+def run_for(workers: list[threading.Thread], stop: threading.Event, seconds: float, during=None):
+    """Starts `workers`, calls `during()` (which returns at once), sets `stop` after `seconds`
+    and waits for the workers to finish."""
     for worker in workers:
         worker.start()
     started = time.monotonic()
@@ -155,6 +156,13 @@ def drive(port: int, cookies: list[str], seconds: float, during=None) -> Tally:
     stop.set()
     for worker in workers:
         worker.join(timeout=60)
+
+
+def drive(port: int, cookies: list[str], seconds: float, during=None) -> Tally:
+    tally, stop = Tally(), threading.Event()
+    workers = [threading.Thread(target=read_loop, args=(port, stop, tally)) for _ in cookies]
+    workers += [threading.Thread(target=reply_loop, args=(port, c, stop, tally)) for c in cookies]
+    run_for(workers, stop, seconds, during)
     return tally
 
 
@@ -341,8 +349,12 @@ def run_redis(env, cookies) -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("check", choices=["load", "restart", "redis", "all"])
+    parser.add_argument("check", choices=["load", "restart", "redis", "cluster", "all"])
     which = parser.parse_args().check
+    if which == "cluster":  # a cluster of its own: primary, replica, PgBouncer, two app servers
+        from bench.cluster_faults import run_cluster
+
+        sys.exit(0 if run_cluster() else 1)
     static_root = Path(tempfile.mkdtemp(prefix="faults-static-"))
     env = environment(static_root)
     fresh_database(env)
@@ -365,6 +377,8 @@ def main() -> None:
             ok &= run_redis(env, cookies)
     finally:
         shutil.rmtree(static_root, ignore_errors=True)
+    if which == "all":  # in a process of its own: this one's Django is set up on board_faults
+        ok &= subprocess.run([sys.executable, __file__, "cluster"], check=False).returncode == 0
     sys.exit(0 if ok else 1)
 
 

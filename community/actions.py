@@ -39,9 +39,9 @@ def notify(
     url: str = "",
 ) -> Notice | None:
     """Puts a notice under `recipient`'s bell and counts it, in the caller's transaction; mails
-    it too when they chose that kind. None for a notice to oneself, from a member on the
-    recipient's ignore list (who no longer reaches them: messaging), or one already given
-    (the same post, kind and actor: a retried task)."""
+    it too when they chose that kind. None for a notice to oneself, from a member the recipient
+    ignores (no bell and no mail: their ignore list), or one already given (the same post,
+    kind and actor: a retried task)."""
     if actor is not None and (recipient.pk == actor.pk or recipient.ignores(actor)):
         return None
     try:
@@ -52,7 +52,10 @@ def notify(
     except IntegrityError:
         return None
     User.objects.filter(pk=recipient.pk).update(unread_notice_count=F("unread_notice_count") + 1)
-    if NoticeMail.objects.filter(member=recipient, kind=kind).exists():
+    if (
+        kind in Notice.MAILED_KINDS
+        and NoticeMail.objects.filter(member=recipient, kind=kind).exists()
+    ):
         from community.notices import mail_notice  # the task module imports this one
 
         mail_notice.enqueue(notice.pk)

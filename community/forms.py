@@ -58,10 +58,9 @@ class ReputationForm(forms.Form):
 
 
 class NoticeMailForm(forms.Form):
-    # Replies in followed threads are mailed by following.notifications already (once per
-    # visit); offering them here would mail them twice.
+    # Only the kinds nothing else mails (Notice.MAILED_KINDS).
     kinds = forms.MultipleChoiceField(
-        choices=[(kind, label) for kind, label in Notice.KINDS if kind != Notice.REPLY],
+        choices=[(kind, label) for kind, label in Notice.KINDS if kind in Notice.MAILED_KINDS],
         required=False,
         widget=forms.CheckboxSelectMultiple,
         label="Also mail me about",

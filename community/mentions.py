@@ -70,11 +70,15 @@ def link_mentions(body_html: str, members: list[User]) -> str:
 
     def linked(match: re.Match[str]) -> str:
         name = html.unescape(next(group for group in match.groups() if group)).strip()
+        after = ""
+        if match.group(3):  # "@Name." ends a sentence: the stop is not part of the name
+            after = name[len(name.rstrip(".-")) :]
+            name = name.rstrip(".-")
         member = by_key.get(username_key(name))
         if member is None:
             return match.group(0)
         url = html.escape(member.get_absolute_url())
-        return f'<a class="mention" href="{url}">@{html.escape(member.username)}</a>'
+        return f'<a class="mention" href="{url}">@{html.escape(member.username)}</a>{after}'
 
     parts, skipping = [], []
     for part in _TAG_RE.split(body_html):

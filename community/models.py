@@ -164,6 +164,10 @@ class Notice(models.Model):
         (THANKS, "Thanks you receive"),
         (PRIVATE_MESSAGE, "Private messages"),
     ]
+    # Replies are mailed by following.notifications (once per visit) and private messages by
+    # messaging.notifications (once until read, the member's "mail me" choice); offering them
+    # here would mail them twice.
+    MAILED_KINDS = frozenset([QUOTE, MENTION, REPUTATION, THANKS])
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices"

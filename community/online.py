@@ -64,17 +64,18 @@ def note(request) -> None:
         _noted[visitor_key(request)] = seen
 
 
-def forget_member(member_id: int) -> None:
-    """Drops what this process noted of a member who left (other processes' notes are written
-    at their next flush, and the queries below leave out members no longer active)."""
-    with _lock:
-        _noted.pop(f"m:{member_id}", None)
-
-
 def forget_noted() -> None:
     """Drops what this process noted and has not written (for tests)."""
     with _lock:
         _noted.clear()
+
+
+def forget_member(member_id: int) -> None:
+    """Drops what this process noted of a member (erased: their old name must not show), and
+    the shared summary that may still hold them."""
+    with _lock:
+        _noted.pop(f"m:{member_id}", None)
+    forget_shared(SHARED_NAME)
 
 
 def flush() -> int:

@@ -121,6 +121,9 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "accounts.middleware.MemberTimeZoneMiddleware",
     "community.online.OnlineMiddleware",
+    # Last: which reads may go to a replica (only with DATABASE_REPLICA_URLS), once the session
+    # and the member have been read from the primary.
+    "config.replicas.ReplicaMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -151,6 +154,52 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Behind PgBouncer in transaction pooling mode (DATABASE_POOLER=pgbouncer) consecutive
+# transactions may run on different server connections: no server-side cursors (they live
+# across a transaction's end), and no psycopg-side prepared statements (Django's default
+# client-side binding prepares none). The board keeps no other session state.
+DATABASE_POOLER = os.environ.get("DATABASE_POOLER", "")
+if DATABASE_POOLER not in {"", "pgbouncer"}:
+    raise ImproperlyConfigured("DATABASE_POOLER must be empty or pgbouncer.")
+if DATABASE_POOLER == "pgbouncer":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+# Streaming replicas that take the reads of pages which may be slightly stale (config/replicas.py):
+# DATABASES "replica1", "replica2" ... in the order given. Each is connected to directly (or
+# through a PgBouncer of its own), with a short connect timeout so that a dead one is noticed fast.
+DATABASE_REPLICA_URLS = env_list("DATABASE_REPLICA_URLS", "")
+for number, url in enumerate(DATABASE_REPLICA_URLS, start=1):
+    replica = dj_database_url.parse(
+        url, conn_max_age=env_int("CONN_MAX_AGE", 60), conn_health_checks=True
+    )
+    replica["OPTIONS"] = {**replica.get("OPTIONS", {}), "connect_timeout": 2}
+    replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica{number}"] = replica
+BOARD_REPLICA_ALIASES = [f"replica{n}" for n in range(1, len(DATABASE_REPLICA_URLS) + 1)]
+DATABASE_ROUTERS = ["config.replicas.ReplicaRouter"] if DATABASE_REPLICA_URLS else []
+# A member who wrote reads from the primary for this long (a signed cookie), to see their own post.
+BOARD_REPLICA_STICKY_SECONDS = env_int("BOARD_REPLICA_STICKY_SECONDS", 15)
+# A replica further behind than this is skipped; checked at most every BOARD_REPLICA_CHECK_SECONDS
+# per process (a dead replica is retried as often).
+BOARD_REPLICA_MAX_LAG_SECONDS = env_int("BOARD_REPLICA_MAX_LAG_SECONDS", 5)
+BOARD_REPLICA_CHECK_SECONDS = env_int("BOARD_REPLICA_CHECK_SECONDS", 1)
+# The pages (URL names) whose reads may come from a replica: what may be slightly stale.
+BOARD_REPLICA_VIEWS = {
+    "forum:index",
+    "forum:forum_detail",
+    "forum:thread_detail",
+    "forum:thread_print",
+    "forum:thread_archive_text",
+    "forum:search",
+    "forum:feed_rss",
+    "forum:feed_atom",
+    "forum:forum_feed_rss",
+    "forum:forum_feed_atom",
+    "forum:thread_feed_rss",
+    "forum:thread_feed_atom",
+    "members:member_list",
+    "members:member_detail",
+}
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0

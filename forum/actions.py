@@ -156,6 +156,13 @@ def new_post(
     )
 
 
+def post_html(body: str) -> str:
+    """A post's stored HTML from its source: the BBCode rendered, then @mentions linked. What
+    renders a post again (pictures placing attachments, erasure renaming quotes) uses this, so
+    the links stay."""
+    return link_mentions(render_bbcode(body), mentioned_members(body))
+
+
 def refuse_links(member: User, body_html: str) -> None:
     refusal = member.link_refusal(count_outside_links(body_html))
     if refusal:

@@ -18,6 +18,9 @@ It is on only with a cache every app server shares (REDIS_URL): with per-process
 one worker would never hear of another's writes. Thread views still count on a cache hit.
 What no request writes, such as the view counts flushed from the cache or a ban running out,
 shows within BOARD_PAGE_CACHE_SECONDS.
+
+What is stored here is computed from the primary database, never from a read replica that
+might not have replayed the latest write yet (config/replicas.py).
 """
 
 import hashlib
@@ -28,6 +31,8 @@ from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.http import HttpResponse
+
+from config.replicas import from_primary
 
 GENERATION_KEY = "pages:generation"
 MISSING = object()  # what kept() gives for a key with nothing under the current generation
@@ -99,7 +104,9 @@ def shared(name: str, compute):
     key = f"shared:{name}"
     generation, value = kept(key)
     if value is MISSING:
-        value = compute()
+        # From the primary: a replica may not have replayed the write that set the generation.
+        with from_primary():
+            value = compute()
         keep(key, generation, value)
     return value
 
@@ -129,7 +136,10 @@ def cached_for_visitors(params: tuple[str, ...] = ("page",), on_hit=None):
                     on_hit(request, *args, **kwargs)
                 content_type, content = page
                 return HttpResponse(content, content_type=content_type)
-            response = view(request, *args, **kwargs)
+            # Rendered from the primary, as shared() computes: stored under `generation`, the
+            # page must hold every write made before it (config/replicas.py).
+            with from_primary():
+                response = view(request, *args, **kwargs)
             if is_storable(request, response):
                 keep(key, generation, (response["Content-Type"], response.content))
             return response

@@ -18,7 +18,6 @@ from django.utils.text import slugify
 from accounts.models import User
 from accounts.personal_data import register, stamp
 from forum.archive import REMOVED_TEXT, ArchivedPost, format_archive
-from forum.markup import render_bbcode
 from forum.models import Infraction, Post, PostRevision, Report, Thread
 
 ERASED_REASON = "Erased with its author's account."
@@ -94,6 +93,14 @@ def erase_forum(member: User, old_username: str) -> None:
 def rename_quotes(member: User, old_name: str, new_name: str) -> int:
     """[QUOTE=old_name;id] (and [QUOTE=old_name]) in anyone's posts name the new name; the
     quoted text stays. Returns how many posts changed."""
+    from forum.actions import post_html
+
+    return rename_quotes_in(Post.objects.all(), old_name, new_name, render=post_html)
+
+
+def rename_quotes_in(rows, old_name: str, new_name: str, *, render) -> int:
+    """The quotes of `old_name` in the `body` of `rows` (posts, private messages) name the new
+    name, `body_html` rendered again with `render`. Returns how many rows changed."""
     pattern = re.compile(
         r"\[quote=(\s*&quot;|\s*\"?)?\s*"
         + re.escape(old_name)
@@ -101,12 +108,12 @@ def rename_quotes(member: User, old_name: str, new_name: str) -> int:
         re.IGNORECASE,
     )
     changed = []
-    for post in Post.objects.filter(body__icontains=f"[quote={old_name}").only("pk", "body"):
-        body = pattern.sub(lambda match: f"[QUOTE={new_name}{match.group(3) or ''}]", post.body)
-        if body != post.body:
-            post.body, post.body_html = body, render_bbcode(body)
-            changed.append(post)
-    Post.objects.bulk_update(changed, ["body", "body_html"], batch_size=500)
+    for row in rows.filter(body__icontains=f"[quote={old_name}").only("pk", "body"):
+        body = pattern.sub(lambda match: f"[QUOTE={new_name}{match.group(3) or ''}]", row.body)
+        if body != row.body:
+            row.body, row.body_html = body, render(body)
+            changed.append(row)
+    rows.model.objects.bulk_update(changed, ["body", "body_html"], batch_size=500)
     return len(changed)
 
 

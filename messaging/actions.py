@@ -16,9 +16,12 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, Value
 from django.db.models.functions import Greatest
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import MessagesFrom, User
+from community.actions import notify
+from community.models import Notice
 from forum.actions import PostingRefused, refuse_banned_poster
 from forum.markup import count_outside_links, render_bbcode
 from messaging.models import (
@@ -189,6 +192,10 @@ def deliver(message: Message, *, now: datetime) -> None:
     User.objects.filter(pk__in=[p.user_id for p in newly_unread]).update(
         unread_conversation_count=F("unread_conversation_count") + 1
     )
+    for place in newly_unread:
+        # One bell notice per conversation until it is read, as with the mail: a burst of
+        # messages does not fill the bell. It links to the first message they have not read.
+        notify_place(place, actor=author, message=message)
     Participant.objects.filter(pk__in=[p.pk for p in mail_owed]).update(
         notified_at=now, mail_sent_at=None
     )
@@ -198,6 +205,17 @@ def deliver(message: Message, *, now: datetime) -> None:
     own = next(place for place in places if place.user_id == author.pk)
     set_read(own, is_unread=False)
     Participant.objects.filter(pk=own.pk).update(read_through=message.number, notified_at=None)
+
+
+def notify_place(place: Participant, *, actor: User, message: Message) -> None:
+    """The bell's notice (community.Notice) for a member whose conversation became unread;
+    their row is already locked by the caller (the module's lock order)."""
+    notify(
+        recipient=place.user,
+        kind=Notice.PRIVATE_MESSAGE,
+        actor=actor,
+        url=message.location_for(place),
+    )
 
 
 @transaction.atomic
@@ -298,6 +316,9 @@ def add_participant(*, conversation: Conversation, by: User, member: User) -> Pa
     User.objects.filter(pk=member.pk).update(
         unread_conversation_count=F("unread_conversation_count") + 1
     )
+    place.user = member
+    if conversation.last_message_id is not None:
+        notify_place(place, actor=by, message=conversation.last_message)
     return place
 
 
@@ -307,25 +328,42 @@ def lock_place(place: Participant) -> Participant:
     return Participant.objects.select_for_update().select_related("conversation").get(pk=place.pk)
 
 
+def read_notices(place: Participant) -> int:
+    """Marks read the member's bell notice about the place's conversation (notify_place);
+    returns how many, for the caller to take off the member's count."""
+    return Notice.objects.filter(
+        recipient=place.user_id,
+        kind=Notice.PRIVATE_MESSAGE,
+        is_read=False,
+        url__startswith=reverse("messaging:conversation_detail", args=[place.conversation_id]),
+    ).update(is_read=True)
+
+
 def set_read(place: Participant, *, is_unread: bool) -> None:
-    """Flips the unread flag of a locked place and the member's count with it."""
+    """Flips the unread flag of a locked place and the member's count with it; read (deleted,
+    left), its bell notice is read too."""
     if place.is_unread == is_unread:
         return
     place.is_unread = is_unread
     Participant.objects.filter(pk=place.pk).update(is_unread=is_unread)
-    step = 1 if is_unread else -1
+    if is_unread:
+        User.objects.filter(pk=place.user_id).update(
+            unread_conversation_count=F("unread_conversation_count") + 1
+        )
+        return
     # Never below zero, whatever an earlier bug or a hand edit left behind.
-    members = User.objects.filter(pk=place.user_id)
-    if step < 0:
-        members = members.filter(unread_conversation_count__gt=0)
-    members.update(unread_conversation_count=F("unread_conversation_count") + step)
+    User.objects.filter(pk=place.user_id).update(
+        unread_conversation_count=Greatest(F("unread_conversation_count") - 1, Value(0)),
+        unread_notice_count=Greatest(F("unread_notice_count") - read_notices(place), Value(0)),
+    )
 
 
 @transaction.atomic
-def mark_read(*, place: Participant, through: int) -> bool:
+def mark_read(*, place: Participant, through: int, reader: User | None = None) -> bool:
     """The member read the conversation up to message `through`, so one mail is owed again;
-    True when that made it read. The member's row is locked first (the lock order), then
-    conditional updates: reading the unread part costs three queries."""
+    True when that made it read, and then its bell notice is read too. The member's row is
+    locked first (the lock order), then conditional updates: reading the unread part costs
+    four queries. `reader`, the member's loaded row, gets the new counts (the header)."""
     lock_members(place.user_id)
     read = {"read_through": Greatest("read_through", Value(through))}
     read |= {"notified_at": None, "mail_sent_at": None}
@@ -335,9 +373,15 @@ def mark_read(*, place: Participant, through: int) -> bool:
     if through < place.conversation.last_number or not unread.update(is_unread=False, **read):
         places.update(**read)
         return False
-    User.objects.filter(pk=place.user_id, unread_conversation_count__gt=0).update(
-        unread_conversation_count=F("unread_conversation_count") - 1
+    noticed = read_notices(place)
+    # Never below zero, whatever an earlier bug or a hand edit left behind.
+    User.objects.filter(pk=place.user_id).update(
+        unread_conversation_count=Greatest(F("unread_conversation_count") - 1, Value(0)),
+        unread_notice_count=Greatest(F("unread_notice_count") - noticed, Value(0)),
     )
+    if reader is not None:
+        reader.unread_conversation_count = max(reader.unread_conversation_count - 1, 0)
+        reader.unread_notice_count = max(reader.unread_notice_count - noticed, 0)
     return True
 
 

@@ -102,8 +102,8 @@ def quoted_message(request, place: Participant) -> str:
 @require_http_methods(["GET", "POST"])
 def conversation_detail(request, pk):
     # Reading: 1 session; 2 member; 3 their place with the conversation; 4 the page of
-    # messages with authors; 5 who is in it. Reading the unread part adds 6, the place moved,
-    # and 7-8 the unread flag and the member's count (mark_read).
+    # messages with authors; 5 who is in it. Reading the unread part adds 6-9 (mark_read: the
+    # member's row locked, the place read, its bell notice read, the member's counts).
     place = get_place_or_404(request, pk)
     if request.method == "POST":
         form = MessageReplyForm(request.POST)
@@ -133,8 +133,8 @@ def conversation_detail(request, pk):
     )
     through = shown[-1].number if shown else 0
     reading = request.method == "GET" and place.moves_on_reading(through)
-    if reading and actions.mark_read(place=place, through=through):
-        request.user.unread_conversation_count -= 1  # the header shows the new count
+    if reading:
+        actions.mark_read(place=place, through=through, reader=request.user)  # the header
     return render(
         request,
         "messaging/conversation_detail.html",
@@ -197,7 +197,7 @@ def conversation_mark(request, pk):
         actions.mark_unread(place=place)
         messages.success(request, f'"{place.conversation}" is marked unread.')
     else:
-        actions.mark_read(place=place, through=place.conversation.last_number)
+        actions.mark_read(place=place, through=place.conversation.last_number, reader=request.user)
         messages.success(request, f'"{place.conversation}" is marked read.')
     return redirect("messaging:inbox")
 

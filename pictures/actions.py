@@ -17,7 +17,6 @@ from django.utils import timezone
 from accounts.models import User
 from forum import actions as forum_actions
 from forum.actions import PostingRefused
-from forum.markup import render_bbcode
 from forum.models import Post
 from pictures import tasks
 from pictures.images import Prepared, square_crops
@@ -73,7 +72,7 @@ def edit_post(
 
 
 def refresh_html(post: Post) -> None:
-    post.body_html = with_attachments(render_bbcode(post.body), post.attachments.all())
+    post.body_html = with_attachments(forum_actions.post_html(post.body), post.attachments.all())
     # Pages and shared data go stale with the POST that led here (forum.pagecache).
     Post.objects.filter(pk=post.pk).update(body_html=post.body_html)
 

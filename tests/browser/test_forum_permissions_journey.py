@@ -32,7 +32,9 @@ def test_a_guest_cannot_find_a_staff_only_forum_by_any_page_feed_or_search(tab, 
     expect(page.get_by_role("link", name="Cardio & Conditioning")).to_be_visible()
     expect(page.get_by_text("Staff Room")).to_have_count(0)
     expect(page.get_by_text(SECRET)).to_have_count(0)
-    expect(page.locator(".board-stats")).to_contain_text("Threads: 1, Posts: 10")
+    expect(page.locator(".board-stats", has_text="Threads:")).to_contain_text(
+        "Threads: 1, Posts: 10"
+    )
     tab.snap("index without the staff room")
 
     page.get_by_role("searchbox").first.fill("quokka")

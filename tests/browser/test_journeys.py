@@ -59,7 +59,7 @@ def test_a_visitor_reads_the_sample_thread_pages_through_a_long_one_and_follows_
     tab.snap("sample thread")
 
     page.goto("/forums/cardio/")
-    page.get_by_role("link", name="Twenty-five days of rowing").click()
+    page.get_by_role("link", name="Twenty-five days of rowing", exact=True).click()
     expect(page.locator(".board-pages-label").first).to_have_text("Page 1 of 3")
     expect(page.locator("article.postbit")).to_have_count(10)
     tab.snap("long thread page 1")

@@ -9,6 +9,8 @@ from community import actions as community_actions
 from community.mentions import link_mentions, mentioned_members, mentioned_names
 from community.models import Notice, NoticeMail
 from forum import actions
+from forum.models import Post
+from messaging import actions as messaging_actions
 from tests.conftest import make_member
 
 
@@ -196,3 +198,27 @@ def test_notices_about_a_post_removed_since_are_no_longer_listed(
     client.force_login(member)
     html = client.get("/notifications/").text
     assert "Member_Two mentioned you" not in html and "No notifications yet" in html
+
+
+def test_an_ignored_member_rings_no_bell_and_sends_no_mail_to_the_ignorer(
+    member, other_member, thread, post_reply, django_capture_on_commit_callbacks
+):
+    NoticeMail.objects.bulk_create(
+        NoticeMail(member=member, kind=kind) for kind in (Notice.MENTION, Notice.QUOTE)
+    )
+    messaging_actions.ignore_member(member=member, ignored=other_member)
+    first = Post.objects.get(pk=thread.first_post_id)  # as a page loads it, author and all
+    post = post_reply(
+        other_member, thread, f"@Member_One [QUOTE=Member_One;{first.pk}]My shins hurt.[/QUOTE]"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        community_actions.thank_post(post=first, member=other_member)
+        community_actions.give_reputation(post=first, giver=other_member, amount=-1)
+    assert post.pk and not Notice.objects.filter(recipient=member).exists()
+    assert bell(member) == 0 and mail.outbox == []
+
+
+def test_a_mention_that_ends_a_sentence_is_linked_without_the_full_stop(member, db):
+    html = link_mentions("Ask @Member_One. Or @Member_One-", [member])
+    link = f'<a class="mention" href="/members/{member.pk}/">@Member_One</a>'
+    assert html == f"Ask {link}. Or {link}-"

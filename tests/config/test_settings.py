@@ -65,3 +65,28 @@ def test_without_redis_every_view_is_written_to_the_thread_row(tmp_path):
         "REDIS_URL": "redis://127.0.0.1:1/0",
     }
     assert setting(with_redis, "BOARD_VIEW_FLUSH_EVERY") == "100"
+
+
+def test_replica_urls_become_mirrored_aliases_behind_the_router_and_pgbouncer_drops_cursors():
+    production = {
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:6432/board",
+        "SECRET_KEY": "k" * 50,
+        "DATABASE_POOLER": "pgbouncer",
+        "DATABASE_REPLICA_URLS": "postgres://postgres@10.0.0.2/board, postgres://postgres@10.0.0.3/board",
+    }
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(sorted(s.DATABASES), s.BOARD_REPLICA_ALIASES, s.DATABASE_ROUTERS, "
+        "s.DATABASES['replica2']['HOST'], s.DATABASES['replica1']['TEST']['MIRROR'], "
+        "s.DATABASES['default']['DISABLE_SERVER_SIDE_CURSORS'])"
+    )
+    result = run({"DJANGO_SETTINGS_MODULE": "config.settings", **production}, "-c", code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        "['default', 'replica1', 'replica2'] ['replica1', 'replica2'] "
+        "['config.replicas.ReplicaRouter'] 10.0.0.3 default True"
+    )
+
+
+def test_one_primary_has_no_router():
+    assert setting({"DATABASE_URL": ""}, "DATABASE_ROUTERS") == "[]"

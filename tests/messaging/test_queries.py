@@ -31,7 +31,7 @@ def test_the_inbox_runs_five_queries_whatever_it_lists(
 
 
 @pytest.mark.parametrize("count", [1, 15])
-def test_a_conversation_page_runs_five_queries_when_read_and_eight_when_unread(
+def test_a_conversation_page_runs_five_queries_when_read_and_nine_when_unread(
     client, django_assert_num_queries, caching, member, other_member, count
 ):
     conversation = actions.start_conversation(
@@ -41,9 +41,10 @@ def test_a_conversation_page_runs_five_queries_when_read_and_eight_when_unread(
         actions.reply(conversation=conversation, sender=member, body=f"m{n}")
     client.force_login(other_member)
     # 1 session; 2 member; 3 their place with the conversation; 4 the page of messages with
-    # authors; 5 who is in it; reading the unread part: 6 the place moved on, 7 the unread flag
-    # cleared, 8 the member's count, in a savepoint here (a transaction in production): +2.
-    with django_assert_num_queries(10):
+    # authors; 5 who is in it; reading the unread part: 6 the member's row locked, 7 the place
+    # read, 8 its bell notice read, 9 the member's counts, in a savepoint here (a transaction
+    # in production): +2.
+    with django_assert_num_queries(11):
         response = client.get(f"/messages/{conversation.pk}/")
     assert response.content.decode().count('class="postbit"') == count
     assert not Participant.objects.get(user=other_member).is_unread

@@ -97,51 +97,6 @@ def test_an_erased_members_name_leaves_the_thanks_under_posts(client, thread, me
     assert thread.first_post.thanked_by == [[other_member.pk, f"Former member #{other_member.pk}"]]
 
 
-def test_the_data_archive_holds_the_members_reputation_votes_and_attachments(
-    thread, member, other_member
-):
-    from accounts.personal_data import collect
-
-    community_actions.give_reputation(
-        post=thread.first_post, giver=other_member, amount=1, comment="Helpful"
-    )
-    data, _files = collect(other_member)
-    assert data["community"]["reputation_given"][0]["comment"] == "Helpful"
-    assert data["pictures"] == {"has_avatar": False, "attachments": []}
-    # member's archive holds nothing another member gave
-    assert collect(member)[0]["community"]["reputation_given"] == []
-
-
-def test_the_data_archive_holds_the_messages_a_member_wrote_and_none_written_to_them(
-    member, other_member
-):
-    from accounts.personal_data import collect
-    from messaging import actions as messaging_actions
-
-    messaging_actions.start_conversation(
-        sender=member, recipients=[other_member], subject="Lunch", body="Mine: noon?"
-    )
-    data = collect(other_member)[0]["messaging"]
-    assert data["messages_written"] == []
-    written = collect(member)[0]["messaging"]["messages_written"]
-    assert [(row["subject"], row["body"]) for row in written] == [("Lunch", "Mine: noon?")]
-
-
-def test_an_erased_member_leaves_their_conversations_and_lists(member, other_member):
-    from messaging import actions as messaging_actions
-    from messaging.models import Participant
-
-    messaging_actions.start_conversation(
-        sender=member, recipients=[other_member], subject="Lunch", body="Noon?"
-    )
-    messaging_actions.ignore_member(member=other_member, ignored=member)
-    account_actions.erase_member(member=other_member, by=other_member)
-    other_member.refresh_from_db()
-    assert other_member.ignored_ids == [] and not other_member.ignored_members.exists()
-    assert other_member.unread_conversation_count == 0
-    assert Participant.objects.get(user=other_member).left_at is not None
-
-
 def closed_with_two_factor(member):
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -260,15 +215,3 @@ def test_the_poll_reputation_and_attachment_admins_keep_a_moderator_to_their_for
         response = client.get(f"/admin/{page}/")
         assert response.status_code == 200
         assert "Zebra" not in response.text and "zebra" not in response.text
-
-
-def test_a_reply_in_anothers_conversation_is_archived_without_their_subject(member, other_member):
-    from accounts.personal_data import collect
-    from messaging import actions as messaging_actions
-
-    first = messaging_actions.start_conversation(
-        sender=member, recipients=[other_member], subject="Private matter", body="Noon?"
-    )
-    messaging_actions.reply(conversation=first.conversation, sender=other_member, body="Yes")
-    written = collect(other_member)[0]["messaging"]["messages_written"]
-    assert [(row["subject"], row["body"]) for row in written] == [("", "Yes")]
