@@ -27,6 +27,7 @@ import secrets
 import shutil
 import signal
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -65,10 +66,15 @@ def as_postgres(*command) -> list[str]:
 
 
 def run(command: list, **options) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(part) for part in command], check=True, capture_output=True, text=True,
+    done = subprocess.run(
+        [str(part) for part in command], capture_output=True, text=True,
         timeout=options.pop("timeout", 180), **options,
     )  # fmt: skip
+    if done.returncode:
+        # What failed, in the run's log: a fault run's CalledProcessError alone says nothing.
+        sys.stderr.write(done.stdout[-2000:] + done.stderr[-4000:])
+        done.check_returncode()
+    return done
 
 
 def secret_key() -> str:

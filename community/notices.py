@@ -55,11 +55,15 @@ def notices_for_post(post_id: int) -> int:
         return 0
     told = {post.author_id}
     count = 0
-    for kind, members in (
+    owed = (
         (Notice.MENTION, mentioned_members(post.body)),
         (Notice.QUOTE, quoted_authors(post)),
         (Notice.REPLY, followers(post)),
-    ):
+    )
+    # The bell counters are on the members' rows: lock them in id order first, as recount does,
+    # so that two transactions counting the same members never wait on each other in a circle.
+    User.objects.lock_in_order({member.pk for _, members in owed for member in members})
+    for kind, members in owed:
         for member in members:
             if member.pk in told or not may_see(member, post.thread):
                 continue

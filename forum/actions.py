@@ -400,7 +400,7 @@ def recount(*, threads=None, forums=None, members=None) -> dict[str, int]:
         real_last_post_at=Subquery(newest_in_thread.values("created_at")[:1]),
     )
     changed_threads = rewrite_changed(
-        threads.select_for_update(of=("self",)),
+        threads.order_by("pk").select_for_update(of=("self",)),
         Thread,
         lambda thread: {
             "post_count": thread.real_post_count or 0,
@@ -429,7 +429,7 @@ def recount(*, threads=None, forums=None, members=None) -> dict[str, int]:
         real_last_post_at=Subquery(newest_in_forum.values("created_at")[:1]),
     )
     changed_forums = rewrite_changed(
-        forums.select_for_update(of=("self",)),
+        forums.order_by("pk").select_for_update(of=("self",)),
         Forum,
         lambda forum: {
             "thread_count": forum.real_thread_count or 0,
@@ -444,7 +444,7 @@ def recount(*, threads=None, forums=None, members=None) -> dict[str, int]:
         real_post_count=count_of(by_member, "author"),
     )
     changed_members = rewrite_changed(
-        members.select_for_update(of=("self",)),
+        members.order_by("pk").select_for_update(of=("self",)),
         User,
         lambda member: {"post_count": member.real_post_count or 0},
     )

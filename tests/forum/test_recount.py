@@ -1,3 +1,4 @@
+import pytest
 from django.core.management import call_command
 
 from accounts.models import User
@@ -41,3 +42,36 @@ def test_replies_keep_every_counter_exact_in_the_same_transaction(thread, member
     assert thread.last_post.author == other_member
     other_member.refresh_from_db()
     assert other_member.post_count == 3
+
+
+def test_the_recount_command_tries_again_when_postgresql_ends_it_to_break_a_deadlock(monkeypatch):
+    from django.db import OperationalError
+
+    from forum.management.commands import recount as command
+
+    tries = []
+
+    def deadlocked_once():
+        tries.append(1)
+        if len(tries) == 1:
+            cause = Exception("deadlock detected")
+            cause.sqlstate = "40P01"  # what psycopg's DeadlockDetected carries
+            raise OperationalError("deadlock detected") from cause
+        return {"threads": 0, "forums": 0, "members": 0}
+
+    monkeypatch.setattr(command, "recount", deadlocked_once)
+    assert command.recount_retried() == {"threads": 0, "forums": 0, "members": 0}
+    assert len(tries) == 2
+
+
+def test_the_recount_command_passes_on_database_errors_other_than_a_deadlock(monkeypatch):
+    from django.db import OperationalError
+
+    from forum.management.commands import recount as command
+
+    def broken():
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(command, "recount", broken)
+    with pytest.raises(OperationalError):
+        command.recount_retried()
