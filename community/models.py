@@ -44,6 +44,10 @@ class Poll(models.Model):
             return "Log in or register to vote."
         if user.is_under_ban:
             return user.ban_message()
+        if not user.may_post:  # throwaway accounts stuffing a poll: confirmed members vote
+            return (
+                "Confirm your email address before voting (a new link: /accounts/confirm-again/)."
+            )
         if self.is_closed(now):
             return "This poll is closed."
         return None

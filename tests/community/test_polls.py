@@ -131,6 +131,15 @@ def test_a_poll_closes_with_its_thread(client, poll, other_member):
     assert "This poll is closed." in response.text
 
 
+def test_a_member_awaiting_email_confirmation_may_not_vote(client, settings, poll, other_member):
+    settings.BOARD_REQUIRE_EMAIL_CONFIRMATION = True
+    User.objects.filter(pk=other_member.pk).update(email_confirmed=False)
+    client.force_login(other_member)
+    response = client.post(vote_url(poll), {"option": option_pk(poll, "Rowing")}, follow=True)
+    assert "Confirm your email address before voting" in response.text
+    assert not PollBallot.objects.exists()
+
+
 def test_a_visitor_is_sent_to_log_in_and_sees_the_results(client, poll):
     assert client.post(vote_url(poll), {"option": "1"}).url.startswith("/accounts/login/")
     html = client.get(poll.thread.get_absolute_url()).text
