@@ -67,13 +67,12 @@ class MemberManager(UserManager):
     def get_by_natural_key(self, username):
         return self.get(username_key=username_key(username))
 
-    def lock_in_order(self, ids) -> None:
-        """Locks these members' rows in id order, the order recount locks them in: a write that
-        changes several members' counters takes them this way first, so two such writes never
-        wait on each other in a circle (a deadlock)."""
-        if ids:
-            rows = self.filter(pk__in=ids).order_by("pk").select_for_update()
-            list(rows.values_list("pk", flat=True))
+    def lock_in_order(self, ids) -> dict:
+        """Locks these members' rows in id order, the order recount locks them in, and returns
+        them by id: a write that changes several members' counters takes them this way first,
+        so two such writes never wait on each other in a circle (a deadlock)."""
+        rows = self.select_for_update().filter(pk__in=set(ids)).order_by("pk")
+        return {member.pk: member for member in rows} if ids else {}
 
     def board_statistics(self) -> dict:
         """The member count and the newest member, in one query."""

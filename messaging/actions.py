@@ -48,8 +48,7 @@ class DuplicateMessage(Exception):
 
 def lock_members(*member_ids: int) -> dict[int, User]:
     """Locks the members' rows, in id order (see the module's note on lock order)."""
-    rows = User.objects.select_for_update().filter(pk__in=set(member_ids)).order_by("pk")
-    return {member.pk: member for member in rows}
+    return User.objects.lock_in_order(member_ids)
 
 
 def lock_sender(
