@@ -178,7 +178,7 @@ def open_image(
 
 def prepare_image(content: bytes, name: str) -> Prepared:
     image = open_image(content, name)
-    mime, extension, _ = IMAGE_FORMATS[format_of(image)]
+    mime, extension, _extensions = IMAGE_FORMATS[format_of(image)]
     stored = reencode(image)
     with Image.open(io.BytesIO(stored)) as written:  # upright now: its own size, not the sent
         width, height = written.size
