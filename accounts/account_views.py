@@ -14,6 +14,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -41,7 +43,7 @@ from accounts.mail import (
 from accounts.models import DataExport, EmailChange
 from accounts.views import site_url
 
-LINK_GONE = "That link is invalid or has expired."
+LINK_GONE = gettext_lazy("That link is invalid or has expired.")
 
 
 class LoginView(auth_views.LoginView):
@@ -65,7 +67,7 @@ def login_code(request):
     pending = two_factor.pending_login(request)
     member = two_factor.pending_member(pending)
     if not member or member.is_under_ban:
-        messages.info(request, "Log in again: the code step waits five minutes at most.")
+        messages.info(request, _("Log in again: the code step waits five minutes at most."))
         return redirect("accounts:login")
     form = TwoFactorCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -109,8 +111,11 @@ def email_change(request):
                 send_email_change_notice.enqueue(change.pk, site_url(request))
             messages.info(
                 request,
-                f"A link is on its way to {new_email}: your address changes when you follow "
-                "it (within two days). Your current address was told, with a way to undo it.",
+                _(
+                    "A link is on its way to %(email)s: your address changes when you follow "
+                    "it (within two days). Your current address was told, with a way to undo it."
+                )
+                % {"email": new_email},
             )
             return redirect("accounts:email_change")
     pending = (
@@ -132,15 +137,17 @@ EMAIL_LINKS = {
         EMAIL_CHANGE_SALT,
         EMAIL_CHANGE_MAX_AGE,
         actions.confirm_email_change,
-        "Your account now uses {change.new_email}.",
+        gettext_lazy("Your account now uses %(new_email)s."),
         "forum:index",
     ),
     "undo": (
         EMAIL_UNDO_SALT,
         EMAIL_UNDO_MAX_AGE,
         actions.undo_email_change,
-        "Undone: the account uses {change.old_email} and every browser was logged out. If you "
-        "did not ask for the change, reset your password now.",
+        gettext_lazy(
+            "Undone: the account uses %(old_email)s and every browser was logged out. If you "
+            "did not ask for the change, reset your password now."
+        ),
         "accounts:login",
     ),
 }
@@ -160,7 +167,9 @@ def email_link(request, token: str, kind: str):
         except actions.EmailChangeRefused as refusal:
             messages.error(request, str(refusal))
         else:
-            messages.success(request, done.format(change=change))
+            messages.success(
+                request, done % {"new_email": change.new_email, "old_email": change.old_email}
+            )
         return redirect(then)
     return render(request, "accounts/email_link.html", {"change": change, "undo": kind == "undo"})
 
@@ -197,7 +206,7 @@ def two_factor_setup(request):
     if request.method == "POST" and form.is_valid():
         codes = two_factor.turn_on(request, device, form.cleaned_data["code"])
         if codes is not None:
-            messages.success(request, "Two-factor login is on.")
+            messages.success(request, _("Two-factor login is on."))
             return render(request, "accounts/recovery_codes.html", {"codes": codes})
         form.add_error("code", two_factor.code_refusal(member))
     return render(
@@ -213,11 +222,11 @@ def two_factor_setup(request):
 def two_factor_off(request):
     form = CurrentPasswordForm(request.POST, member=request.user)
     if not form.is_valid():
-        messages.error(request, " ".join(form.errors.get("password", ["Check the form."])))
+        messages.error(request, " ".join(form.errors.get("password", [_("Check the form.")])))
         return redirect("accounts:two_factor")
     two_factor.turn_off(request.user, by=request.user)
     request.session.pop(DEVICE_ID_SESSION_KEY, None)
-    messages.success(request, "Two-factor login is off: your password alone logs you in.")
+    messages.success(request, _("Two-factor login is off: your password alone logs you in."))
     return redirect("accounts:two_factor")
 
 
@@ -227,7 +236,7 @@ def two_factor_off(request):
 def recovery_codes(request):
     form = CurrentPasswordForm(request.POST, member=request.user)
     if not request.user.has_two_factor or not form.is_valid():
-        messages.error(request, " ".join(form.errors.get("password", ["Check the form."])))
+        messages.error(request, " ".join(form.errors.get("password", [_("Check the form.")])))
         return redirect("accounts:two_factor")
     codes = two_factor.new_recovery_codes(request.user)
     return render(request, "accounts/recovery_codes.html", {"codes": codes})
@@ -241,7 +250,13 @@ def session_list(request):
     if request.method == "POST":
         ended = sessions.end_sessions(request.user, keep=current)
         actions.log_sessions_ended(member=request.user, count=ended)
-        messages.success(request, f"Logged out {ended} other session{'s' * (ended != 1)}.")
+        messages.success(
+            request,
+            ngettext(
+                "Logged out %(count)d other session.", "Logged out %(count)d other sessions.", ended
+            )
+            % {"count": ended},
+        )
         return redirect("accounts:sessions")
     rows = sessions.sessions_of(request.user)
     for row in rows:
@@ -262,17 +277,19 @@ def data_export(request):
     latest = DataExport.objects.filter(member=member).defer("archive").order_by("-pk").first()
     if request.method == "POST":
         if latest is not None and latest.requested_at > timezone.now() - timedelta(hours=1):
-            messages.error(request, "You asked for an archive less than an hour ago: it is "
-                           "mailed to you when ready. Ask again later.")  # fmt: skip
+            messages.error(request, _("You asked for an archive less than an hour ago: it "
+                                      "is mailed to you when ready. Ask again later."))  # fmt: skip
         elif not member.email:
-            messages.error(request, "The link is mailed: give your account an email address "
-                           "first.")  # fmt: skip
+            messages.error(request, _("The link is mailed: give your account an email "
+                                      "address first."))  # fmt: skip
         else:
             with transaction.atomic():
                 export = DataExport.objects.create(member=member)
                 build_data_export.enqueue(export.pk, site_url(request))
-            messages.info(request, f"Your archive is being built; a link is mailed to "
-                          f"{member.email} when it is ready.")  # fmt: skip
+            built = _(
+                "Your archive is being built; a link is mailed to %(email)s when it is ready."
+            )
+            messages.info(request, built % {"email": member.email})
         return redirect("accounts:data_export")
     return render(
         request,
@@ -305,10 +322,10 @@ def leave(request):
         if form.cleaned_data["how"] == LeaveForm.ERASE:
             actions.erase_member(member=member, by=member)
             logout(request)
-            messages.success(request, "Your account is erased. Goodbye, and thank you.")
+            messages.success(request, _("Your account is erased. Goodbye, and thank you."))
         else:
             actions.deactivate_member(member=member, by=member)
             logout(request)
-            messages.success(request, "Your account is closed. Log in again to reopen it.")
+            messages.success(request, _("Your account is closed. Log in again to reopen it."))
         return redirect("forum:index")
     return render(request, "accounts/leave.html", {"form": form})

@@ -4,6 +4,7 @@ erasure. Each is one transaction, and logs what it did (AccountEvent)."""
 from django.contrib.auth.models import Group, Permission
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts import personal_data
 from accounts.models import AccountEvent, EmailChange, User
@@ -39,15 +40,15 @@ def confirm_email_change(*, change_id: int) -> EmailChange:
         or member.email.lower() != change.old_email.lower()
         or not member.is_active
     ):
-        raise EmailChangeRefused("That link has been used already or is no longer valid.")
+        raise EmailChangeRefused(_("That link has been used already or is no longer valid."))
     if User.objects.filter(email__iexact=change.new_email).exclude(pk=member.pk).exists():
-        raise EmailChangeRefused("That address now belongs to another account: nothing changed.")
+        raise EmailChangeRefused(_("That address now belongs to another account: nothing changed."))
     try:
         with transaction.atomic():
             User.objects.filter(pk=member.pk).update(email=change.new_email, email_confirmed=True)
     except IntegrityError:  # taken in the same instant
         raise EmailChangeRefused(
-            "That address now belongs to another account: nothing changed."
+            _("That address now belongs to another account: nothing changed.")
         ) from None
     change.confirmed_at = timezone.now()
     change.save(update_fields=["confirmed_at"])
@@ -67,12 +68,14 @@ def undo_email_change(*, change_id: int) -> EmailChange:
     change = EmailChange.objects.select_for_update().get(pk=change_id)
     member = lock_member_row(change.member_id)
     if change.undone_at is not None or member.erased_at is not None:
-        raise EmailChangeRefused("That change has been undone already.")
+        raise EmailChangeRefused(_("That change has been undone already."))
     if change.confirmed_at is not None and member.email.lower() != change.new_email.lower():
-        raise EmailChangeRefused("The account's address has changed again since: nothing changed.")
+        raise EmailChangeRefused(
+            _("The account's address has changed again since: nothing changed.")
+        )
     if change.confirmed_at is not None:
         if User.objects.filter(email__iexact=change.old_email).exclude(pk=member.pk).exists():
-            raise EmailChangeRefused("That address now belongs to another account.")
+            raise EmailChangeRefused(_("That address now belongs to another account."))
         User.objects.filter(pk=member.pk).update(email=change.old_email)
     change.undone_at = timezone.now()
     change.save(update_fields=["undone_at"])

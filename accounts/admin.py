@@ -18,6 +18,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -56,9 +58,9 @@ def login(request, extra_context=None):
         if request.user.has_two_factor:
             # A session from before two-factor was turned on: it must log in again, with a code.
             auth_logout(request)
-            messages.warning(request, "The admin needs a login with your code: log in again.")
+            messages.warning(request, _("The admin needs a login with your code: log in again."))
             return redirect(f"{reverse('accounts:login')}?next={reverse('admin:index')}")
-        messages.warning(request, "The admin needs two-factor login: turn it on first.")
+        messages.warning(request, _("The admin needs two-factor login: turn it on first."))
         return redirect("accounts:two_factor")
     return AdminSite.login(admin.site, request, extra_context)
 
@@ -77,7 +79,7 @@ PERMISSION_FIELDS = {"is_superuser", "groups", "user_permissions"}
 # is read-only for them.
 MODERATOR_EDITABLE_FIELDS = {"user_title", "location", "time_zone", "signature"}
 ACCOUNT_FIELDS = {"username", "password", "email", "email_confirmed", "is_active", "is_staff"}
-WHY_READ_ONLY = (
+WHY_READ_ONLY = gettext_lazy(
     "Only superusers change these fields: whoever changes a member's username, email "
     "address, password or permissions could take the account over (a password reset goes to "
     "the email address). Bans are the moderators' tool."
@@ -119,17 +121,23 @@ class MemberAdmin(DateDrillDownInRange, TextRulesAdmin, UserAdmin):
     list_per_page = 50
     fieldsets = [
         (None, {"fields": ["username", "password"]}),
-        ("Personal info", {"fields": ["first_name", "last_name", "email", "email_confirmed"]}),
         (
-            "On the board",
+            gettext_lazy("Personal info"),
+            {"fields": ["first_name", "last_name", "email", "email_confirmed"]},
+        ),
+        (
+            gettext_lazy("On the board"),
             {"fields": ["user_title", "location", "time_zone", "signature", "post_count"]},
         ),
-        ("Ban", {"fields": ["is_banned", "banned_until", "ban_reason", "bans"]}),
+        (gettext_lazy("Ban"), {"fields": ["is_banned", "banned_until", "ban_reason", "bans"]}),
         (
-            "Permissions",
+            gettext_lazy("Permissions"),
             {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
         ),
-        ("Important dates", {"fields": ["last_login", "date_joined", "last_activity_at"]}),
+        (
+            gettext_lazy("Important dates"),
+            {"fields": ["last_login", "date_joined", "last_activity_at"]},
+        ),
     ]
     readonly_fields = [
         "post_count",
@@ -196,22 +204,24 @@ class MemberAdmin(DateDrillDownInRange, TextRulesAdmin, UserAdmin):
             raise PermissionDenied  # a moderator setting a password could take the account
         return super().user_change_password(request, id, form_url)
 
-    @admin.display(description="posts")
+    @admin.display(description=gettext_lazy("posts"))
     def posts(self, member):
-        return changelist_link(Post, "posts", author__id__exact=member.pk)
+        return changelist_link(Post, _("posts"), author__id__exact=member.pk)
 
-    @admin.display(description="bans")
+    @admin.display(description=gettext_lazy("bans"))
     def bans(self, member):
-        return changelist_link(Ban, "ban history", member__id__exact=member.pk)
+        return changelist_link(Ban, _("ban history"), member__id__exact=member.pk)
 
     def has_ban_permission(self, request):
         return may_ban(request.user) and request.user.has_perm("accounts.add_ban")
 
-    @admin.action(description="Ban the selected members…", permissions=["ban"])
+    @admin.action(description=gettext_lazy("Ban the selected members…"), permissions=["ban"])
     def ban(self, request, queryset):
         form = step_form(request, BanForm)
         if not form.is_valid():
-            return step_page(self, request, queryset, form=form, action="ban", title="Ban")
+            return step_page(
+                self, request, queryset, form=form, action="ban", title=gettext_lazy("Ban")
+            )
         run_each(
             self,
             request,
@@ -219,58 +229,79 @@ class MemberAdmin(DateDrillDownInRange, TextRulesAdmin, UserAdmin):
             lambda member: actions.ban_member(
                 member=member, moderator=request.user, **form.cleaned_data
             ),
-            ("Banned {count} member.", "Banned {count} members."),
+            ngettext_lazy("Banned %(count)d member.", "Banned %(count)d members.", "count"),
         )
 
-    @admin.action(description="Lift the selected members' bans", permissions=["ban"])
+    @admin.action(description=gettext_lazy("Lift the selected members' bans"), permissions=["ban"])
     def unban(self, request, queryset):
         run_each(
             self,
             request,
             queryset.filter(is_banned=True),
             lambda member: actions.unban_member(member=member, moderator=request.user),
-            ("Lifted {count} ban.", "Lifted {count} bans."),
+            ngettext_lazy("Lifted %(count)d ban.", "Lifted %(count)d bans.", "count"),
         )
 
     def has_recount_permission(self, request):
         return request.user.is_superuser or request.user.moderated_forum_ids is None
 
-    @admin.action(description="Recount the selected members' posts", permissions=["recount"])
+    @admin.action(
+        description=gettext_lazy("Recount the selected members' posts"), permissions=["recount"]
+    )
     def recount_members(self, request, queryset):
         changed = actions.recount(
             threads=Thread.objects.none(), forums=Forum.objects.none(), members=queryset
         )
-        self.message_user(request, f"Recounted: {changed['members']} members had wrong counts.")
+        self.message_user(
+            request,
+            _("Recounted: %(count)d members had wrong counts.") % {"count": changed["members"]},
+        )
 
     def has_erase_permission(self, request):
         return request.user.is_active and request.user.is_superuser
 
-    @admin.action(description="Erase the selected members…", permissions=["erase"])
+    @admin.action(description=gettext_lazy("Erase the selected members…"), permissions=["erase"])
     def erase(self, request, queryset):
         """The GDPR erasure a member can ask for, done by a superuser: deleting a member who
         has posted is refused (posts PROTECT their author), erasing anonymises instead."""
         form = step_form(request, EraseConfirmForm)
         if not form.is_valid():
-            return step_page(self, request, queryset, form=form, action="erase", title="Erase")
+            return step_page(
+                self, request, queryset, form=form, action="erase", title=gettext_lazy("Erase")
+            )
         erased = 0
         for member in queryset.filter(erased_at=None):
             if member.pk == request.user.pk:
                 self.message_user(
-                    request, "Erase your own account from its Leave page.", messages.ERROR
+                    request, _("Erase your own account from its Leave page."), messages.ERROR
                 )
                 continue
             account_actions.erase_member(member=member, by=request.user)
             erased += 1
-        self.message_user(request, f"Erased {erased} members.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("Erased %(count)d member.", "Erased %(count)d members.", erased)
+            % {"count": erased},
+            messages.SUCCESS,
+        )
 
     @admin.action(
-        description="Turn off the selected members' two-factor login", permissions=["erase"]
+        description=gettext_lazy("Turn off the selected members' two-factor login"),
+        permissions=["erase"],
     )
     def turn_off_two_factor(self, request, queryset):
         members = list(queryset.filter(has_two_factor=True))
         for member in members:
             two_factor.turn_off(member, by=request.user)
-        self.message_user(request, f"Turned off two-factor login for {len(members)} members.")
+        self.message_user(
+            request,
+            ngettext(
+                "Turned off two-factor login for %(count)d member.",
+                "Turned off two-factor login for %(count)d members.",
+                len(members),
+            )
+            % {"count": len(members)},
+        )
 
 
 @admin.register(AccountEvent)
@@ -301,11 +332,11 @@ class BanAddForm(forms.ModelForm):
 
 
 class BanStatusFilter(admin.SimpleListFilter):
-    title = "status"
+    title = gettext_lazy("status")
     parameter_name = "status"
 
     def lookups(self, request, model_admin):
-        return [("in_force", "In force"), ("over", "Expired or lifted")]
+        return [("in_force", _("In force")), ("over", _("Expired or lifted"))]
 
     def queryset(self, request, queryset):
         from django.db.models import Q
@@ -356,7 +387,7 @@ class BanAdmin(DateDrillDownInRange, TextRulesAdmin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_superuser
 
-    @admin.display(boolean=True, description="in force")
+    @admin.display(boolean=True, description=gettext_lazy("in force"))
     def in_force(self, ban):
         return ban.is_in_force
 
@@ -368,11 +399,13 @@ class BanAdmin(DateDrillDownInRange, TextRulesAdmin, admin.ModelAdmin):
         )
         obj.pk, obj.created_at, obj.created_by = ban.pk, ban.created_at, ban.created_by
 
-    @admin.action(description="Lift the selected bans…", permissions=["change"])
+    @admin.action(description=gettext_lazy("Lift the selected bans…"), permissions=["change"])
     def lift(self, request, queryset):
         form = step_form(request, OptionalReasonForm)
         if not form.is_valid():
-            return step_page(self, request, queryset, form=form, action="lift", title="Lift")
+            return step_page(
+                self, request, queryset, form=form, action="lift", title=gettext_lazy("Lift")
+            )
         members = User.objects.filter(pk__in=queryset.values("member"), is_banned=True)
         run_each(
             self,
@@ -381,10 +414,14 @@ class BanAdmin(DateDrillDownInRange, TextRulesAdmin, admin.ModelAdmin):
             lambda member: actions.unban_member(
                 member=member, moderator=request.user, reason=form.cleaned_data["reason"]
             ),
-            ("Lifted the ban of {count} member.", "Lifted the bans of {count} members."),
+            ngettext_lazy(
+                "Lifted the ban of %(count)d member.",
+                "Lifted the bans of %(count)d members.",
+                "count",
+            ),
         )
         if not members:
-            self.message_user(request, "None of these members is banned.", messages.WARNING)
+            self.message_user(request, _("None of these members is banned."), messages.WARNING)
 
 
 class NetworkBanAdmin(DateDrillDownInRange, TextRulesAdmin, admin.ModelAdmin):
@@ -396,7 +433,7 @@ class NetworkBanAdmin(DateDrillDownInRange, TextRulesAdmin, admin.ModelAdmin):
     show_full_result_count = False
     list_select_related = ["created_by"]
 
-    @admin.display(boolean=True, description="in force")
+    @admin.display(boolean=True, description=gettext_lazy("in force"))
     def in_force(self, ban):
         return ban.ends_at is None or ban.ends_at > timezone.now()
 

@@ -17,6 +17,8 @@ from django.contrib.auth.forms import (
 from django.core import signing
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts import throttle, validators
 from accounts.mail import send_password_reset_mail
@@ -59,12 +61,15 @@ def time_zone_choices(current: str = "") -> list:
     groups: dict[str, list] = {}
     zones = canonical_zones() | ({current} if current in TIME_ZONES else set())
     for zone in sorted(zones):
-        region, _, place = zone.partition("/")
+        region, _slash, place = zone.partition("/")
         if not place:
-            region, place = "Other", zone
+            region, place = _("Other"), zone
         label = f"{place.replace('_', ' ').replace('/', ' / ')} ({utc_offset(zone, now)})"
         groups.setdefault(region, []).append((zone, label))
-    default = f"The board's time zone: {board_zone} ({utc_offset(board_zone, now)})"
+    default = _("The board's time zone: %(zone)s (%(offset)s)") % {
+        "zone": board_zone,
+        "offset": utc_offset(board_zone, now),
+    }
     return [("", default), *sorted(groups.items())]
 
 
@@ -74,18 +79,20 @@ def clean_username(raw: str, *, member: User | None = None) -> str:
     # Stored in NFKC form, so full-width "Ｒｏｓｓ８６" is kept as "Ross86".
     username = " ".join(unicodedata.normalize("NFKC", raw).split())
     if not 3 <= len(username) <= 25:
-        raise forms.ValidationError("Usernames are 3 to 25 characters long.")
+        raise forms.ValidationError(_("Usernames are 3 to 25 characters long."))
     if problem := validators.username_problem(username):
         raise forms.ValidationError(problem)
     if any(char.isdigit() and not char.isascii() for char in username):
         raise forms.ValidationError(
-            "Usernames may hold letters, digits, spaces, and the characters _ . - only."
+            _("Usernames may hold letters, digits, spaces, and the characters _ . - only.")
         )
     others = User.objects.filter(username_key=username_key(username))
     if member is not None and member.pk is not None:
         others = others.exclude(pk=member.pk)
     if others.exists():
-        raise forms.ValidationError("That username is taken, or looks too much like one that is.")
+        raise forms.ValidationError(
+            _("That username is taken, or looks too much like one that is.")
+        )
     # After the taken check: "Rоss86" beside Ross86 is best answered as a look-alike.
     if problem := validators.mixed_scripts_problem(username):
         raise forms.ValidationError(problem)
@@ -99,7 +106,7 @@ def clean_username(raw: str, *, member: User | None = None) -> str:
 HUMAN_CHECK_SALT = "accounts.human-check"
 HUMAN_CHECK_MAX_AGE = 2 * 3600  # a form left open longer is issued again
 HUMAN_CHECK_FIELDS = ("website", "human_token", "human_answer")
-FILL_IN_AGAIN = "This form was open too long or was changed: please fill it in again."
+FILL_IN_AGAIN = gettext_lazy("This form was open too long or was changed: please fill it in again.")
 
 
 def human_check_token(question_id: int | None, issued_at: float | None = None) -> str:
@@ -125,11 +132,11 @@ class HumanCheckFields(forms.Form):
 
     website = forms.CharField(
         required=False,
-        label="Leave this empty",
+        label=gettext_lazy("Leave this empty"),
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
     human_token = forms.CharField(required=False, widget=forms.HiddenInput)
-    human_answer = forms.CharField(required=False, max_length=200, label="Answer")
+    human_answer = forms.CharField(required=False, max_length=200, label=gettext_lazy("Answer"))
 
     def __init__(self, *args, address: str = "unknown", **kwargs):
         super().__init__(*args, **kwargs)
@@ -175,15 +182,18 @@ class HumanCheckFields(forms.Form):
             return data
         issued = self.read_token(data.get("human_token", ""))
         if data.get("website"):
-            self.refuse("Leave the field that says “Leave this empty” empty.")
+            self.refuse(_("Leave the field that says “Leave this empty” empty."))
         elif issued is None or time.time() - issued["t"] > HUMAN_CHECK_MAX_AGE:
             self.refuse(FILL_IN_AGAIN)
         elif time.time() - issued["t"] < settings.BOARD_HUMAN_CHECK_MIN_SECONDS:
             self.refuse(
-                "That was quicker than a person can fill the form in: check it and send it again."
+                _(
+                    "That was quicker than a person can fill the form in: check it and send it "
+                    "again."
+                )
             )
         elif self.question and not self.question.accepts(data.get("human_answer", "")):
-            self.add_error("human_answer", "That is not the answer we were looking for.")
+            self.add_error("human_answer", _("That is not the answer we were looking for."))
             self.reissue()
         return data
 
@@ -204,7 +214,10 @@ def refuse_banned_domain(email: str) -> None:
 
 
 class RegistrationForm(HumanCheckFields, UserCreationForm):
-    email = forms.EmailField(help_text="Used to reset your password; never shown to others.")
+    email = forms.EmailField(
+        label=gettext_lazy("Email"),
+        help_text=gettext_lazy("Used to reset your password; never shown to others."),
+    )
 
     class Meta:
         model = User
@@ -316,11 +329,12 @@ class ThrottledLoginMixin:
 
 class LoginForm(ThrottledLoginMixin, AuthenticationForm):
     reopens_after_code = True
-    username = forms.CharField(label="Username or email", max_length=254)
+    username = forms.CharField(label=gettext_lazy("Username or email"), max_length=254)
     error_messages = {
         **AuthenticationForm.error_messages,
-        "invalid_login": "Please enter a correct username or email and password. "
-        "The password is case-sensitive.",
+        "invalid_login": gettext_lazy(
+            "Please enter a correct username or email and password. The password is case-sensitive."
+        ),
     }
 
 
@@ -330,8 +344,10 @@ class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
         if user.has_two_factor:
             # The admin's login has no code step: the board's login page does.
             raise forms.ValidationError(
-                "This account logs in with a code as well: log in on the board's login page "
-                "(/accounts/login/), then open the admin again.",
+                _(
+                    "This account logs in with a code as well: log in on the board's login page "
+                    "(/accounts/login/), then open the admin again."
+                ),
                 code="two_factor",
             )
 
@@ -380,7 +396,7 @@ class PasswordResetMailForm(auth_forms.PasswordResetForm):
 
 
 class ConfirmationResendForm(forms.Form):
-    email = forms.EmailField(label="Your account's email address")
+    email = forms.EmailField(label=gettext_lazy("Your account's email address"))
 
     def __init__(self, *args, address: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -405,10 +421,15 @@ class ConfirmationResendForm(forms.Form):
 
 class ProfileForm(forms.ModelForm):
     time_zone = forms.ChoiceField(
+        label=gettext_lazy("Time zone"),
         required=False,
-        help_text="Every time on the board is shown in this zone. Type a city to find it.",
+        help_text=gettext_lazy(
+            "Every time on the board is shown in this zone. Type a city to find it."
+        ),
         # static/js/zone_search.js adds a search box above the menu, labelled with this.
-        widget=forms.Select(attrs={"data-zone-search": "Find a time zone (a city or UTC+2)"}),
+        widget=forms.Select(
+            attrs={"data-zone-search": gettext_lazy("Find a time zone (a city or UTC+2)")}
+        ),
     )
 
     class Meta:
@@ -417,7 +438,14 @@ class ProfileForm(forms.ModelForm):
             "user_title", "location", "time_zone", "signature", "subscribe_on_reply",
             "messages_from", "mail_on_message",
         ]  # fmt: skip
-        labels = {"messages_from": "Accept private messages from"}
+        labels = {
+            "user_title": gettext_lazy("User title"),
+            "location": gettext_lazy("Location"),
+            "signature": gettext_lazy("Signature"),
+            "subscribe_on_reply": gettext_lazy("Subscribe on reply"),
+            "messages_from": gettext_lazy("Accept private messages from"),
+            "mail_on_message": gettext_lazy("Mail on message"),
+        }
         widgets = {"signature": forms.Textarea(attrs={"rows": 4})}
 
     def __init__(self, *args, **kwargs):
@@ -463,12 +491,12 @@ def check_current_password(member: User, password: str) -> None:
         raise forms.ValidationError(refusal, code="throttled")
     if not member.check_password(password or ""):
         throttle.record_login_failure(member.username, "", member=member)
-        raise forms.ValidationError("That is not your current password.", code="wrong_password")
+        raise forms.ValidationError(_("That is not your current password."), code="wrong_password")
 
 
 class CurrentPasswordForm(forms.Form):
     password = forms.CharField(
-        label="Your current password",
+        label=gettext_lazy("Your current password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
@@ -483,24 +511,25 @@ class CurrentPasswordForm(forms.Form):
 
 
 class EmailChangeForm(CurrentPasswordForm):
-    new_email = forms.EmailField(label="New email address", max_length=254)
+    new_email = forms.EmailField(label=gettext_lazy("New email address"), max_length=254)
 
     field_order = ["new_email", "password"]
 
     def clean_new_email(self):
         email = User.objects.normalize_email(self.cleaned_data["new_email"]).strip()
         if email.lower() == (self.member.email or "").lower():
-            raise forms.ValidationError("That is the address your account uses already.")
+            raise forms.ValidationError(_("That is the address your account uses already."))
         refuse_banned_domain(email)
         return email
 
 
 class TwoFactorCodeForm(forms.Form):
     code = forms.CharField(
-        label="Code",
+        label=gettext_lazy("Code"),
         max_length=40,
-        help_text="The 6-digit code your authenticator app shows now, or one of your "
-        "recovery codes.",
+        help_text=gettext_lazy(
+            "The 6-digit code your authenticator app shows now, or one of your recovery codes."
+        ),
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
         ),
@@ -509,9 +538,11 @@ class TwoFactorCodeForm(forms.Form):
 
 class TwoFactorSetupForm(forms.Form):
     code = forms.CharField(
-        label="Code from your app",
+        label=gettext_lazy("Code from your app"),
         max_length=12,
-        help_text="After adding the board to your app, type the 6-digit code it shows.",
+        help_text=gettext_lazy(
+            "After adding the board to your app, type the 6-digit code it shows."
+        ),
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
 
@@ -519,21 +550,21 @@ class TwoFactorSetupForm(forms.Form):
 class LeaveForm(CurrentPasswordForm):
     DEACTIVATE, ERASE = "deactivate", "erase"
     how = forms.ChoiceField(
-        label="How do you want to leave?",
+        label=gettext_lazy("How do you want to leave?"),
         widget=forms.RadioSelect,
         choices=[
-            (DEACTIVATE, "Close my account: my profile is hidden and I am logged out "
-             "everywhere. Logging in again reopens it."),
-            (ERASE, "Erase my account: for good. My name, email address, profile, "
-             "addresses and login records are wiped, and my posts show as "
-             "“Former member”. This cannot be undone."),
+            (DEACTIVATE, gettext_lazy("Close my account: my profile is hidden and I am "
+             "logged out everywhere. Logging in again reopens it.")),
+            (ERASE, gettext_lazy("Erase my account: for good. My name, email address, "
+             "profile, addresses and login records are wiped, and my posts show as "
+             "“Former member”. This cannot be undone.")),
         ],
     )  # fmt: skip
     confirm = forms.CharField(
-        label="To erase, type ERASE",
+        label=gettext_lazy("To erase, type ERASE"),
         required=False,
         max_length=10,
-        help_text="Only for erasing.",
+        help_text=gettext_lazy("Only for erasing."),
     )
 
     field_order = ["how", "confirm", "password"]
@@ -541,11 +572,11 @@ class LeaveForm(CurrentPasswordForm):
     def clean(self):
         data = super().clean()
         if data.get("how") == self.ERASE and (data.get("confirm") or "").strip() != "ERASE":
-            self.add_error("confirm", "Type ERASE (in capitals) to erase your account.")
+            self.add_error("confirm", _("Type ERASE (in capitals) to erase your account."))
         others = User.objects.filter(is_superuser=True, is_active=True).exclude(pk=self.member.pk)
         if self.member.is_superuser and not others.exists():
-            self.add_error(None, "You are the board's only superuser: make someone else one "
-                           "first, or nobody could run the board.")  # fmt: skip
+            self.add_error(None, _("You are the board's only superuser: make someone else "
+                                   "one first, or nobody could run the board."))  # fmt: skip
         return data
 
 
@@ -553,6 +584,8 @@ class EraseConfirmForm(forms.Form):
     """The admin's erase step."""
 
     understood = forms.BooleanField(
-        label="I understand: names, addresses, profiles and login records are wiped for good; "
-        "posts stay under “Former member #N” (or are removed, as the board is set).",
+        label=gettext_lazy(
+            "I understand: names, addresses, profiles and login records are wiped for good; "
+            "posts stay under “Former member #N” (or are removed, as the board is set)."
+        ),
     )

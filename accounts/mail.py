@@ -21,6 +21,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts import personal_data
 from accounts.models import DataExport, EmailChange, User
@@ -34,9 +36,12 @@ def confirmation_mail(member: User, site_url: str) -> EmailMessage:
     token = signing.dumps(member.pk, salt=CONFIRM_SALT)
     link = site_url.rstrip("/") + reverse("accounts:confirm_email", args=[token])
     return EmailMessage(
-        subject=f"Confirm your email for {settings.BOARD_NAME}",
-        body=f"Hello {member},\n\nConfirm your email address to start posting:\n{link}\n\n"
-        "The link works for seven days.",
+        subject=_("Confirm your email for %(board)s") % {"board": settings.BOARD_NAME},
+        body=_(
+            "Hello %(member)s,\n\nConfirm your email address to start posting:\n%(link)s\n\n"
+            "The link works for seven days."
+        )
+        % {"member": member, "link": link},
         to=[member.email],
     )
 
@@ -54,19 +59,26 @@ def registration_attempt_mail(email: str, site_url: str) -> EmailMessage:
     nothing, so that it never tells who has an account."""
     site_url = site_url.rstrip("/")
     return EmailMessage(
-        subject=f"Someone tried to register on {settings.BOARD_NAME} with your address",
-        body="Hello,\n\nSomeone tried to register a new account on "
-        f"{settings.BOARD_NAME} with this email address, which already has an account.\n\n"
-        f"If it was you, log in: {site_url}{reverse('accounts:login')}\n"
-        "or, if you forgot your password, reset it: "
-        f"{site_url}{reverse('accounts:password_reset')}\n\n"
-        "If it was not you, you need do nothing: the new account was not given your address.",
+        subject=_("Someone tried to register on %(board)s with your address")
+        % {"board": settings.BOARD_NAME},
+        body=_(
+            "Hello,\n\nSomeone tried to register a new account on "
+            "%(board)s with this email address, which already has an account.\n\n"
+            "If it was you, log in: %(login)s\n"
+            "or, if you forgot your password, reset it: %(reset)s\n\n"
+            "If it was not you, you need do nothing: the new account was not given your address."
+        )
+        % {
+            "board": settings.BOARD_NAME,
+            "login": site_url + reverse("accounts:login"),
+            "reset": site_url + reverse("accounts:password_reset"),
+        },
         to=[email],
     )
 
 
 def password_reset_mail(member: User, site_url: str) -> EmailMessage:
-    protocol, _, domain = site_url.rstrip("/").partition("://")
+    protocol, _sep, domain = site_url.rstrip("/").partition("://")
     context = {
         "email": member.email,
         "domain": domain,
@@ -135,20 +147,20 @@ def email_change_mail(change: EmailChange, site_url: str) -> EmailMessage:
     if taken:
         # Said to the address's owner, never on the page: the page must not tell who has an
         # account (as registration does not).
-        body = (
-            f"Hello,\n\nThe member {member} asked to move their {settings.BOARD_NAME} account "
+        body = _(
+            "Hello,\n\nThe member %(member)s asked to move their %(board)s account "
             "to this address, which already has an account there. Nothing was changed, and "
             "you need do nothing."
-        )
+        ) % {"member": member, "board": settings.BOARD_NAME}
     else:
         link = signed_link(site_url, "accounts:email_confirm", change.pk, EMAIL_CHANGE_SALT)
-        body = (
-            f"Hello {member},\n\nTo use this address for your {settings.BOARD_NAME} account, "
-            f"follow this link:\n{link}\n\nThe link works for two days. If you did not ask "
+        body = _(
+            "Hello %(member)s,\n\nTo use this address for your %(board)s account, "
+            "follow this link:\n%(link)s\n\nThe link works for two days. If you did not ask "
             "for this, ignore this mail: nothing changes."
-        )
+        ) % {"member": member, "board": settings.BOARD_NAME, "link": link}
     return EmailMessage(
-        subject=f"Confirm your new email address for {settings.BOARD_NAME}",
+        subject=_("Confirm your new email address for %(board)s") % {"board": settings.BOARD_NAME},
         body=body,
         to=[change.new_email],
     )
@@ -157,12 +169,16 @@ def email_change_mail(change: EmailChange, site_url: str) -> EmailMessage:
 def email_change_notice(change: EmailChange, site_url: str) -> EmailMessage:
     link = signed_link(site_url, "accounts:email_undo", change.pk, EMAIL_UNDO_SALT)
     return EmailMessage(
-        subject=f"Your {settings.BOARD_NAME} account is moving to another email address",
-        body=f"Hello {change.member},\n\nSomeone logged in to your account asked to change its "
-        f"email address from this one to {change.new_email}. It changes when the new address "
-        "confirms it.\n\nIf it was not you, undo it (this also logs out every browser logged "
-        f"in to your account), then change your password:\n{link}\n\n"
-        "The undo link works for fourteen days.",
+        subject=_("Your %(board)s account is moving to another email address")
+        % {"board": settings.BOARD_NAME},
+        body=_(
+            "Hello %(member)s,\n\nSomeone logged in to your account asked to change its "
+            "email address from this one to %(new_email)s. It changes when the new address "
+            "confirms it.\n\nIf it was not you, undo it (this also logs out every browser logged "
+            "in to your account), then change your password:\n%(link)s\n\n"
+            "The undo link works for fourteen days."
+        )
+        % {"member": change.member, "new_email": change.new_email, "link": link},
         to=[change.old_email],
     )
 
@@ -218,10 +234,17 @@ def data_export_mail(export: DataExport, site_url: str) -> EmailMessage:
     link = signed_link(site_url, "accounts:data_download", export.pk, DATA_EXPORT_SALT)
     hours = settings.BOARD_DATA_EXPORT_HOURS
     return EmailMessage(
-        subject=f"Your data from {settings.BOARD_NAME} is ready",
-        body=f"Hello {export.member},\n\nThe archive of everything {settings.BOARD_NAME} keeps "
-        f"about you is ready. Log in and download it here:\n{link}\n\n"
-        f"The link works for {hours} hours.",
+        subject=_("Your data from %(board)s is ready") % {"board": settings.BOARD_NAME},
+        body=ngettext(
+            "Hello %(member)s,\n\nThe archive of everything %(board)s keeps "
+            "about you is ready. Log in and download it here:\n%(link)s\n\n"
+            "The link works for %(hours)d hour.",
+            "Hello %(member)s,\n\nThe archive of everything %(board)s keeps "
+            "about you is ready. Log in and download it here:\n%(link)s\n\n"
+            "The link works for %(hours)d hours.",
+            hours,
+        )
+        % {"member": export.member, "board": settings.BOARD_NAME, "link": link, "hours": hours},
         to=[export.member.email],
     )
 

@@ -13,6 +13,8 @@ from django.db.models import Count, Value, Window
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.validators import is_invisible
 from forum.links import link
@@ -86,9 +88,9 @@ class MemberManager(UserManager):
 
 
 class MessagesFrom(models.TextChoices):
-    EVERYONE = "everyone", "Every member"
-    CONTACTS = "contacts", "Only my contacts"
-    NOBODY = "nobody", "Nobody: private messages off"
+    EVERYONE = "everyone", gettext_lazy("Every member")
+    CONTACTS = "contacts", gettext_lazy("Only my contacts")
+    NOBODY = "nobody", gettext_lazy("Nobody: private messages off")
 
 
 class User(AbstractUser):
@@ -97,125 +99,202 @@ class User(AbstractUser):
     username = models.CharField(
         max_length=50,
         unique=True,
-        help_text="Shown on every post. 3-25 letters, digits, spaces and _ . -",
-        error_messages={"unique": "That username is taken."},
+        help_text=gettext_lazy("Shown on every post. 3-25 letters, digits, spaces and _ . -"),
+        error_messages={"unique": gettext_lazy("That username is taken.")},
+        verbose_name=gettext_lazy("username"),
     )
     username_key = models.CharField(
         max_length=50,
         unique=True,
         editable=False,
-        help_text="The username folded for look-alike comparison; kept unique.",
+        help_text=gettext_lazy("The username folded for look-alike comparison; kept unique."),
+        verbose_name=gettext_lazy("username key"),
     )
     user_title = models.CharField(
         max_length=50,
         blank=True,
-        help_text="A custom title shown under the name; empty means the rank by post count.",
+        help_text=gettext_lazy(
+            "A custom title shown under the name; empty means the rank by post count."
+        ),
+        verbose_name=gettext_lazy("user title"),
     )
-    signature = models.TextField(blank=True, help_text="BBCode, shown under each post.")
-    signature_html = models.TextField(blank=True, editable=False)
-    location = models.CharField(max_length=100, blank=True)
+    signature = models.TextField(
+        blank=True,
+        help_text=gettext_lazy("BBCode, shown under each post."),
+        verbose_name=gettext_lazy("signature"),
+    )
+    signature_html = models.TextField(
+        blank=True, editable=False, verbose_name=gettext_lazy("signature html")
+    )
+    location = models.CharField(max_length=100, blank=True, verbose_name=gettext_lazy("location"))
     time_zone = models.CharField(
         max_length=64,
         blank=True,
-        help_text="Times are shown in this zone; empty means the board's zone.",
+        help_text=gettext_lazy("Times are shown in this zone; empty means the board's zone."),
+        verbose_name=gettext_lazy("time zone"),
     )
     color_mode = models.CharField(
         max_length=5,
-        choices=[("auto", "As my system"), ("light", "Light"), ("dark", "Dark")],
+        choices=[
+            ("auto", gettext_lazy("As my system")),
+            ("light", gettext_lazy("Light")),
+            ("dark", gettext_lazy("Dark")),
+        ],
         default="auto",
-        help_text="The board's colours: light, dark, or following the system's setting.",
+        help_text=gettext_lazy(
+            "The board's colours: light, dark, or following the system's setting."
+        ),
+        verbose_name=gettext_lazy("color mode"),
     )
-    post_count = models.PositiveIntegerField(default=0, help_text="Visible posts; see recount.")
-    last_activity_at = models.DateTimeField(null=True, blank=True)
+    post_count = models.PositiveIntegerField(
+        default=0,
+        help_text=gettext_lazy("Visible posts; see recount."),
+        verbose_name=gettext_lazy("post count"),
+    )
+    last_activity_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=gettext_lazy("last activity at")
+    )
     is_imported = models.BooleanField(
-        default=False, help_text="Created by an archive import; has never logged in."
+        default=False,
+        help_text=gettext_lazy("Created by an archive import; has never logged in."),
+        verbose_name=gettext_lazy("is imported"),
     )
     last_posted_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the member last posted; flood control reads it."
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("When the member last posted; flood control reads it."),
+        verbose_name=gettext_lazy("last posted at"),
     )
     marked_all_read_at = models.DateTimeField(
-        null=True, blank=True, help_text="Mark all read: everything before this counts as read."
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("Mark all read: everything before this counts as read."),
+        verbose_name=gettext_lazy("marked all read at"),
     )
     subscribe_on_reply = models.BooleanField(
-        default=True, help_text="Follow a thread (and get mail about replies) when replying to it."
+        default=True,
+        help_text=gettext_lazy("Follow a thread (and get mail about replies) when replying to it."),
+        verbose_name=gettext_lazy("subscribe on reply"),
     )
     email_confirmed = models.BooleanField(
-        default=False, help_text="Clicked the link in the welcome mail."
+        default=False,
+        help_text=gettext_lazy("Clicked the link in the welcome mail."),
+        verbose_name=gettext_lazy("email confirmed"),
     )
     # The member's current ban, copied from their Ban row so that every request can check it
     # without a query; forum.actions.ban_member and unban_member keep them in step.
     is_banned = models.BooleanField(
-        default=False, editable=False, help_text="Banned; see banned_until and the Ban records."
+        default=False,
+        editable=False,
+        help_text=gettext_lazy("Banned; see banned_until and the Ban records."),
+        verbose_name=gettext_lazy("is banned"),
     )
     banned_until = models.DateTimeField(
-        null=True, blank=True, editable=False, help_text="When the ban ends; empty is forever."
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=gettext_lazy("When the ban ends; empty is forever."),
+        verbose_name=gettext_lazy("banned until"),
     )
-    ban_reason = models.CharField(max_length=1000, blank=True, editable=False)
+    ban_reason = models.CharField(
+        max_length=1000, blank=True, editable=False, verbose_name=gettext_lazy("ban reason")
+    )
     # Private messages (the messaging app). The unread count is shown in every member's header,
     # so it lives on the row each request loads; messaging.actions keeps it in step.
     messages_from = models.CharField(
         max_length=10,
         choices=MessagesFrom,
         default=MessagesFrom.EVERYONE,
-        help_text="Who may send this member private messages (staff always may).",
+        help_text=gettext_lazy("Who may send this member private messages (staff always may)."),
+        verbose_name=gettext_lazy("messages from"),
     )
     mail_on_message = models.BooleanField(
         default=True,
-        help_text="Mail me when a private message arrives (once per conversation until read).",
+        help_text=gettext_lazy(
+            "Mail me when a private message arrives (once per conversation until read)."
+        ),
+        verbose_name=gettext_lazy("mail on message"),
     )
     unread_conversation_count = models.PositiveIntegerField(
-        default=0, editable=False, help_text="Conversations with messages the member has not read."
+        default=0,
+        editable=False,
+        help_text=gettext_lazy("Conversations with messages the member has not read."),
+        verbose_name=gettext_lazy("unread conversation count"),
     )
     contacts = models.ManyToManyField(
         "self", symmetrical=False, blank=True, related_name="contact_of",
-        help_text="The member's contacts (vBulletin's buddy list).",
+        help_text=gettext_lazy("The member's contacts (vBulletin's buddy list)."),
+        verbose_name=gettext_lazy("contacts"),
     )  # fmt: skip
     ignored_members = models.ManyToManyField(
         "self", symmetrical=False, blank=True, related_name="ignored_by",
-        help_text="Members whose posts are hidden from this member and whose messages are refused.",
+        help_text=gettext_lazy("Members whose posts are hidden from this member and whose "
+                               "messages are refused."),
+        verbose_name=gettext_lazy("ignored members"),
     )  # fmt: skip
     # The ignored members' ids, copied from ignored_members so that every thread page can hide
     # their posts without a query (as is_banned is copied from Ban); messaging.actions writes both.
-    ignored_ids = models.JSONField(default=list, blank=True, editable=False)
+    ignored_ids = models.JSONField(
+        default=list, blank=True, editable=False, verbose_name=gettext_lazy("ignored ids")
+    )
     # Kept by community.actions in the transaction that changes them, so the postbit and the
     # header's bell read them from the row every page already loads.
     reputation = models.IntegerField(
-        default=0, editable=False, help_text="Reputation received, positive minus negative."
+        default=0,
+        editable=False,
+        help_text=gettext_lazy("Reputation received, positive minus negative."),
+        verbose_name=gettext_lazy("reputation"),
     )
     unread_notice_count = models.PositiveIntegerField(
-        default=0, editable=False, help_text="Unread notifications: the bell in the header."
+        default=0,
+        editable=False,
+        help_text=gettext_lazy("Unread notifications: the bell in the header."),
+        verbose_name=gettext_lazy("unread notice count"),
     )
     # The member's avatar (pictures/): the key in its stored files' names; empty, none.
-    avatar_key = models.CharField(max_length=32, blank=True, editable=False)
+    avatar_key = models.CharField(
+        max_length=32, blank=True, editable=False, verbose_name=gettext_lazy("avatar key")
+    )
     may_set_avatar = models.BooleanField(
-        default=True, help_text="Off: the member may not set an avatar (an administrator's block)."
+        default=True,
+        help_text=gettext_lazy("Off: the member may not set an avatar (an administrator's block)."),
+        verbose_name=gettext_lazy("may set avatar"),
     )
     # Copied from the member's confirmed TOTP device (accounts.two_factor keeps them in step), so
     # that logging in and the admin's staff rule know without a query.
     has_two_factor = models.BooleanField(
-        default=False, editable=False, help_text="Logs in with a code from an authenticator app."
+        default=False,
+        editable=False,
+        help_text=gettext_lazy("Logs in with a code from an authenticator app."),
+        verbose_name=gettext_lazy("has two factor"),
     )
     deactivated_at = models.DateTimeField(
         null=True, blank=True, editable=False,
-        help_text="When the member closed their account; logging in again reopens it.",
+        help_text=gettext_lazy("When the member closed their account; logging in again "
+                               "reopens it."),
+        verbose_name=gettext_lazy("deactivated at"),
     )  # fmt: skip
     erased_at = models.DateTimeField(
         null=True, blank=True, editable=False,
-        help_text="When the account was erased (it shows as “Former member #N”).",
+        help_text=gettext_lazy("When the account was erased (it shows as “Former member #N”)."),
+        verbose_name=gettext_lazy("erased at"),
     )  # fmt: skip
 
     objects = MemberManager()
 
     class Meta:
         ordering = ["username_key"]
-        verbose_name = "member"
+        verbose_name = gettext_lazy("member")
+        verbose_name_plural = gettext_lazy("members")
         constraints = [
             # One account per address, whatever its case; many accounts may have none.
             models.UniqueConstraint(
                 Lower("email"),
                 condition=~models.Q(email=""),
                 name="member_email_unique",
-                violation_error_message="That email address belongs to another account.",
+                violation_error_message=gettext_lazy(
+                    "That email address belongs to another account."
+                ),
             )
         ]
 
@@ -254,10 +333,13 @@ class User(AbstractUser):
         return self.banned_until is None or self.banned_until > timezone.now()
 
     def ban_message(self) -> str:
-        until = "for good"
-        if self.banned_until is not None:
-            until = f"until {timezone.localtime(self.banned_until):%Y-%m-%d %H:%M %Z}"
-        return f"You are banned {until}. Reason: {self.ban_reason or 'none given'}"
+        reason = self.ban_reason or _("none given")
+        if self.banned_until is None:
+            return _("You are banned for good. Reason: %(reason)s") % {"reason": reason}
+        return _("You are banned until %(until)s. Reason: %(reason)s") % {
+            "until": f"{timezone.localtime(self.banned_until):%Y-%m-%d %H:%M %Z}",
+            "reason": reason,
+        }
 
     @property
     def may_be_ignored(self) -> bool:
@@ -287,16 +369,22 @@ class User(AbstractUser):
         allowed = self.max_links_per_post
         if allowed is None or link_count <= allowed:
             return None
-        until = (
-            f"until you have {settings.BOARD_NEW_MEMBER_POSTS} posts (you have {self.post_count})"
-        )
+        until = ngettext(
+            "until you have %(needed)d post (you have %(count)d)",
+            "until you have %(needed)d posts (you have %(count)d)",
+            settings.BOARD_NEW_MEMBER_POSTS,
+        ) % {"needed": settings.BOARD_NEW_MEMBER_POSTS, "count": self.post_count}
         if allowed == 0:
-            return f"New members may not post links or images {until}. Remove them and try again."
-        plural = "s" if allowed != 1 else ""
-        return (
-            f"New members may post at most {allowed} link{plural} or image{plural} per post "
-            f"{until}; this post has {link_count}. Remove some and try again."
-        )
+            return _(
+                "New members may not post links or images %(until)s. Remove them and try again."
+            ) % {"until": until}
+        return ngettext(
+            "New members may post at most %(allowed)d link or image per post %(until)s; "
+            "this post has %(count)d. Remove some and try again.",
+            "New members may post at most %(allowed)d links or images per post %(until)s; "
+            "this post has %(count)d. Remove some and try again.",
+            allowed,
+        ) % {"allowed": allowed, "until": until, "count": link_count}
 
     def seconds_until_may_post(self, now) -> int:
         """Flood control: how long the member must still wait before posting again."""
@@ -363,22 +451,43 @@ class Ban(models.Model):
     checks need no query; these rows are the record moderators and superusers read.
     """
 
-    member = models.ForeignKey(User, on_delete=models.CASCADE, related_name="bans")
-    reason = models.CharField(max_length=1000, help_text="Shown to the member when they log in.")
-    created_at = models.DateTimeField(default=timezone.now)
+    member = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="bans", verbose_name=gettext_lazy("member")
+    )
+    reason = models.CharField(
+        max_length=1000,
+        help_text=gettext_lazy("Shown to the member when they log in."),
+        verbose_name=gettext_lazy("reason"),
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=gettext_lazy("created at"))
     created_by = models.ForeignKey(
-        User, null=True, on_delete=models.SET_NULL, related_name="+", help_text="The moderator."
+        User,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=gettext_lazy("The moderator."),
+        verbose_name=gettext_lazy("created by"),
     )
     ends_at = models.DateTimeField(
-        null=True, blank=True, help_text="Empty: the ban lasts until a moderator lifts it."
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("Empty: the ban lasts until a moderator lifts it."),
+        verbose_name=gettext_lazy("ends at"),
     )
-    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("lifted at"))
     lifted_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=gettext_lazy("lifted by"),
     )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        verbose_name = gettext_lazy("ban")
+        verbose_name_plural = gettext_lazy("bans")
 
     def __str__(self) -> str:
         return f"Ban of {loaded_name(self, 'member', 'member')} from {self.created_at:%Y-%m-%d}"
@@ -396,16 +505,29 @@ class AddressRecord(models.Model):
     BOARD_ADDRESS_DAYS, then erased by `manage.py erase_old_addresses`."""
 
     REGISTRATION, LOGIN, POST, EDIT = "registration", "login", "post", "edit"
-    KINDS = [(REGISTRATION, "registered"), (LOGIN, "logged in"), (POST, "posted"), (EDIT, "edited")]
+    KINDS = [
+        (REGISTRATION, gettext_lazy("registered")),
+        (LOGIN, gettext_lazy("logged in")),
+        (POST, gettext_lazy("posted")),
+        (EDIT, gettext_lazy("edited")),
+    ]
 
-    member = models.ForeignKey(User, on_delete=models.CASCADE, related_name="addresses")
-    address = models.GenericIPAddressField()
-    kind = models.CharField(max_length=12, choices=KINDS)
+    member = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        related_name="addresses",
+        verbose_name=gettext_lazy("member"),
+    )
+    address = models.GenericIPAddressField(verbose_name=gettext_lazy("address"))
+    kind = models.CharField(max_length=12, choices=KINDS, verbose_name=gettext_lazy("kind"))
     # A plain number: accounts is the lower layer and knows nothing of forum's models.
     post_id = models.PositiveBigIntegerField(
-        null=True, blank=True, help_text="The post written or edited (forum.Post's id)."
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("The post written or edited (forum.Post's id)."),
+        verbose_name=gettext_lazy("post id"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=gettext_lazy("created at"))
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -417,6 +539,8 @@ class AddressRecord(models.Model):
             ),
             models.Index(fields=["created_at"], name="address_age"),
         ]
+        verbose_name = gettext_lazy("address record")
+        verbose_name_plural = gettext_lazy("address records")
 
     def __str__(self) -> str:
         return (
@@ -466,8 +590,8 @@ class EmailDomainBanQuerySet(BanQuerySet):
 
 def until_text(ends_at) -> str:
     if ends_at is None:
-        return "until lifted"
-    return f"until {timezone.localtime(ends_at):%Y-%m-%d %H:%M %Z}"
+        return _("until lifted")
+    return _("until %(when)s") % {"when": f"{timezone.localtime(ends_at):%Y-%m-%d %H:%M %Z}"}
 
 
 class AddressBan(models.Model):
@@ -475,21 +599,38 @@ class AddressBan(models.Model):
 
     network = models.CharField(
         max_length=50,
-        help_text="An address (203.0.113.7) or a range in CIDR form (203.0.113.0/24, "
-        "2001:db8::/48).",
+        help_text=gettext_lazy(
+            "An address (203.0.113.7) or a range in CIDR form (203.0.113.0/24, 2001:db8::/48)."
+        ),
+        verbose_name=gettext_lazy("network"),
     )
-    reason = models.CharField(max_length=1000, help_text="Shown to whoever is refused.")
-    created_at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(
+        max_length=1000,
+        help_text=gettext_lazy("Shown to whoever is refused."),
+        verbose_name=gettext_lazy("reason"),
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=gettext_lazy("created at"))
     created_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=gettext_lazy("created by"),
     )
-    ends_at = models.DateTimeField(null=True, blank=True, help_text="Empty: until deleted.")
+    ends_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("Empty: until deleted."),
+        verbose_name=gettext_lazy("ends at"),
+    )
 
     objects = AddressBanQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name = "address ban"
+        verbose_name = gettext_lazy("address ban")
+        verbose_name_plural = gettext_lazy("address bans")
 
     def __str__(self) -> str:
         return self.network
@@ -506,10 +647,10 @@ class AddressBan(models.Model):
         self.network = normal_network(self.network)
 
     def refusal(self) -> str:
-        return (
-            f"Registering and posting from your network address are banned "
-            f"{until_text(self.ends_at)}. Reason: {self.reason}"
-        )
+        return _(
+            "Registering and posting from your network address are banned %(until)s. "
+            "Reason: %(reason)s"
+        ) % {"until": until_text(self.ends_at), "reason": self.reason}
 
 
 # Wider ranges would lock out a large share of the internet by one typo.
@@ -521,11 +662,14 @@ def normal_network(raw: str) -> str:
         network = ipaddress.ip_network((raw or "").strip(), strict=False)
     except ValueError:
         raise ValidationError(
-            {"network": "Write an address (203.0.113.7) or a range (203.0.113.0/24)."}
+            {"network": _("Write an address (203.0.113.7) or a range (203.0.113.0/24).")}
         ) from None
     if network.prefixlen < WIDEST_PREFIX[network.version]:
         raise ValidationError(
-            {"network": f"That range is too wide: at most /{WIDEST_PREFIX[network.version]}."}
+            {
+                "network": _("That range is too wide: at most /%(prefix)d.")
+                % {"prefix": WIDEST_PREFIX[network.version]}
+            }
         )
     if network.prefixlen == network.max_prefixlen:
         return str(network.network_address)  # one address reads as one address
@@ -541,21 +685,37 @@ class EmailDomainBan(models.Model):
     domain = models.CharField(
         max_length=253,
         unique=True,
-        help_text="spam.example bans @spam.example and @mail.spam.example.",
-        error_messages={"unique": "That domain is banned already."},
+        help_text=gettext_lazy("spam.example bans @spam.example and @mail.spam.example."),
+        error_messages={"unique": gettext_lazy("That domain is banned already.")},
+        verbose_name=gettext_lazy("domain"),
     )
-    reason = models.CharField(max_length=1000, help_text="Shown to whoever is refused.")
-    created_at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(
+        max_length=1000,
+        help_text=gettext_lazy("Shown to whoever is refused."),
+        verbose_name=gettext_lazy("reason"),
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=gettext_lazy("created at"))
     created_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=gettext_lazy("created by"),
     )
-    ends_at = models.DateTimeField(null=True, blank=True, help_text="Empty: until deleted.")
+    ends_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("Empty: until deleted."),
+        verbose_name=gettext_lazy("ends at"),
+    )
 
     objects = EmailDomainBanQuerySet.as_manager()
 
     class Meta:
         ordering = ["domain"]
-        verbose_name = "email domain ban"
+        verbose_name = gettext_lazy("email domain ban")
+        verbose_name_plural = gettext_lazy("email domain bans")
 
     def __str__(self) -> str:
         return self.domain
@@ -567,14 +727,14 @@ class EmailDomainBan(models.Model):
         except UnicodeError:
             domain = ""
         if not DOMAIN_SHAPE.match(domain):
-            raise ValidationError({"domain": "Write a domain such as spam.example."})
+            raise ValidationError({"domain": _("Write a domain such as spam.example.")})
         self.domain = domain
 
     def refusal(self) -> str:
-        return (
-            f"Registering and posting with email addresses at {self.domain} are banned "
-            f"{until_text(self.ends_at)}. Reason: {self.reason}"
-        )
+        return _(
+            "Registering and posting with email addresses at %(domain)s are banned %(until)s. "
+            "Reason: %(reason)s"
+        ) % {"domain": self.domain, "until": until_text(self.ends_at), "reason": self.reason}
 
 
 def plain_answer(text: str) -> str:
@@ -586,21 +746,26 @@ class HumanQuestion(models.Model):
     here?"), asked at registration (BOARD_HUMAN_CHECK). One active question is picked at
     random for each form."""
 
-    question = models.CharField(max_length=200)
+    question = models.CharField(max_length=200, verbose_name=gettext_lazy("question"))
     answers = models.TextField(
-        help_text="Every accepted answer, one per line; case and spaces do not matter."
+        help_text=gettext_lazy(
+            "Every accepted answer, one per line; case and spaces do not matter."
+        ),
+        verbose_name=gettext_lazy("answers"),
     )
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(default=True, verbose_name=gettext_lazy("is active"))
 
     class Meta:
         ordering = ["pk"]
+        verbose_name = gettext_lazy("human question")
+        verbose_name_plural = gettext_lazy("human questions")
 
     def __str__(self) -> str:
         return self.question
 
     def clean(self):
         if not self.accepted_answers():
-            raise ValidationError({"answers": "Give at least one accepted answer."})
+            raise ValidationError({"answers": _("Give at least one accepted answer.")})
 
     def accepted_answers(self) -> set[str]:
         return {plain_answer(line) for line in self.answers.splitlines() if line.strip()}
@@ -614,12 +779,20 @@ class ThrottleCount(models.Model):
     the current window. Kept in the database so that every worker and every app server shares
     the counts, whatever the cache; accounts.throttle reads and writes them."""
 
-    key = models.CharField(max_length=80, primary_key=True, help_text="kind:hash of what counts")
-    count = models.PositiveIntegerField(default=0)
-    window_ends_at = models.DateTimeField(db_index=True)
+    key = models.CharField(
+        max_length=80,
+        primary_key=True,
+        help_text=gettext_lazy("kind:hash of what counts"),
+        verbose_name=gettext_lazy("key"),
+    )
+    count = models.PositiveIntegerField(default=0, verbose_name=gettext_lazy("count"))
+    window_ends_at = models.DateTimeField(
+        db_index=True, verbose_name=gettext_lazy("window ends at")
+    )
 
     class Meta:
-        verbose_name = "throttle count"
+        verbose_name = gettext_lazy("throttle count")
+        verbose_name_plural = gettext_lazy("throttle counts")
 
     def __str__(self) -> str:
         return f"{self.key}: {self.count} until {self.window_ends_at:%Y-%m-%d %H:%M}"
@@ -630,16 +803,26 @@ class EmailChange(models.Model):
     the link mailed to the new address is followed, and the old address may undo it. The rows
     are also the record of every change (who, from, to, when)."""
 
-    member = models.ForeignKey(User, on_delete=models.CASCADE, related_name="email_changes")
-    old_email = models.EmailField(blank=True)
-    new_email = models.EmailField()
-    requested_at = models.DateTimeField(default=timezone.now)
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-    undone_at = models.DateTimeField(null=True, blank=True)
+    member = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        related_name="email_changes",
+        verbose_name=gettext_lazy("member"),
+    )
+    old_email = models.EmailField(blank=True, verbose_name=gettext_lazy("old email"))
+    new_email = models.EmailField(verbose_name=gettext_lazy("new email"))
+    requested_at = models.DateTimeField(
+        default=timezone.now, verbose_name=gettext_lazy("requested at")
+    )
+    confirmed_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=gettext_lazy("confirmed at")
+    )
+    undone_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("undone at"))
 
     class Meta:
         ordering = ["-requested_at", "-pk"]
-        verbose_name = "email change"
+        verbose_name = gettext_lazy("email change")
+        verbose_name_plural = gettext_lazy("email changes")
 
     def __str__(self) -> str:
         return f"{self.member_id}: {self.old_email or '(none)'} to {self.new_email}"
@@ -650,17 +833,28 @@ class MemberSession(models.Model):
     request noted at most every few minutes (accounts.sessions). The session itself stays in
     the session backend; this row names its key so that it can be ended from elsewhere."""
 
-    member = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sessions")
-    session_key = models.CharField(max_length=64, unique=True)
-    user_agent = models.CharField(max_length=300, blank=True)
-    address = models.GenericIPAddressField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    last_seen_at = models.DateTimeField(default=timezone.now)
+    member = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="sessions", verbose_name=gettext_lazy("member")
+    )
+    session_key = models.CharField(
+        max_length=64, unique=True, verbose_name=gettext_lazy("session key")
+    )
+    user_agent = models.CharField(
+        max_length=300, blank=True, verbose_name=gettext_lazy("user agent")
+    )
+    address = models.GenericIPAddressField(
+        null=True, blank=True, verbose_name=gettext_lazy("address")
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=gettext_lazy("created at"))
+    last_seen_at = models.DateTimeField(
+        default=timezone.now, verbose_name=gettext_lazy("last seen at")
+    )
 
     class Meta:
         ordering = ["-last_seen_at", "-pk"]
         indexes = [models.Index(fields=["member", "-last_seen_at"], name="member_sessions")]
-        verbose_name = "member session"
+        verbose_name = gettext_lazy("member session")
+        verbose_name_plural = gettext_lazy("member sessions")
 
     def __str__(self) -> str:
         return f"{self.member_id} since {self.created_at:%Y-%m-%d %H:%M}"
@@ -674,30 +868,36 @@ class AccountEvent(models.Model):
     TWO_FACTOR_ON, TWO_FACTOR_OFF = "two_factor_on", "two_factor_off"
     DEACTIVATED, ERASED, SESSIONS_ENDED = "deactivated", "erased", "sessions_ended"
     KINDS = [
-        (EMAIL_CHANGED, "email address changed"),
-        (EMAIL_RESTORED, "email change undone"),
-        (TWO_FACTOR_ON, "two-factor login turned on"),
-        (TWO_FACTOR_OFF, "two-factor login turned off"),
-        (DEACTIVATED, "account deactivated"),
-        (ERASED, "account erased"),
-        (SESSIONS_ENDED, "other sessions ended"),
+        (EMAIL_CHANGED, gettext_lazy("email address changed")),
+        (EMAIL_RESTORED, gettext_lazy("email change undone")),
+        (TWO_FACTOR_ON, gettext_lazy("two-factor login turned on")),
+        (TWO_FACTOR_OFF, gettext_lazy("two-factor login turned off")),
+        (DEACTIVATED, gettext_lazy("account deactivated")),
+        (ERASED, gettext_lazy("account erased")),
+        (SESSIONS_ENDED, gettext_lazy("other sessions ended")),
     ]
 
     # SET_NULL: an erased member's row stays, but the log must outlive any later deletion.
     member = models.ForeignKey(
-        User, null=True, on_delete=models.SET_NULL, related_name="account_events"
+        User,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="account_events",
+        verbose_name=gettext_lazy("member"),
     )
-    kind = models.CharField(max_length=20, choices=KINDS)
+    kind = models.CharField(max_length=20, choices=KINDS, verbose_name=gettext_lazy("kind"))
     by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-        help_text="Who did it: the member, or a staff member from the admin.",
+        help_text=gettext_lazy("Who did it: the member, or a staff member from the admin."),
+        verbose_name=gettext_lazy("by"),
     )  # fmt: skip
-    note = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    note = models.CharField(max_length=300, blank=True, verbose_name=gettext_lazy("note"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=gettext_lazy("created at"))
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name = "account event"
+        verbose_name = gettext_lazy("account event")
+        verbose_name_plural = gettext_lazy("account events")
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.get_kind_display()} at {self.created_at:%Y-%m-%d %H:%M}"
@@ -708,14 +908,24 @@ class DataExport(models.Model):
     worker (accounts.mail.build_data_export) and fetched through a signed link that expires
     after BOARD_DATA_EXPORT_HOURS; older archives are deleted when the next is built."""
 
-    member = models.ForeignKey(User, on_delete=models.CASCADE, related_name="data_exports")
-    requested_at = models.DateTimeField(default=timezone.now)
-    ready_at = models.DateTimeField(null=True, blank=True)
-    archive = models.BinaryField(blank=True, default=b"", editable=False)
+    member = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        related_name="data_exports",
+        verbose_name=gettext_lazy("member"),
+    )
+    requested_at = models.DateTimeField(
+        default=timezone.now, verbose_name=gettext_lazy("requested at")
+    )
+    ready_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("ready at"))
+    archive = models.BinaryField(
+        blank=True, default=b"", editable=False, verbose_name=gettext_lazy("archive")
+    )
 
     class Meta:
         ordering = ["-requested_at", "-pk"]
-        verbose_name = "data export"
+        verbose_name = gettext_lazy("data export")
+        verbose_name_plural = gettext_lazy("data exports")
 
     def __str__(self) -> str:
         return f"{self.member_id} at {self.requested_at:%Y-%m-%d %H:%M}"

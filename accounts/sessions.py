@@ -55,7 +55,7 @@ def record_login(sender, request, user, **kwargs) -> None:
     if request.session.session_key is None:
         request.session.save()
     key = request.session.session_key
-    row, _ = MemberSession.objects.update_or_create(
+    row, _created = MemberSession.objects.update_or_create(
         session_key=key,
         defaults={
             "member": user,

@@ -35,6 +35,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Q
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from accounts.models import ThrottleCount, User, username_key
 
@@ -130,9 +131,8 @@ def login_refusal(login: str, address: str, *, member: User | None = None) -> st
     row = _over_limit(_login_limits(login, member, address))
     if row is None:
         return None
-    return (
-        "Too many failed logins for this account or from your address. "
-        f"Try again in {_minutes_left(row)} minutes."
+    return try_again(
+        _("Too many failed logins for this account or from your address."), _minutes_left(row)
     )
 
 
@@ -155,10 +155,10 @@ def login_warning(login: str, address: str) -> str | None:
         return None
     if min(near) <= 0:
         return login_refusal(login, address, member=member)
-    return (
+    return _(
         "Too many failed logins for this account or from your address: "
-        f"{min(near)} more and logging in pauses for {LOGIN_WINDOW // 60} minutes."
-    )
+        "%(left)d more and logging in pauses for %(minutes)d minutes."
+    ) % {"left": min(near), "minutes": LOGIN_WINDOW // 60}
 
 
 def clear_login_failures(member: User) -> None:
@@ -170,7 +170,7 @@ def registration_refusal(address: str) -> str | None:
     row = _over_limit({key: settings.BOARD_REGISTRATIONS_PER_ADDRESS_PER_HOUR})
     if row is None:
         return None
-    return f"Too many new accounts from your address. Try again in {_minutes_left(row)} minutes."
+    return try_again(_("Too many new accounts from your address."), _minutes_left(row))
 
 
 def record_registration(address: str) -> None:
@@ -195,15 +195,22 @@ def mail_refusal(address: str, target: str) -> str | None:
 
     Counted for every target typed, registered or not, so the refusal says nothing about
     whether an account uses the address."""
-    by_address, _, limits = _mail_limits(address, target)
+    by_address, _target, limits = _mail_limits(address, target)
     row = _over_limit(limits)
     if row is None:
         return None
-    whom = "from your address" if row.key == by_address else "to that email address"
-    return (
-        f"Too many mails were asked for {whom} in the last hour. "
-        f"Try again in {_minutes_left(row)} minutes."
-    )
+    if row.key == by_address:
+        too_many = _("Too many mails were asked for from your address in the last hour.")
+    else:
+        too_many = _("Too many mails were asked for to that email address in the last hour.")
+    return try_again(too_many, _minutes_left(row))
+
+
+def try_again(refusal: str, minutes: int) -> str:
+    return _("%(refusal)s Try again in %(minutes)d minutes.") % {
+        "refusal": refusal,
+        "minutes": minutes,
+    }
 
 
 def record_mail(address: str, target: str) -> None:

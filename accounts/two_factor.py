@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -122,10 +123,12 @@ def verified_device(member: User, code: str):
     return static if static is not None and static.verify_token(code) else None
 
 
-WRONG_CODE = (
+WRONG_CODE = gettext_lazy(
     "That code is not right. Codes change every 30 seconds: type the one your app shows now."
 )
-SLOW_DOWN = "Too many wrong codes in a row: wait a few seconds, then type the code your app shows."
+SLOW_DOWN = gettext_lazy(
+    "Too many wrong codes in a row: wait a few seconds, then type the code your app shows."
+)
 
 
 def code_refusal(member: User) -> str:

@@ -19,6 +19,7 @@ from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext as _
 
 NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -86,19 +87,25 @@ def text_problem(text: str, *, single_line: bool = False) -> str | None:
     # Line breaks first: some of them (U+0085, vertical tab) are control characters too, and
     # "a single line" says better what to do about them in a title.
     if single_line and LINE_BREAKS.search(text):
-        return (
+        # Translators: follows "The title", "This text" ... as its predicate.
+        return _(
             "must be a single line: remove the line break in it (some are invisible, such as "
             "U+2028 LINE SEPARATOR)."
         )
     if single_line and BIDI_CONTROLS.search(text):
-        return (
+        # Translators: follows "The title", "This text" ... as its predicate.
+        return _(
             "holds characters that reverse the direction of the text (such as U+202E), which "
             "can make it read as something else. Remove them and try again."
         )
     if CONTROL_CHARACTERS.search(text):
-        return "holds invisible control characters (such as NUL bytes). Remove them and try again."
+        # Translators: follows "The title", "This text" ... as its predicate.
+        return _(
+            "holds invisible control characters (such as NUL bytes). Remove them and try again."
+        )
     if NOT_TEXT.search(text):
-        return "holds characters that are not valid text."
+        # Translators: follows "The title", "This text" ... as its predicate.
+        return _("holds characters that are not valid text.")
     return None
 
 
@@ -111,12 +118,14 @@ def fold_lines(text: str) -> str:
 
 def validate_text(value: str) -> None:
     if problem := text_problem(value):
-        raise ValidationError(f"This text {problem}", code="not_text")
+        raise ValidationError(_("This text %(problem)s") % {"problem": problem}, code="not_text")
 
 
 def validate_single_line(value: str) -> None:
     if problem := text_problem(value, single_line=True):
-        raise ValidationError(f"This text {problem}", code="not_single_line")
+        raise ValidationError(
+            _("This text %(problem)s") % {"problem": problem}, code="not_single_line"
+        )
 
 
 def script_of(char: str) -> str | None:
@@ -134,7 +143,7 @@ def username_problem(username: str) -> str | None:
     """Why a (NFKC-normalised) username is refused, or None. Length and taken names are the
     form's to check."""
     if any(is_invisible(char) for char in username):
-        return "Usernames may not hold invisible characters, such as zero-width or filler ones."
+        return _("Usernames may not hold invisible characters, such as zero-width or filler ones.")
     marks = 0
     previous = ""
     # Decomposed, so that an accent typed on a precomposed letter ("á" + U+0301) is seen.
@@ -143,13 +152,13 @@ def username_problem(username: str) -> str | None:
         if category in ("Mn", "Mc", "Me"):
             marks += 1
             if not previous or not (previous.isalpha() or marks > 1) or char == previous:
-                return "Usernames may hold accents and marks only on a letter, one of each."
+                return _("Usernames may hold accents and marks only on a letter, one of each.")
             if marks > MAX_MARKS_ON_A_LETTER:
-                return "Usernames may hold at most three marks on one letter."
+                return _("Usernames may hold at most three marks on one letter.")
         elif char.isalpha() or (char.isascii() and (char.isalnum() or char in " _.-")):
             marks = 0
         else:
-            return "Usernames may hold letters, digits, spaces, and the characters _ . - only."
+            return _("Usernames may hold letters, digits, spaces, and the characters _ . - only.")
         previous = char
     return None
 
@@ -159,10 +168,9 @@ def mixed_scripts_problem(username: str) -> str | None:
     None: one script, or scripts one language writes together."""
     scripts = {script for char in username if (script := script_of(char))}
     if len(scripts) > 1 and not any(scripts <= allowed for allowed in SCRIPTS_WRITTEN_TOGETHER):
-        return (
-            "Usernames may not mix letters of different alphabets "
-            f"({', '.join(sorted(s.title() for s in scripts))})."
-        )
+        return _("Usernames may not mix letters of different alphabets (%(scripts)s).") % {
+            "scripts": ", ".join(sorted(s.title() for s in scripts))
+        }
     return None
 
 
@@ -201,6 +209,14 @@ LATEST_YEAR = 2100
 DATE_RANGE_MESSAGE = f"Enter a date between the years {EARLIEST_YEAR} and {LATEST_YEAR}."
 
 
+def date_range_message() -> str:
+    """DATE_RANGE_MESSAGE in the reader's language (the constant is for operators)."""
+    return _("Enter a date between the years %(first)s and %(last)s.") % {
+        "first": EARLIEST_YEAR,
+        "last": LATEST_YEAR,
+    }
+
+
 def is_sane_date(value: date | datetime) -> bool:
     return EARLIEST_YEAR <= value.year <= LATEST_YEAR
 
@@ -208,4 +224,4 @@ def is_sane_date(value: date | datetime) -> bool:
 def validate_sane_date(value: date | datetime | None) -> None:
     """Refuses dates and times outside EARLIEST_YEAR..LATEST_YEAR."""
     if value is not None and not is_sane_date(value):
-        raise ValidationError(DATE_RANGE_MESSAGE, code="date_out_of_range")
+        raise ValidationError(date_range_message(), code="date_out_of_range")

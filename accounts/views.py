@@ -8,6 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -40,9 +42,9 @@ MEMBER_ORDERS = {
 }
 # The member list's sortable columns: (sort key, heading, how the key itself sorts, CSS class).
 MEMBER_COLUMNS = [
-    ("name", "User Name", "ascending", ""),
-    ("joined", "Join Date", "ascending", ""),
-    ("posts", "Posts", "descending", "col-num"),
+    ("name", gettext_lazy("User Name"), "ascending", ""),
+    ("joined", gettext_lazy("Join Date"), "ascending", ""),
+    ("posts", gettext_lazy("Posts"), "descending", "col-num"),
 ]
 FLIPPED = {"ascending": "descending", "descending": "ascending"}
 
@@ -121,9 +123,15 @@ def register(request):
         ):
             send_confirmation(request, member)
         if settings.BOARD_REQUIRE_EMAIL_CONFIRMATION:
-            messages.info(request, confirm_first_message(f"Welcome, {member}! "))
+            messages.info(
+                request, confirm_first_message(_("Welcome, %(member)s! ") % {"member": member})
+            )
         else:
-            messages.success(request, f"Welcome to {settings.BOARD_NAME}, {member}!")
+            messages.success(
+                request,
+                _("Welcome to %(board)s, %(member)s!")
+                % {"board": settings.BOARD_NAME, "member": member},
+            )
         return redirect("forum:index")
     return render(request, "registration/register.html", {"form": form})
 
@@ -145,10 +153,11 @@ def send_confirmation(request, member: User) -> None:
 
 def confirm_first_message(greeting: str = ""):
     return format_html(
-        "{}Confirm your email to start posting: a link is on its way to you. "
-        '<a href="{}">Send it again</a>',
+        '{}{} <a href="{}">{}</a>',
         greeting,
+        _("Confirm your email to start posting: a link is on its way to you."),
         reverse("accounts:confirmation_resend"),
+        _("Send it again"),
     )
 
 
@@ -166,8 +175,10 @@ def confirmation_resend(request):
             send_confirmation(request, member)
         messages.info(
             request,
-            "If an account waiting for confirmation uses that address, a new link is on its "
-            "way. It works for seven days.",
+            _(
+                "If an account waiting for confirmation uses that address, a new link is on its "
+                "way. It works for seven days."
+            ),
         )
         return redirect("forum:index" if request.user.is_authenticated else "accounts:login")
     return render(request, "registration/confirmation_resend.html", {"form": form})
@@ -190,11 +201,11 @@ def password_reset(request):
 def confirm_email(request, token):
     pk = member_from_confirmation_token(token)
     if pk is None:
-        raise Http404("That confirmation link is invalid or has expired.")
+        raise Http404(_("That confirmation link is invalid or has expired."))
     updated = User.objects.filter(pk=pk, is_active=True).update(email_confirmed=True)
     if not updated:
-        raise Http404("That confirmation link is invalid or has expired.")
-    messages.success(request, "Thank you: your email address is confirmed.")
+        raise Http404(_("That confirmation link is invalid or has expired."))
+    messages.success(request, _("Thank you: your email address is confirmed."))
     return redirect("forum:index")
 
 
@@ -219,6 +230,6 @@ def profile_edit(request):
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, "Your profile was saved.")
+        messages.success(request, _("Your profile was saved."))
         return redirect("accounts:profile_edit")
     return render(request, "accounts/profile_edit.html", {"form": form})

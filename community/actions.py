@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from community.models import (
@@ -123,14 +124,14 @@ def vote(*, poll: Poll, member: User, option_ids: list[int]) -> PollBallot:
         raise CommunityRefused(refusal)
     chosen = list(PollOption.objects.filter(poll=poll, pk__in=set(option_ids)))
     if not chosen:
-        raise CommunityRefused("Choose an option to vote.")
+        raise CommunityRefused(_("Choose an option to vote."))
     if len(chosen) > 1 and not poll.is_multiple:
-        raise CommunityRefused("This poll takes one choice only.")
+        raise CommunityRefused(_("This poll takes one choice only."))
     try:
         with transaction.atomic():
             ballot = PollBallot.objects.create(poll=poll, member=member)
     except IntegrityError:
-        raise CommunityRefused("You have already voted in this poll.") from None
+        raise CommunityRefused(_("You have already voted in this poll.")) from None
     ballot.options.set(chosen)
     PollOption.objects.filter(pk__in=[option.pk for option in chosen]).update(
         vote_count=F("vote_count") + 1
@@ -145,13 +146,13 @@ def vote(*, poll: Poll, member: User, option_ids: list[int]) -> PollBallot:
 def refusal_to_rate(post: Post, member: User) -> str | None:
     """Why `member` may not thank, or give reputation for, `post`."""
     if not member.is_authenticated:
-        return "Log in or register first."
+        return _("Log in or register first.")
     if member.is_under_ban:
         return member.ban_message()
     if post.author_id == member.pk:
-        return "That is your own post."
+        return _("That is your own post.")
     if post.is_removed or post.is_held:
-        return "This post cannot take thanks or reputation."
+        return _("This post cannot take thanks or reputation.")
     return None
 
 
@@ -160,7 +161,7 @@ def thank_post(*, post: Post, member: User) -> Post:
     """Thanks a post once; the post's count and list of thankers change in the same
     transaction (its row locked, so concurrent thanks all land)."""
     if not settings.BOARD_THANKS:
-        raise CommunityRefused("Thanks are turned off on this board.")
+        raise CommunityRefused(_("Thanks are turned off on this board."))
     refusal = refusal_to_rate(post, member)
     if refusal:
         raise CommunityRefused(refusal)
@@ -168,7 +169,7 @@ def thank_post(*, post: Post, member: User) -> Post:
         with transaction.atomic():
             Thanks.objects.create(post=post, member=member)
     except IntegrityError:
-        raise CommunityRefused("You have already thanked this post.") from None
+        raise CommunityRefused(_("You have already thanked this post.")) from None
     locked = Post.objects.select_for_update().select_related("thread").get(pk=post.pk)
     locked.thanked_by = [*locked.thanked_by, [member.pk, member.username]]
     locked.thanks_count = len(locked.thanked_by)
@@ -190,13 +191,12 @@ def reputation_refusal(giver: User, receiver_id: int, now: datetime) -> str | No
     given = Reputation.objects.filter(giver=giver)
     today = given.filter(created_at__gt=now - timedelta(days=1)).count()
     if today >= settings.BOARD_REPUTATION_PER_DAY:
-        return (
-            f"You have given all the reputation you may in 24 hours "
-            f"({settings.BOARD_REPUTATION_PER_DAY}); try again tomorrow."
-        )
+        return _(
+            "You have given all the reputation you may in 24 hours (%(count)d); try again tomorrow."
+        ) % {"count": settings.BOARD_REPUTATION_PER_DAY}
     spread = settings.BOARD_REPUTATION_SPREAD
     if spread and receiver_id in given.values_list("receiver_id", flat=True)[:spread]:
-        return "You must give some reputation to others before giving it to this member again."
+        return _("You must give some reputation to others before giving it to this member again.")
     return None
 
 
@@ -205,9 +205,9 @@ def give_reputation(*, post: Post, giver: User, amount: int, comment: str = "") 
     """Gives the post's author +1 or -1 with a comment; their total changes in the same
     transaction. The giver's row is locked first, so the daily limit holds against races."""
     if not settings.BOARD_REPUTATION:
-        raise CommunityRefused("Reputation is turned off on this board.")
+        raise CommunityRefused(_("Reputation is turned off on this board."))
     if amount not in (1, -1):
-        raise CommunityRefused("Reputation is either positive or negative.")
+        raise CommunityRefused(_("Reputation is either positive or negative."))
     locked_giver = User.objects.select_for_update().get(pk=giver.pk)
     refusal = refusal_to_rate(post, locked_giver) or reputation_refusal(
         locked_giver, post.author_id, timezone.now()
@@ -220,7 +220,7 @@ def give_reputation(*, post: Post, giver: User, amount: int, comment: str = "") 
                 post=post, giver=giver, receiver_id=post.author_id, amount=amount, comment=comment
             )
     except IntegrityError:
-        raise CommunityRefused("You have already given reputation for this post.") from None
+        raise CommunityRefused(_("You have already given reputation for this post.")) from None
     User.objects.filter(pk=post.author_id).update(reputation=F("reputation") + amount)
     notify(
         recipient=post.author, kind=Notice.REPUTATION, actor=giver, post=post, thread=post.thread

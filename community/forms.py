@@ -1,4 +1,7 @@
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from community.models import POLL_MAX_OPTIONS, POLL_MIN_OPTIONS, Notice, poll_options_problem
 from forum.forms import clean_member_text
@@ -7,20 +10,25 @@ POLL_MAX_DAYS = 3650
 
 
 class PollForm(forms.Form):
-    question = forms.CharField(max_length=400, strip=False)
+    question = forms.CharField(label=gettext_lazy("Question"), max_length=400, strip=False)
     options = forms.CharField(
+        label=gettext_lazy("Options"),
         widget=forms.Textarea(attrs={"rows": 6}),
         strip=False,
-        help_text=f"One option a line, {POLL_MIN_OPTIONS} to {POLL_MAX_OPTIONS}.",
+        help_text=format_lazy(
+            gettext_lazy("One option a line, {least} to {most}."),
+            least=POLL_MIN_OPTIONS,
+            most=POLL_MAX_OPTIONS,
+        ),
     )
-    is_multiple = forms.BooleanField(required=False, label="Allow several choices")
-    is_public = forms.BooleanField(required=False, label="Show who voted for what")
+    is_multiple = forms.BooleanField(required=False, label=gettext_lazy("Allow several choices"))
+    is_public = forms.BooleanField(required=False, label=gettext_lazy("Show who voted for what"))
     closes_in_days = forms.IntegerField(
         min_value=0,
         max_value=POLL_MAX_DAYS,
         initial=0,
-        label="Close after this many days",
-        help_text="0: never (it still closes with the thread).",
+        label=gettext_lazy("Close after this many days"),
+        help_text=gettext_lazy("0: never (it still closes with the thread)."),
     )
 
     def clean_question(self):
@@ -31,7 +39,7 @@ class PollForm(forms.Form):
     def clean_options(self):
         text = self.cleaned_data["options"]
         if len(text) > POLL_MAX_OPTIONS * 210:
-            raise forms.ValidationError("The options are too long.")
+            raise forms.ValidationError(_("The options are too long."))
         lines = [line.strip() for line in text.replace("\r\n", "\n").split("\n") if line.strip()]
         if problem := poll_options_problem(lines):
             raise forms.ValidationError(problem)
@@ -46,9 +54,11 @@ class ReputationForm(forms.Form):
         choices=[(1, "I approve of this post"), (-1, "I disapprove of this post")],
         coerce=int,
         widget=forms.RadioSelect,
-        label="Your opinion",
+        label=gettext_lazy("Your opinion"),
     )
-    comment = forms.CharField(max_length=1000, required=False, strip=False)
+    comment = forms.CharField(
+        label=gettext_lazy("Comment"), max_length=1000, required=False, strip=False
+    )
 
     def clean_comment(self):
         comment = self.cleaned_data["comment"]
@@ -63,5 +73,5 @@ class NoticeMailForm(forms.Form):
         choices=[(kind, label) for kind, label in Notice.KINDS if kind in Notice.MAILED_KINDS],
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Also mail me about",
+        label=gettext_lazy("Also mail me about"),
     )

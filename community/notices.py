@@ -15,6 +15,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.validators import fold_lines
@@ -122,8 +123,13 @@ def mail_notice(notice_id: int, attempt: int = 1) -> str:
 def notice_mail(notice: Notice) -> EmailMessage:
     site_url = settings.BOARD_SITE_URL.rstrip("/")
     sentence = fold_lines(notice.sentence())
-    body = (
-        f"Hello {notice.recipient},\n\n{sentence}.\n\n{site_url}{notice.target()}\n\n"
-        f"Choose which notifications reach you by mail:\n{site_url}/notifications/settings/\n"
-    )
+    body = _(
+        "Hello %(member)s,\n\n%(sentence)s.\n\n%(link)s\n\n"
+        "Choose which notifications reach you by mail:\n%(settings)s\n"
+    ) % {
+        "member": notice.recipient,
+        "sentence": sentence,
+        "link": site_url + notice.target(),
+        "settings": f"{site_url}/notifications/settings/",
+    }
     return EmailMessage(subject=sentence[:150], body=body, to=[notice.recipient.email])

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db.models import Q, Subquery
 from django.urls import Resolver404, resolve
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from community.models import OnlineRecord, Presence
 from forum.pagecache import forget_shared, shared
@@ -198,21 +199,21 @@ def place(path: str) -> str:
     try:
         match = resolve(path)
     except Resolver404:
-        return "Somewhere on the board"
+        return _("Somewhere on the board")
     words = {
-        "forum:index": "Viewing the forum index",
-        "forum:forum_detail": "Viewing a forum",
-        "forum:search": "Searching the forums",
-        "forum:thread_reply": "Replying to a thread",
-        "forum:thread_create": "Starting a thread",
-        "members:member_list": "Viewing the member list",
-        "members:member_detail": "Viewing a profile",
-        "community:whos_online": "Viewing Who's Online",
-        "community:notice_list": "Reading notifications",
+        "forum:index": _("Viewing the forum index"),
+        "forum:forum_detail": _("Viewing a forum"),
+        "forum:search": _("Searching the forums"),
+        "forum:thread_reply": _("Replying to a thread"),
+        "forum:thread_create": _("Starting a thread"),
+        "members:member_list": _("Viewing the member list"),
+        "members:member_detail": _("Viewing a profile"),
+        "community:whos_online": _("Viewing Who's Online"),
+        "community:notice_list": _("Reading notifications"),
     }
     if match.view_name == "forum:thread_detail":
-        return "Viewing a thread"
-    return words.get(match.view_name, "Somewhere on the board")
+        return _("Viewing a thread")
+    return words.get(match.view_name, _("Somewhere on the board"))
 
 
 class OnlineMiddleware:

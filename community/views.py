@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -24,7 +25,7 @@ REPUTATION_SHOWN = 50
 
 def require_feature(enabled: bool) -> None:
     if not enabled:
-        raise Http404("This board has turned that off.")
+        raise Http404(_("This board has turned that off."))
 
 
 def posted(request):
@@ -54,7 +55,7 @@ def poll_vote(request, pk):
     except actions.CommunityRefused as refused:
         messages.error(request, str(refused))
     else:
-        messages.success(request, "Thank you for voting.")
+        messages.success(request, _("Thank you for voting."))
     return redirect(poll.thread.get_absolute_url() + "#poll-title")
 
 
@@ -62,7 +63,7 @@ def poll_voters(request, pk):
     # 1: the poll with its thread; 2: the options; 3: the ballots with their voters
     poll = get_visible_poll_or_404(request, pk)
     if not poll.is_public:
-        raise Http404("This poll's votes are private.")
+        raise Http404(_("This poll's votes are private."))
     options = list(PollOption.objects.filter(poll=poll))
     voters = {option.pk: [] for option in options}
     ballots = poll.ballots.select_related("member").prefetch_related("options").order_by("pk")
@@ -82,14 +83,14 @@ def poll_create(request, pk):
     thread = get_thread_or_404(request, pk)
     moderates = request.user.moderates(thread.forum_id)
     if thread.starter_id != request.user.pk and not moderates:
-        raise PermissionDenied("Only the thread's starter may add a poll to it.")
+        raise PermissionDenied(_("Only the thread's starter may add a poll to it."))
     # Adding a poll adds to the thread as a reply does: the forum's rules (read-only, own
     # threads), a ban or an unconfirmed address refuse it alike.
     refusal = None if moderates else thread.refusal_to_reply(request.user)
     if refusal and not thread.is_locked:
         raise PermissionDenied(refusal)
     if thread.is_locked or Poll.objects.filter(thread=thread).exists():
-        messages.info(request, "This thread is closed or already has a poll.")
+        messages.info(request, _("This thread is closed or already has a poll."))
         return redirect(thread.get_absolute_url())
     form = PollForm(posted(request))
     if form.is_valid():
@@ -132,7 +133,10 @@ def post_reputation(request, pk):
         except actions.CommunityRefused as refused:
             form.add_error(None, str(refused))
         else:
-            messages.success(request, f"Thank you: your reputation for {post.author} was added.")
+            messages.success(
+                request,
+                _("Thank you: your reputation for %(member)s was added.") % {"member": post.author},
+            )
             return redirect(post.location())
     context = {"post": post, "thread": post.thread, "forum": post.thread.forum, "form": form}
     context["refusal"] = actions.refusal_to_rate(post, request.user)
@@ -165,7 +169,7 @@ def notice_list(request):
     start = (page - 1) * NOTICES_PER_PAGE
     notices = list(Notice.objects.for_member(request.user)[start : start + NOTICES_PER_PAGE + 1])
     if page > 1 and not notices:
-        raise Http404("No such page.")
+        raise Http404(_("No such page."))
     return render(
         request,
         "community/notice_list.html",
@@ -195,7 +199,7 @@ def notice_open(request, pk):
     actions.mark_notices_read(member=request.user, notice_ids=[notice.pk])
     visible = Post.objects.visible_to(request.user)
     if notice.post_id and not visible.filter(pk=notice.post_id).exists():
-        messages.info(request, "That post is no longer there.")
+        messages.info(request, _("That post is no longer there."))
         return redirect("community:notice_list")
     return redirect(notice.post.location() if notice.post_id else notice.target())
 
@@ -208,7 +212,7 @@ def notice_settings(request):
     form = NoticeMailForm(posted(request), initial={"kinds": chosen})
     if form.is_valid():
         actions.set_notice_mail(member=request.user, kinds=form.cleaned_data["kinds"])
-        messages.success(request, "Your notification mail settings were saved.")
+        messages.success(request, _("Your notification mail settings were saved."))
         return redirect("community:notice_settings")
     return render(request, "community/notice_settings.html", {"form": form})
 

@@ -240,6 +240,9 @@ LANGUAGE_CODE = "en-us"
 # who are not logged in (or members who chose none) see every time in it.
 TIME_ZONE = os.environ.get("TIME_ZONE", "America/New_York")
 USE_I18N = False
+# The board's own translations (locale/<language>/LC_MESSAGES/django.po, and the compiled .mo
+# beside it); an installed wheel carries them inside this package, like templates/.
+LOCALE_PATHS = [FILES_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "static/"

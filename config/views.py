@@ -11,6 +11,7 @@ from django.http import HttpResponse, HttpResponseServerError, QueryDict
 from django.shortcuts import render
 from django.template import loader
 from django.urls import Resolver404, resolve
+from django.utils.translation import gettext_lazy
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ RESENDABLE_FORMS = {
     "forum:thread_create": ("title", "body", "submission_key"),
     "forum:post_edit": ("body",),
 }
-RESENT_MESSAGE = (
+RESENT_MESSAGE = gettext_lazy(
     "Nothing was posted: the form's security token (CSRF) no longer matched your session, "
     "for example after logging out and in again in another tab. Your text is below: check it "
     "and send it again."

@@ -13,18 +13,31 @@ from django.db import connection, models
 from django.db.models import Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from accounts.models import loaded_name
 from forum.models import Forum, Post, Thread
 
 
 class ThreadRead(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="+")
-    last_read_number = models.PositiveIntegerField(help_text="The highest post number seen.")
-    read_at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=gettext_lazy("user"),
+    )
+    thread = models.ForeignKey(
+        Thread, on_delete=models.CASCADE, related_name="+", verbose_name=gettext_lazy("thread")
+    )
+    last_read_number = models.PositiveIntegerField(
+        help_text=gettext_lazy("The highest post number seen."),
+        verbose_name=gettext_lazy("last read number"),
+    )
+    read_at = models.DateTimeField(default=timezone.now, verbose_name=gettext_lazy("read at"))
 
     class Meta:
+        verbose_name = gettext_lazy("thread read")
+        verbose_name_plural = gettext_lazy("thread reads")
         constraints = [
             models.UniqueConstraint(fields=["user", "thread"], name="one_read_mark_per_thread")
         ]
@@ -35,11 +48,23 @@ class ThreadRead(models.Model):
 
 
 class ForumRead(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    forum = models.ForeignKey(Forum, on_delete=models.CASCADE, related_name="+")
-    marked_at = models.DateTimeField(help_text="Everything posted before this counts as read.")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=gettext_lazy("user"),
+    )
+    forum = models.ForeignKey(
+        Forum, on_delete=models.CASCADE, related_name="+", verbose_name=gettext_lazy("forum")
+    )
+    marked_at = models.DateTimeField(
+        help_text=gettext_lazy("Everything posted before this counts as read."),
+        verbose_name=gettext_lazy("marked at"),
+    )
 
     class Meta:
+        verbose_name = gettext_lazy("forum read")
+        verbose_name_plural = gettext_lazy("forum reads")
         constraints = [
             models.UniqueConstraint(fields=["user", "forum"], name="one_read_mark_per_forum")
         ]
@@ -53,20 +78,38 @@ class Subscription(models.Model):
     """A member following a thread or a whole forum; replies are mailed to them."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="subscriptions"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="subscriptions",
+        verbose_name=gettext_lazy("user"),
     )
     thread = models.ForeignKey(
-        Thread, null=True, blank=True, on_delete=models.CASCADE, related_name="subscriptions"
+        Thread,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="subscriptions",
+        verbose_name=gettext_lazy("thread"),
     )
     forum = models.ForeignKey(
-        Forum, null=True, blank=True, on_delete=models.CASCADE, related_name="subscriptions"
+        Forum,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="subscriptions",
+        verbose_name=gettext_lazy("forum"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=gettext_lazy("created at"))
     notified_at = models.DateTimeField(
-        null=True, blank=True, help_text="When we last mailed about this; reset by a visit."
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("When we last mailed about this; reset by a visit."),
+        verbose_name=gettext_lazy("notified at"),
     )
 
     class Meta:
+        verbose_name = gettext_lazy("subscription")
+        verbose_name_plural = gettext_lazy("subscriptions")
         constraints = [
             models.UniqueConstraint(fields=["user", "thread"], name="one_subscription_per_thread"),
             models.UniqueConstraint(fields=["user", "forum"], name="one_subscription_per_forum"),
@@ -95,20 +138,35 @@ class Notification(models.Model):
     keep an empty `sent_at`.
     """
 
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="notifications")
+    post = models.ForeignKey(
+        Post,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=gettext_lazy("post"),
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=gettext_lazy("user"),
     )
     claimed_at = models.DateTimeField(
-        default=timezone.now, help_text="When a worker took this mail on, before sending it."
+        default=timezone.now,
+        help_text=gettext_lazy("When a worker took this mail on, before sending it."),
+        verbose_name=gettext_lazy("claimed at"),
     )
     sent_at = models.DateTimeField(
         null=True,
         blank=True,
-        help_text="When the mail server accepted it; empty if its worker died while sending.",
+        help_text=gettext_lazy(
+            "When the mail server accepted it; empty if its worker died while sending."
+        ),
+        verbose_name=gettext_lazy("sent at"),
     )
 
     class Meta:
+        verbose_name = gettext_lazy("notification")
+        verbose_name_plural = gettext_lazy("notifications")
         constraints = [
             models.UniqueConstraint(fields=["post", "user"], name="one_notification_per_post")
         ]

@@ -17,6 +17,7 @@ from django.db.models import F, OuterRef, Q, Subquery
 from django.tasks import task
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.validators import fold_lines
 from config.tasks import retried_on_failure
@@ -140,15 +141,22 @@ def reply_mail(post: Post, subscription: Subscription) -> EmailMessage:
     # A title stored with a line break (before titles were refused one) would make the subject
     # an invalid header and the mail fail.
     title = fold_lines(thread.title)
-    body = (
-        f"Hello {subscription.user},\n\n"
-        f'{post.author} replied to the thread "{title}" in {thread.forum.name}.\n\n'
-        f"Read it here:\n{first_unread_url}\n\n"
+    body = _(
+        "Hello %(member)s,\n\n"
+        '%(author)s replied to the thread "%(title)s" in %(forum)s.\n\n'
+        "Read it here:\n%(link)s\n\n"
         "We will not mail you about this thread again until you have visited it.\n\n"
-        f"Stop following it with one click:\n{unsubscribe_url}\n"
-    )
+        "Stop following it with one click:\n%(unsubscribe)s\n"
+    ) % {
+        "member": subscription.user,
+        "author": post.author,
+        "title": title,
+        "forum": thread.forum.name,
+        "link": first_unread_url,
+        "unsubscribe": unsubscribe_url,
+    }
     return EmailMessage(
-        subject=f"Reply to thread: {title}",
+        subject=_("Reply to thread: %(title)s") % {"title": title},
         body=body,
         to=[subscription.user.email],
         headers={

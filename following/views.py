@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -38,10 +39,10 @@ def thread_follow(request, pk):
     thread = get_object_or_404(Thread.objects.visible_to(request.user), pk=pk)
     if request.POST.get("follow") == "0":
         Subscription.objects.filter(user=request.user, thread=thread).delete()
-        messages.info(request, "You no longer follow this thread.")
+        messages.info(request, _("You no longer follow this thread."))
     else:
         subscribe(request.user, thread=thread)
-        messages.success(request, "You follow this thread: we will mail you about new replies.")
+        messages.success(request, _("You follow this thread: we will mail you about new replies."))
     return redirect(thread.get_absolute_url())
 
 
@@ -51,10 +52,13 @@ def forum_follow(request, slug):
     forum = get_object_or_404(Forum.objects.readable_by(request.user), slug=slug)
     if request.POST.get("follow") == "0":
         Subscription.objects.filter(user=request.user, forum=forum).delete()
-        messages.info(request, f"You no longer follow {forum.name}.")
+        messages.info(request, _("You no longer follow %(forum)s.") % {"forum": forum.name})
     else:
         subscribe(request.user, forum=forum)
-        messages.success(request, f"You follow {forum.name}: we will mail you about new posts.")
+        messages.success(
+            request,
+            _("You follow %(forum)s: we will mail you about new posts.") % {"forum": forum.name},
+        )
     return redirect(forum.get_absolute_url())
 
 
@@ -65,7 +69,9 @@ def forum_mark_read(request, slug):
     ForumRead.objects.update_or_create(
         user=request.user, forum=forum, defaults={"marked_at": timezone.now()}
     )
-    messages.success(request, f"Every thread in {forum.name} is marked read.")
+    messages.success(
+        request, _("Every thread in %(forum)s is marked read.") % {"forum": forum.name}
+    )
     return redirect(forum.get_absolute_url())
 
 
@@ -73,7 +79,7 @@ def forum_mark_read(request, slug):
 @require_POST
 def mark_all_read(request):
     User.objects.filter(pk=request.user.pk).update(marked_all_read_at=timezone.now())
-    messages.success(request, "Every forum is marked read.")
+    messages.success(request, _("Every forum is marked read."))
     return redirect("forum:index")
 
 
@@ -99,7 +105,7 @@ def subscription_list(request):
         Subscription.objects.filter(
             user=request.user, pk__in=[p for p in request.POST.getlist("remove") if p.isdigit()]
         ).delete()
-        messages.success(request, "Your subscriptions were updated.")
+        messages.success(request, _("Your subscriptions were updated."))
         return redirect("following:subscription_list")
     # Those in forums the member may no longer read are left out: they bring no mail.
     subscriptions = list(
@@ -119,7 +125,7 @@ def subscription_list(request):
 def unsubscribe(request, token):
     subscription = subscription_from_token(token)
     if subscription is None:
-        raise Http404("That unsubscribe link is invalid, or you already unsubscribed.")
+        raise Http404(_("That unsubscribe link is invalid, or you already unsubscribed."))
     if request.method == "POST":
         subscription.delete()
         return render(request, "following/unsubscribed.html", {"subscription": subscription})

@@ -26,6 +26,8 @@ from django.db.models import (
     When,
 )
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import AddressBan, AddressRecord, EmailDomainBan, User
 from community.mentions import link_mentions, mentioned_members
@@ -98,14 +100,20 @@ def lock_poster(
     refuse_banned_poster(locked, address)
     if not locked.may_post:
         raise PostingRefused(
-            "Confirm your email address before posting: follow the link we mailed you "
-            "(a new one: /accounts/confirm-again/)."
+            _(
+                "Confirm your email address before posting: follow the link we mailed you "
+                "(a new one: /accounts/confirm-again/)."
+            )
         )
     wait = locked.seconds_until_may_post(now) if check_flood else 0
     if wait:
         raise PostingRefused(
-            f"You posted a moment ago: please wait {wait} more second{'s' if wait != 1 else ''} "
-            "before posting again."
+            ngettext(
+                "You posted a moment ago: please wait %(wait)d more second before posting again.",
+                "You posted a moment ago: please wait %(wait)d more seconds before posting again.",
+                wait,
+            )
+            % {"wait": wait}
         )
     return locked
 
@@ -319,7 +327,7 @@ def edit_post(*, post: Post, editor: User, body: str, address: str | None = None
     locked = Post.objects.select_for_update().select_related("thread").get(pk=post.pk)
     now = timezone.now()
     if not locked.may_be_edited_by(editor, now):
-        raise PostingRefused("You may no longer edit this post.")
+        raise PostingRefused(_("You may no longer edit this post."))
     if body == locked.body:
         return locked
     body_html = render_bbcode(body)
@@ -464,7 +472,7 @@ class ModerationRefused(PermissionDenied):
 
 def require_moderator(user: User, forum_id: int) -> None:
     if not (user.is_authenticated and user.is_active and user.moderates(forum_id)):
-        raise ModerationRefused("You do not moderate this forum.")
+        raise ModerationRefused(_("You do not moderate this forum."))
 
 
 def log_moderation(*, moderator: User, obj, message: str, reason: str = "") -> LogEntry:
@@ -531,7 +539,7 @@ def stick_thread(
 def move_thread(*, thread: Thread, moderator: User, to_forum: Forum, reason: str = "") -> Thread:
     """Moves a thread to another forum; both forums' counters are rebuilt."""
     if not to_forum.permits(moderator, READ):
-        raise ModerationRefused("You may not move threads into a forum you cannot read.")
+        raise ModerationRefused(_("You may not move threads into a forum you cannot read."))
     thread = locked_thread(thread, moderator)
     from_forum_id = thread.forum_id
     if from_forum_id == to_forum.pk:
@@ -711,14 +719,14 @@ def merge_threads(*, source: Thread, target: Thread, moderator: User, reason: st
     """Moves every post of `source` into `target`, numbered by time; `source` is removed and
     points to `target`. The moderator must moderate both forums."""
     if source.pk == target.pk:
-        raise ModerationRefused("A thread cannot be merged into itself.")
+        raise ModerationRefused(_("A thread cannot be merged into itself."))
     first, second = sorted([source.pk, target.pk])
     locked = {t.pk: t for t in Thread.objects.select_for_update().filter(pk__in=[first, second])}
     source, target = locked[source.pk], locked[target.pk]
     require_moderator(moderator, source.forum_id)
     require_moderator(moderator, target.forum_id)
     if not Forum.objects.readable_by(moderator).filter(pk=target.forum_id).exists():
-        raise ModerationRefused("You may not merge into a thread you cannot read.")
+        raise ModerationRefused(_("You may not merge into a thread you cannot read."))
     Post.objects.filter(thread=source).update(
         thread=target, number=F("number") + 2 * RENUMBER_OFFSET
     )
@@ -753,10 +761,10 @@ def split_posts(
     moving = Post.objects.filter(thread=thread, number__in=set(numbers))
     earliest = moving.order_by("created_at", "pk").first()
     if earliest is None:
-        raise ModerationRefused("Choose the posts to split off.")
+        raise ModerationRefused(_("Choose the posts to split off."))
     staying = Post.objects.filter(thread=thread, is_held=False).exclude(pk__in=moving.values("pk"))
     if not staying.exists():
-        raise ModerationRefused("At least one post must stay in the thread.")
+        raise ModerationRefused(_("At least one post must stay in the thread."))
     new = Thread.objects.create(
         forum_id=thread.forum_id,
         title=title,
@@ -779,9 +787,9 @@ def split_posts(
 
 def require_global_moderator(user: User, member: User) -> None:
     if not (user.is_authenticated and user.is_active and user.moderated_forum_ids is None):
-        raise ModerationRefused("Only moderators of the whole board ban members.")
+        raise ModerationRefused(_("Only moderators of the whole board ban members."))
     if (member.is_staff or member.is_superuser) and not user.is_superuser:
-        raise ModerationRefused("Only a superuser bans staff.")
+        raise ModerationRefused(_("Only a superuser bans staff."))
 
 
 @transaction.atomic
@@ -887,7 +895,7 @@ def undo_ban_spammer(*, cleanup: SpammerCleanup, superuser: User) -> SpammerClea
     """Restores what ban_spammer() removed (unless a moderator has changed it since), lifts its
     ban if still in force, and ends its address ban. Superusers only."""
     if not (superuser.is_active and superuser.is_superuser):
-        raise ModerationRefused("Only a superuser undoes a spammer's ban.")
+        raise ModerationRefused(_("Only a superuser undoes a spammer's ban."))
     cleanup = SpammerCleanup.objects.select_for_update().get(pk=cleanup.pk)
     if cleanup.undone_at is not None:
         return cleanup
@@ -917,7 +925,7 @@ def report_post(*, post: Post, reporter: User, reason: str) -> Report:
     """A member tells the moderators about a post; a second report while one is open is the
     same report."""
     if not reporter.is_authenticated or not reporter.is_active or reporter.is_under_ban:
-        raise PermissionDenied("Log in to report a post.")
+        raise PermissionDenied(_("Log in to report a post."))
     User.objects.select_for_update().get(pk=reporter.pk)  # one open report per member and post
     existing = Report.objects.open().filter(post=post, reporter=reporter).first()
     if existing is not None:
@@ -966,9 +974,9 @@ def require_infraction_giver(moderator: User, post: Post) -> None:
     require_moderator(moderator, post.thread.forum_id)
     member = post.author
     if member.is_staff or member.is_superuser:
-        raise ModerationRefused("Staff are not given warnings or infractions.")
+        raise ModerationRefused(_("Staff are not given warnings or infractions."))
     if member.pk == moderator.pk:
-        raise ModerationRefused("You cannot give yourself a warning or an infraction.")
+        raise ModerationRefused(_("You cannot give yourself a warning or an infraction."))
 
 
 @transaction.atomic
@@ -982,7 +990,7 @@ def give_infraction(
     post = Post.objects.select_related("thread", "author").get(pk=post.pk)
     require_infraction_giver(moderator, post)
     if Infraction.objects.filter(post=post).exists():
-        raise ModerationRefused("This post already has a warning or an infraction.")
+        raise ModerationRefused(_("This post already has a warning or an infraction."))
     before = points_in_force(member)
     infraction = Infraction.objects.create(
         post=post,

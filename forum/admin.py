@@ -20,7 +20,8 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
-from django.utils.translation import ngettext
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 
 from accounts.models import User
 from accounts.validators import TextRulesAdmin
@@ -46,8 +47,8 @@ from forum.models import (
 )
 from forum.moderation import MoveForm, OptionalReasonForm, ReasonForm
 
-admin.site.site_header = "Board administration"
-admin.site.site_title = "Board admin"
+admin.site.site_header = gettext_lazy("Board administration")
+admin.site.site_title = gettext_lazy("Board admin")
 # The app list beside every page took a quarter of a 1280 px screen from the lists: the home
 # page and the breadcrumb bar lead everywhere it did.
 admin.site.enable_nav_sidebar = False
@@ -90,10 +91,11 @@ def step_form(request, form_class, **kwargs):
     return form_class(request.POST if "apply" in request.POST else None, **kwargs)
 
 
-def run_each(modeladmin, request, objects, step, done: str | tuple[str, str]) -> None:
+def run_each(modeladmin, request, objects, step, done) -> None:
     """Runs one moderation step per object; a refusal on one does not stop the others.
-    `done` says what was done to {count} objects: a (one, several) pair where the noun
-    changes ("Resolved 1 report.", "Resolved 2 reports.")."""
+    `done` says what was done to %(count)d objects: an ngettext_lazy with "count" as its
+    number where the noun changes ("Resolved 1 report.", "Resolved 2 reports."), or a function
+    of the count."""
     count = 0
     for obj in objects:
         try:
@@ -103,9 +105,8 @@ def run_each(modeladmin, request, objects, step, done: str | tuple[str, str]) ->
         else:
             count += 1
     if count:
-        if isinstance(done, tuple):
-            done = ngettext(*done, count)
-        modeladmin.message_user(request, done.format(count=count), messages.SUCCESS)
+        said = done(count) if callable(done) else done % {"count": count}
+        modeladmin.message_user(request, said, messages.SUCCESS)
 
 
 class InRangeChangeList(ChangeList):
@@ -174,7 +175,7 @@ class CategoryAdmin(TextRulesAdmin, admin.ModelAdmin):
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
 
-    @admin.display(description="forums")
+    @admin.display(description=gettext_lazy("forums"))
     def forums(self, category):
         return changelist_link(Forum, "forums", category__id__exact=category.pk)
 
@@ -199,7 +200,10 @@ def preset_action(preset: str, description: str):
     def apply(modeladmin, request, queryset):
         actions.apply_forum_preset(forums=queryset, preset=preset)
         names = ", ".join(forum.name for forum in queryset)
-        modeladmin.message_user(request, f"{description.split(' (')[0]}: {names}.")
+        modeladmin.message_user(
+            request,
+            _("%(done)s: %(forums)s.") % {"done": str(description).split(" (")[0], "forums": names},
+        )
 
     apply.__name__ = f"make_{preset}"
     return apply
@@ -212,8 +216,8 @@ class ForumPermissionInline(TextRulesAdmin, admin.TabularInline):
 
     model = ForumPermission
     extra = 0
-    verbose_name = "permission set here"
-    verbose_name_plural = (
+    verbose_name = gettext_lazy("permission set here")
+    verbose_name_plural = gettext_lazy(
         "Permissions (audiences not listed inherit from the parent forum; at the top, guests, "
         "members and moderators may do everything and groups add nothing)"
     )
@@ -263,13 +267,15 @@ class ForumAdmin(RebuildsForumTree, TextRulesAdmin, admin.ModelAdmin):
     readonly_fields = ["thread_count", "post_count", "last_post_at"]
     actions = [
         "recount_forums",
-        preset_action("staff_only", "Make staff-only (moderators only)"),
-        preset_action("read_only", "Make read-only (announcements: only moderators post)"),
-        preset_action("members_only", "Make members-only (hidden from guests)"),
-        preset_action("public", "Make public (inherit the parent's permissions)"),
+        preset_action("staff_only", gettext_lazy("Make staff-only (moderators only)")),
+        preset_action(
+            "read_only", gettext_lazy("Make read-only (announcements: only moderators post)")
+        ),
+        preset_action("members_only", gettext_lazy("Make members-only (hidden from guests)")),
+        preset_action("public", gettext_lazy("Make public (inherit the parent's permissions)")),
     ]
 
-    @admin.display(description="permissions in force")
+    @admin.display(description=gettext_lazy("permissions in force"))
     def in_force(self, forum):
         return forum.access_summary()
 
@@ -289,29 +295,34 @@ class ForumAdmin(RebuildsForumTree, TextRulesAdmin, admin.ModelAdmin):
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "moderators":
             kwargs["queryset"] = User.objects.filter(is_staff=True)
-            kwargs["help_text"] = (
+            kwargs["help_text"] = _(
                 "Staff in the Moderators group who moderate this forum only; moderators "
                 "listed on no forum moderate every forum."
             )
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
-    @admin.display(description="threads")
+    @admin.display(description=gettext_lazy("threads"))
     def threads(self, forum):
         return changelist_link(Thread, "threads", forum__id__exact=forum.pk)
 
     def has_recount_permission(self, request):
         return request.user.is_superuser or request.user.moderated_forum_ids is None
 
-    @admin.action(description="Recount the selected forums", permissions=["recount"])
+    @admin.action(description=gettext_lazy("Recount the selected forums"), permissions=["recount"])
     def recount_forums(self, request, queryset):
         changed = actions.recount(
             threads=Thread.objects.none(), forums=queryset, members=User.objects.none()
         )
-        self.message_user(request, f"Recounted: {changed['forums']} forums had wrong counters.")
+        self.message_user(
+            request,
+            _("Recounted: %(count)d forums had wrong counters.") % {"count": changed["forums"]},
+        )
 
 
 class MergeForm(OptionalReasonForm):
-    target = forms.ModelChoiceField(queryset=Thread.objects.none(), label="Merge into")
+    target = forms.ModelChoiceField(
+        queryset=Thread.objects.none(), label=gettext_lazy("Merge into")
+    )
     field_order = ["target", "reason"]
 
 
@@ -371,13 +382,13 @@ class ThreadAdmin(ModeratedAdmin):
         "recount_threads",
     ]
 
-    @admin.display(description="posts")
+    @admin.display(description=gettext_lazy("posts"))
     def posts(self, thread):
         return changelist_link(Post, f"{thread.post_count} posts", thread__id__exact=thread.pk)
 
-    @admin.display(description="on the board")
+    @admin.display(description=gettext_lazy("on the board"))
     def on_the_board(self, thread):
-        return format_html('<a href="{}">{}</a>', thread.get_absolute_url(), "View the thread")
+        return format_html('<a href="{}">{}</a>', thread.get_absolute_url(), _("View the thread"))
 
     def simple_step(self, request, queryset, step, done, **options):
         run_each(
@@ -388,75 +399,109 @@ class ThreadAdmin(ModeratedAdmin):
             done,
         )
 
-    @admin.action(description="Approve the selected held threads", permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Approve the selected held threads"), permissions=["change"]
+    )
     def approve(self, request, queryset):
-        self.simple_step(request, queryset.held(), actions.approve_thread, "Approved {count}.")
+        self.simple_step(
+            request, queryset.held(), actions.approve_thread, gettext_lazy("Approved %(count)d.")
+        )
 
-    @admin.action(description="Reject the selected held threads…", permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Reject the selected held threads…"), permissions=["change"]
+    )
     def reject(self, request, queryset):
         form = step_form(request, OptionalReasonForm)
         if not form.is_valid():
-            return step_page(self, request, queryset, form=form, action="reject", title="Reject")
+            return step_page(
+                self, request, queryset, form=form, action="reject", title=gettext_lazy("Reject")
+            )
         self.simple_step(
             request,
             queryset.held(),
             actions.reject_thread,
-            "Rejected {count}.",
+            gettext_lazy("Rejected %(count)d."),
             **form.cleaned_data,
         )
 
-    @admin.action(description="Close the selected threads", permissions=["change"])
+    @admin.action(description=gettext_lazy("Close the selected threads"), permissions=["change"])
     def lock(self, request, queryset):
-        self.simple_step(request, queryset, actions.lock_thread, "Closed {count}.", locked=True)
+        self.simple_step(
+            request, queryset, actions.lock_thread, gettext_lazy("Closed %(count)d."), locked=True
+        )
 
-    @admin.action(description="Open the selected threads", permissions=["change"])
+    @admin.action(description=gettext_lazy("Open the selected threads"), permissions=["change"])
     def unlock(self, request, queryset):
-        self.simple_step(request, queryset, actions.lock_thread, "Opened {count}.", locked=False)
+        self.simple_step(
+            request, queryset, actions.lock_thread, gettext_lazy("Opened %(count)d."), locked=False
+        )
 
-    @admin.action(description="Stick the selected threads", permissions=["change"])
+    @admin.action(description=gettext_lazy("Stick the selected threads"), permissions=["change"])
     def stick(self, request, queryset):
-        self.simple_step(request, queryset, actions.stick_thread, "Stuck {count}.", sticky=True)
+        self.simple_step(
+            request, queryset, actions.stick_thread, gettext_lazy("Stuck %(count)d."), sticky=True
+        )
 
-    @admin.action(description="Unstick the selected threads", permissions=["change"])
+    @admin.action(description=gettext_lazy("Unstick the selected threads"), permissions=["change"])
     def unstick(self, request, queryset):
-        self.simple_step(request, queryset, actions.stick_thread, "Unstuck {count}.", sticky=False)
+        self.simple_step(
+            request,
+            queryset,
+            actions.stick_thread,
+            gettext_lazy("Unstuck %(count)d."),
+            sticky=False,
+        )
 
-    @admin.action(description="Move the selected threads…", permissions=["change"])
+    @admin.action(description=gettext_lazy("Move the selected threads…"), permissions=["change"])
     def move(self, request, queryset):
         form = step_form(request, MoveForm, moderator=request.user)
         if not form.is_valid():
-            return step_page(self, request, queryset, form=form, action="move", title="Move")
+            return step_page(
+                self, request, queryset, form=form, action="move", title=gettext_lazy("Move")
+            )
         self.simple_step(
             request,
             queryset,
             actions.move_thread,
-            "Moved {count}.",
+            gettext_lazy("Moved %(count)d."),
             to_forum=form.cleaned_data["forum"],
             reason=form.cleaned_data["reason"],
         )
 
-    @admin.action(description="Remove the selected threads…", permissions=["change"])
+    @admin.action(description=gettext_lazy("Remove the selected threads…"), permissions=["change"])
     def remove(self, request, queryset):
         form = step_form(request, ReasonForm)
         if not form.is_valid():
-            return step_page(self, request, queryset, form=form, action="remove", title="Remove")
+            return step_page(
+                self, request, queryset, form=form, action="remove", title=gettext_lazy("Remove")
+            )
         self.simple_step(
-            request, queryset, actions.remove_thread, "Removed {count}.", **form.cleaned_data
+            request,
+            queryset,
+            actions.remove_thread,
+            gettext_lazy("Removed %(count)d."),
+            **form.cleaned_data,
         )
 
-    @admin.action(description="Restore the selected threads", permissions=["change"])
+    @admin.action(description=gettext_lazy("Restore the selected threads"), permissions=["change"])
     def restore(self, request, queryset):
-        self.simple_step(request, queryset, actions.restore_thread, "Restored {count}.")
+        self.simple_step(
+            request, queryset, actions.restore_thread, gettext_lazy("Restored %(count)d.")
+        )
 
-    @admin.action(description="Merge the selected threads into one…", permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Merge the selected threads into one…"), permissions=["change"]
+    )
     def merge(self, request, queryset):
         form = step_form(request, MergeForm)
         form.fields["target"].queryset = queryset
         if len(queryset) < 2 or not form.is_valid():
             if len(queryset) < 2:
-                self.message_user(request, "Select two threads or more.", messages.WARNING)
+                self.message_user(request, _("Select two threads or more."), messages.WARNING)
                 return None
-            return step_page(self, request, queryset, form=form, action="merge", title="Merge")
+            return step_page(
+                self, request, queryset, form=form, action="merge", title=gettext_lazy("Merge")
+            )
         target = form.cleaned_data["target"]
         run_each(
             self,
@@ -468,17 +513,27 @@ class ThreadAdmin(ModeratedAdmin):
                 moderator=request.user,
                 reason=form.cleaned_data["reason"],
             ),
-            f"Merged {{count}} threads into thread {target.pk}.",
+            lambda count: (
+                ngettext(
+                    "Merged %(count)d thread into thread %(target)s.",
+                    "Merged %(count)d threads into thread %(target)s.",
+                    count,
+                )
+                % {"target": target.pk, "count": count}
+            ),
         )
 
-    @admin.action(description="Recount the selected threads", permissions=["change"])
+    @admin.action(description=gettext_lazy("Recount the selected threads"), permissions=["change"])
     def recount_threads(self, request, queryset):
         for thread in queryset:
             actions.require_moderator(request.user, thread.forum_id)
         changed = actions.recount(
             threads=queryset, forums=Forum.objects.none(), members=User.objects.none()
         )
-        self.message_user(request, f"Recounted: {changed['threads']} threads had wrong counters.")
+        self.message_user(
+            request,
+            _("Recounted: %(count)d threads had wrong counters.") % {"count": changed["threads"]},
+        )
 
 
 class RevisionInline(TextRulesAdmin, admin.TabularInline):
@@ -529,21 +584,27 @@ class PostAdmin(ModeratedAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).defer("body_html")
 
-    @admin.action(description="Approve the selected held replies", permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Approve the selected held replies"), permissions=["change"]
+    )
     def approve(self, request, queryset):
         run_each(
             self,
             request,
             queryset.held(),
             lambda post: actions.approve_post(post=post, moderator=request.user),
-            ("Approved {count} post.", "Approved {count} posts."),
+            ngettext_lazy("Approved %(count)d post.", "Approved %(count)d posts.", "count"),
         )
 
-    @admin.action(description="Reject the selected held replies…", permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Reject the selected held replies…"), permissions=["change"]
+    )
     def reject(self, request, queryset):
         form = step_form(request, OptionalReasonForm)
         if not form.is_valid():
-            return step_page(self, request, queryset, form=form, action="reject", title="Reject")
+            return step_page(
+                self, request, queryset, form=form, action="reject", title=gettext_lazy("Reject")
+            )
         run_each(
             self,
             request,
@@ -551,7 +612,7 @@ class PostAdmin(ModeratedAdmin):
             lambda post: actions.reject_post(
                 post=post, moderator=request.user, **form.cleaned_data
             ),
-            ("Rejected {count} post.", "Rejected {count} posts."),
+            ngettext_lazy("Rejected %(count)d post.", "Rejected %(count)d posts.", "count"),
         )
 
     def delete_queryset(self, request, queryset):
@@ -567,23 +628,27 @@ class PostAdmin(ModeratedAdmin):
     def delete_model(self, request, obj):
         self.delete_queryset(request, Post.objects.filter(pk=obj.pk))
 
-    @admin.display(description="text")
+    @admin.display(description=gettext_lazy("text"))
     def excerpt(self, post):
         return Truncator(post.body).chars(80)
 
-    @admin.display(description="on the board")
+    @admin.display(description=gettext_lazy("on the board"))
     def on_the_board(self, post):
         return format_html(
-            '<a href="{}">View</a> · <a href="{}">Edit</a>',
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
             post.get_absolute_url(),
+            _("View"),
             reverse("forum:post_edit", args=[post.pk]),
+            _("Edit"),
         )
 
-    @admin.action(description="Remove the selected posts…", permissions=["change"])
+    @admin.action(description=gettext_lazy("Remove the selected posts…"), permissions=["change"])
     def remove(self, request, queryset):
         form = step_form(request, ReasonForm)
         if not form.is_valid():
-            return step_page(self, request, queryset, form=form, action="remove", title="Remove")
+            return step_page(
+                self, request, queryset, form=form, action="remove", title=gettext_lazy("Remove")
+            )
         run_each(
             self,
             request,
@@ -591,26 +656,26 @@ class PostAdmin(ModeratedAdmin):
             lambda post: actions.remove_post(
                 post=post, moderator=request.user, reason=form.cleaned_data["reason"]
             ),
-            ("Removed {count} post.", "Removed {count} posts."),
+            ngettext_lazy("Removed %(count)d post.", "Removed %(count)d posts.", "count"),
         )
 
-    @admin.action(description="Restore the selected posts", permissions=["change"])
+    @admin.action(description=gettext_lazy("Restore the selected posts"), permissions=["change"])
     def restore(self, request, queryset):
         run_each(
             self,
             request,
             queryset,
             lambda post: actions.restore_post(post=post, moderator=request.user),
-            ("Restored {count} post.", "Restored {count} posts."),
+            ngettext_lazy("Restored %(count)d post.", "Restored %(count)d posts.", "count"),
         )
 
 
 class ReportStatusFilter(admin.SimpleListFilter):
-    title = "status"
+    title = gettext_lazy("status")
     parameter_name = "status"
 
     def lookups(self, request, model_admin):
-        return [("open", "Open"), ("resolved", "Resolved")]
+        return [("open", _("Open")), ("resolved", _("Resolved"))]
 
     def queryset(self, request, queryset):
         if self.value() == "open":
@@ -668,45 +733,50 @@ class ReportAdmin(ModeratedAdmin):
         remove = decision == "_resolve_and_remove"
         changelist = reverse("admin:forum_report_changelist") + "?status=open"
         if not report.is_open:
-            self.message_user(request, "That report was already resolved.", messages.WARNING)
+            self.message_user(request, _("That report was already resolved."), messages.WARNING)
             return redirect(changelist)
         try:
             actions.resolve_report(report=report, moderator=request.user, remove_post_too=remove)
         except actions.ModerationRefused as refused:
             self.message_user(request, str(refused), messages.ERROR)
             return redirect(request.path)
-        done = "Resolved the report and removed the post" if remove else "Resolved the report"
-        self.message_user(request, f"{done}: {report}.", messages.SUCCESS)
+        if remove:
+            done = _("Resolved the report and removed the post: %(report)s.")
+        else:
+            done = _("Resolved the report: %(report)s.")
+        self.message_user(request, done % {"report": report}, messages.SUCCESS)
         return redirect(changelist)
 
-    @admin.display(description="post", ordering="post")
+    @admin.display(description=gettext_lazy("post"), ordering="post")
     def reported_post(self, report):
         url = reverse("forum:post_permalink", args=[report.post_id])
         return format_html('<a href="{}">#{}</a>', url, report.post.number)
 
-    @admin.display(description="thread")
+    @admin.display(description=gettext_lazy("thread"))
     def thread(self, report):
         return report.post.thread.title
 
-    @admin.display(description="reason")
+    @admin.display(description=gettext_lazy("reason"))
     def short_reason(self, report):
         return Truncator(report.reason).chars(80)
 
-    @admin.display(description="the post's text")
+    @admin.display(description=gettext_lazy("the post's text"))
     def post_text(self, report):
         return Post.objects.values_list("body", flat=True).get(pk=report.post_id)
 
-    @admin.action(description="Resolve the selected reports", permissions=["change"])
+    @admin.action(description=gettext_lazy("Resolve the selected reports"), permissions=["change"])
     def resolve(self, request, queryset):
         run_each(
             self,
             request,
             queryset.filter(is_open=True),
             lambda report: actions.resolve_report(report=report, moderator=request.user),
-            ("Resolved {count} report.", "Resolved {count} reports."),
+            ngettext_lazy("Resolved %(count)d report.", "Resolved %(count)d reports.", "count"),
         )
 
-    @admin.action(description="Resolve and remove the reported posts…", permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Resolve and remove the reported posts…"), permissions=["change"]
+    )
     def resolve_and_remove(self, request, queryset):
         form = step_form(request, OptionalReasonForm)
         if not form.is_valid():
@@ -716,7 +786,7 @@ class ReportAdmin(ModeratedAdmin):
                 queryset,
                 form=form,
                 action="resolve_and_remove",
-                title="Resolve and remove the posts",
+                title=gettext_lazy("Resolve and remove the posts"),
             )
         run_each(
             self,
@@ -728,9 +798,10 @@ class ReportAdmin(ModeratedAdmin):
                 remove_post_too=True,
                 reason=form.cleaned_data["reason"],
             ),
-            (
-                "Resolved {count} report and removed its post.",
-                "Resolved {count} reports and removed their posts.",
+            ngettext_lazy(
+                "Resolved %(count)d report and removed its post.",
+                "Resolved %(count)d reports and removed their posts.",
+                "count",
             ),
         )
 
@@ -766,11 +837,11 @@ class LogEntryAdmin(SuperusersRecordAdmin, DateDrillDownInRange, TextRulesAdmin,
     date_hierarchy = "action_time"
     show_full_result_count = False
 
-    @admin.display(description="object")
+    @admin.display(description=gettext_lazy("object"))
     def object_link(self, entry):
         return f"{entry.object_repr} ({entry.object_id})"
 
-    @admin.display(description="what and why")
+    @admin.display(description=gettext_lazy("what and why"))
     def message(self, entry):
         return entry.get_change_message()
 
@@ -819,14 +890,16 @@ class SpammerCleanupAdmin(TextRulesAdmin, admin.ModelAdmin):
     def has_undo_permission(self, request):
         return request.user.is_active and request.user.is_superuser
 
-    @admin.action(description="Undo: restore the posts and lift the bans", permissions=["undo"])
+    @admin.action(
+        description=gettext_lazy("Undo: restore the posts and lift the bans"), permissions=["undo"]
+    )
     def undo(self, request, queryset):
         run_each(
             self,
             request,
             queryset.filter(undone_at=None),
             lambda cleanup: actions.undo_ban_spammer(cleanup=cleanup, superuser=request.user),
-            "Undid {count}.",
+            gettext_lazy("Undid %(count)d."),
         )
 
 
@@ -902,21 +975,28 @@ class InfractionAdmin(ModeratedAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).defer("post__body_html", "post__body")
 
-    @admin.display(description="post", ordering="post")
+    @admin.display(description=gettext_lazy("post"), ordering="post")
     def for_post(self, infraction):
         url = reverse("forum:post_permalink", args=[infraction.post_id])
         return format_html('<a href="{}">#{}</a>', url, infraction.post.number)
 
-    @admin.display(description="reason")
+    @admin.display(description=gettext_lazy("reason"))
     def short_reason(self, infraction):
         return Truncator(infraction.reason).chars(80)
 
-    @admin.action(description="Reverse the selected infractions…", permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Reverse the selected infractions…"), permissions=["change"]
+    )
     def reverse(self, request, queryset):
         form = step_form(request, ReasonForm)
         if not form.is_valid():
             return step_page(
-                self, request, queryset, form=form, action="reverse", title="Reverse infractions"
+                self,
+                request,
+                queryset,
+                form=form,
+                action="reverse",
+                title=gettext_lazy("Reverse infractions"),
             )
         run_each(
             self,
@@ -925,5 +1005,5 @@ class InfractionAdmin(ModeratedAdmin):
             lambda infraction: actions.reverse_infraction(
                 infraction=infraction, moderator=request.user, reason=form.cleaned_data["reason"]
             ),
-            "Reversed {count}.",
+            gettext_lazy("Reversed %(count)d."),
         )

@@ -112,7 +112,7 @@ def parse_archive(text: str) -> ArchivedThread:
             raise ArchiveError(index + 1, f"the post by {username} has an empty body")
         posts.append(ArchivedPost(username, posted_at, body, index + 1))
 
-    title, _, rest = posts[0].body.partition("\n")
+    title, _newline, rest = posts[0].body.partition("\n")
     title = title.strip()
     title_line = next(i for i in range(start + 1, len(lines)) if lines[i].strip()) + 1
     if LINE_BREAKS.search(title):

@@ -16,6 +16,9 @@ from django.contrib import admin, messages
 from django.contrib.auth.decorators import permission_required
 from django.shortcuts import redirect, render
 from django.utils.html import format_html
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from accounts.validators import validate_sane_date
@@ -31,32 +34,50 @@ PAGE_SUFFIXES = (".html", ".htm")
 
 class ArchiveUploadForm(forms.Form):
     archive = forms.FileField(
-        help_text="A plain-text thread archive (UTF-8), or a vBulletin 3 thread page saved as "
-        "HTML (.html, .htm: showthread or printthread), up to 2 MB."
+        label=gettext_lazy("Archive"),
+        help_text=gettext_lazy(
+            "A plain-text thread archive (UTF-8), or a vBulletin 3 thread page saved as "
+            "HTML (.html, .htm: showthread or printthread), up to 2 MB."
+        ),
     )
     forum = forms.ModelChoiceField(
-        Forum.objects.select_related("category").order_by("category__position", "position")
+        label=gettext_lazy("Forum"),
+        queryset=Forum.objects.select_related("category").order_by(
+            "category__position", "position"
+        ),
     )
     time_zone = forms.ChoiceField(
-        choices=[("", "As the page says")]
+        label=gettext_lazy("Time zone"),
+        choices=[("", gettext_lazy("As the page says"))]
         + [(name, name) for name in sorted(zoneinfo.available_timezones())],
         required=False,
-        help_text=f"The zone the archive's times were printed in. Left as it is: for a text "
-        f"archive the board's zone ({settings.TIME_ZONE}), for a page what its footer says "
-        '("All times are GMT -5").',
+        help_text=format_lazy(
+            gettext_lazy(
+                "The zone the archive's times were printed in. Left as it is: for a text "
+                "archive the board's zone ({zone}), for a page what its footer says "
+                '("All times are GMT -5").'
+            ),
+            zone=settings.TIME_ZONE,
+        ),
     )
     captured_at = forms.DateTimeField(
+        label=gettext_lazy("Captured at"),
         required=False,
         validators=[validate_sane_date],
-        help_text='For a page that shows "Today" or "Yesterday" and does not say when it '
-        "was saved (the Wayback Machine's copies do): when it was saved, in the board's zone.",
+        help_text=gettext_lazy(
+            'For a page that shows "Today" or "Yesterday" and does not say when it '
+            "was saved (the Wayback Machine's copies do): when it was saved, in the board's zone."
+        ),
     )
     legacy_thread_id = forms.IntegerField(
+        label=gettext_lazy("Legacy thread id"),
         required=False,
         min_value=1,
         max_value=2**31 - 1,
-        help_text="The thread's id on the old board, so its old links keep working "
-        "(pages carry their own).",
+        help_text=gettext_lazy(
+            "The thread's id on the old board, so its old links keep working "
+            "(pages carry their own)."
+        ),
     )
 
     def clean(self):
@@ -65,7 +86,7 @@ class ArchiveUploadForm(forms.Form):
         if upload is None or "time_zone" not in data:
             return data
         if upload.size > MAX_ARCHIVE_BYTES:
-            self.add_error("archive", "The archive is over 2 MB: import it with import_archive.")
+            self.add_error("archive", _("The archive is over 2 MB: import it with import_archive."))
             return data
         raw = upload.read()
         try:
@@ -174,7 +195,7 @@ def archive_upload(request):
         "admin/forum/archive_upload.html",
         {
             **admin.site.each_context(request),
-            "title": "Import a thread archive",
+            "title": _("Import a thread archive"),
             "form": form,
             "plan": plan,
             "token": request.session[SESSION_KEY]["token"] if plan else None,
@@ -188,12 +209,15 @@ def archive_import(request):
     stored = request.session.get(SESSION_KEY)
     forum = stored and Forum.objects.filter(pk=stored["forum"]).first()
     if not forum or request.POST.get("token") != stored["token"]:
-        messages.error(request, "That preview has expired: upload the archive again.")
+        messages.error(request, _("That preview has expired: upload the archive again."))
         return redirect("archive_upload")
     try:
         plan = read_upload(stored).run(forum)
     except ArchiveError as error:
-        messages.error(request, f"Nothing was imported: {located('the archive', error)}")
+        messages.error(
+            request,
+            _("Nothing was imported: %(error)s") % {"error": located("the archive", error)},
+        )
         return redirect("archive_upload")
     del request.session[SESSION_KEY]
     messages.success(

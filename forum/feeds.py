@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
+from django.utils.translation import gettext as _
 
 from accounts.validators import fold_lines
 from forum.models import Forum, Post, Thread
@@ -55,13 +56,13 @@ class LatestThreadsFeed(BoardFeed):
 
     # Channel titles and descriptions are escaped like item titles: readers show them as HTML.
     def title(self) -> str:
-        return escape(f"{settings.BOARD_NAME}: newest threads")
+        return escape(_("%(board)s: newest threads") % {"board": settings.BOARD_NAME})
 
     def link(self) -> str:
         return reverse("forum:index")
 
     def description(self) -> str:
-        return escape(f"The newest threads on {settings.BOARD_NAME}.")
+        return escape(_("The newest threads on %(board)s.") % {"board": settings.BOARD_NAME})
 
     subtitle = description  # Atom's name for it
 
@@ -107,7 +108,9 @@ class ForumThreadsFeed(LatestThreadsFeed):
         return forum.get_absolute_url()
 
     def description(self, forum: Forum) -> str:
-        return escape(forum.description or f"The newest threads in {forum.name}.")
+        return escape(
+            forum.description or _("The newest threads in %(forum)s.") % {"forum": forum.name}
+        )
 
     subtitle = description
 
@@ -131,7 +134,7 @@ class ThreadPostsFeed(BoardFeed):
         return thread.get_absolute_url()
 
     def description(self, thread: Thread) -> str:
-        return escape(f"The newest posts in “{fold_lines(thread.title)}”.")
+        return escape(_("The newest posts in “%(title)s”.") % {"title": fold_lines(thread.title)})
 
     subtitle = description
 

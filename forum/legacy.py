@@ -7,6 +7,7 @@ from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from forum.models import Post, Thread
 
@@ -18,10 +19,10 @@ LARGEST_ID = 2**31 - 1  # PositiveIntegerField's range on PostgreSQL
 def legacy_number(raw: str | None) -> int:
     """An old link's id or page: a positive number in range, or a 404."""
     if not raw or not raw.isascii() or not raw.isdigit() or len(raw) > 10:
-        raise Http404("No such page.")
+        raise Http404(_("No such page."))
     number = int(raw)
     if not 0 < number <= LARGEST_ID:
-        raise Http404("No such page.")
+        raise Http404(_("No such page."))
     return number
 
 
@@ -41,7 +42,7 @@ def showthread(request):
         first_number = (legacy_number(request.GET["page"]) - 1) * LEGACY_POSTS_PER_PAGE + 1
         page = (first_number - 1) // settings.BOARD_POSTS_PER_PAGE + 1
         if page > thread.page_count():
-            raise Http404("No such page.")
+            raise Http404(_("No such page."))
         if page > 1:
             url += f"?page={page}"
     return redirect(url, permanent=True)

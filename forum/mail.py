@@ -9,6 +9,8 @@ from django.core.mail import EmailMessage
 from django.tasks import task
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from config.tasks import retried_on_failure
 from forum.models import Infraction
@@ -17,25 +19,34 @@ from forum.models import Infraction
 def infraction_mail(infraction: Infraction) -> EmailMessage:
     member, post = infraction.member, infraction.post
     site_url = settings.BOARD_SITE_URL.rstrip("/")
+    board = {"board": settings.BOARD_NAME}
     if infraction.is_warning:
-        what, subject = "a warning", f"A warning on {settings.BOARD_NAME}"
+        what, subject = _("a warning"), _("A warning on %(board)s") % board
     else:
-        expiry = "they do not expire"
+        expiry = _("they do not expire")
         if infraction.expires_at is not None:
-            expiry = (
-                f"they count until {timezone.localtime(infraction.expires_at):%Y-%m-%d %H:%M %Z}"
-            )
-        what = f"an infraction of {infraction.points} points ({expiry})"
-        subject = f"An infraction on {settings.BOARD_NAME}"
-    body = (
-        f"Hello {member},\n\n"
-        f"A moderator gave you {what} for your post:\n"
-        f"{site_url}{reverse('forum:post_permalink', args=[post.pk])}\n\n"
-        f"Reason: {infraction.reason}\n\n"
+            expiry = _("they count until %(when)s") % {
+                "when": f"{timezone.localtime(infraction.expires_at):%Y-%m-%d %H:%M %Z}"
+            }
+        what = ngettext(
+            "an infraction of %(points)d point (%(expiry)s)",
+            "an infraction of %(points)d points (%(expiry)s)",
+            infraction.points,
+        ) % {"points": infraction.points, "expiry": expiry}
+        subject = _("An infraction on %(board)s") % board
+    body = _(
+        "Hello %(member)s,\n\n"
+        "A moderator gave you %(what)s for your post:\n%(post)s\n\n"
+        "Reason: %(reason)s\n\n"
         "Points add up while they count, and enough of them bring a temporary ban. "
-        f"Your warnings and infractions:\n{site_url}"
-        f"{reverse('forum:member_infractions', args=[member.pk])}\n"
-    )
+        "Your warnings and infractions:\n%(infractions)s\n"
+    ) % {
+        "member": member,
+        "what": what,
+        "post": site_url + reverse("forum:post_permalink", args=[post.pk]),
+        "reason": infraction.reason,
+        "infractions": site_url + reverse("forum:member_infractions", args=[member.pk]),
+    }
     return EmailMessage(subject=subject, body=body, to=[member.email])
 
 

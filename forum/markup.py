@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 
 import nh3
+from django.utils.translation import gettext_noop
 
 MAX_QUOTE_DEPTH = 10
 # Deeper nesting than this is never legitimate and would only make the browser (and nh3) work.
@@ -18,19 +19,20 @@ MAX_DEPTH = 24
 
 # Code -> (image in static/smilies/, what it shows). Images, not emoji: without an emoji font
 # (common on Linux) emoji are empty boxes. The names are vBulletin 3's (archive_html reads them).
+# What it shows stays English in stored posts; the toolbar translates it (gettext_noop).
 SMILIES = {
-    ":mad:": ("mad", "mad"),
-    ":rolleyes:": ("rolleyes", "rolls eyes"),
-    ":cool:": ("cool", "cool"),
-    ":confused:": ("confused", "confused"),
-    ":eek:": ("eek", "eek"),
-    ":)": ("smile", "smile"),
-    ":(": ("frown", "frown"),
-    ";)": ("wink", "wink"),
-    ":D": ("biggrin", "big grin"),
-    ":p": ("tongue", "tongue"),
-    ":P": ("tongue", "tongue"),
-    ":o": ("redface", "embarrassed"),
+    ":mad:": ("mad", gettext_noop("mad")),
+    ":rolleyes:": ("rolleyes", gettext_noop("rolls eyes")),
+    ":cool:": ("cool", gettext_noop("cool")),
+    ":confused:": ("confused", gettext_noop("confused")),
+    ":eek:": ("eek", gettext_noop("eek")),
+    ":)": ("smile", gettext_noop("smile")),
+    ":(": ("frown", gettext_noop("frown")),
+    ";)": ("wink", gettext_noop("wink")),
+    ":D": ("biggrin", gettext_noop("big grin")),
+    ":p": ("tongue", gettext_noop("tongue")),
+    ":P": ("tongue", gettext_noop("tongue")),
+    ":o": ("redface", gettext_noop("embarrassed")),
 }
 # Stored in every post's HTML, so the address never changes: the unhashed name, which
 # whitenoise serves beside the hashed one.

@@ -11,6 +11,8 @@ from django.db.models.functions import Cast, Concat
 from django.db.models.lookups import Contains
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import loaded_name
 from config.cache import CacheUnavailable
@@ -41,14 +43,21 @@ def listing_order(sort: str, direction: str) -> tuple[str, ...]:
 class Category(models.Model):
     """A heading on the board index that groups forums."""
 
-    name = models.CharField(max_length=100)
-    slug = models.SlugField(max_length=100, unique=True)
-    description = models.CharField(max_length=255, blank=True)
-    position = models.PositiveIntegerField(default=0, help_text="Lower comes first.")
+    name = models.CharField(max_length=100, verbose_name=gettext_lazy("name"))
+    slug = models.SlugField(max_length=100, unique=True, verbose_name=gettext_lazy("slug"))
+    description = models.CharField(
+        max_length=255, blank=True, verbose_name=gettext_lazy("description")
+    )
+    position = models.PositiveIntegerField(
+        default=0,
+        help_text=gettext_lazy("Lower comes first."),
+        verbose_name=gettext_lazy("position"),
+    )
 
     class Meta:
+        verbose_name = gettext_lazy("category")
+        verbose_name_plural = gettext_lazy("categories")
         ordering = ["position", "id"]
-        verbose_name_plural = "categories"
 
     def __str__(self) -> str:
         return self.name
@@ -65,11 +74,11 @@ GUESTS, REGISTERED, AWAITING, MODERATORS, GROUP = (
     "group",
 )
 AUDIENCES = [
-    (GUESTS, "Guests"),
-    (REGISTERED, "Registered members"),
-    (AWAITING, "Members awaiting email confirmation"),
-    (MODERATORS, "Moderators"),
-    (GROUP, "A group"),
+    (GUESTS, gettext_lazy("Guests")),
+    (REGISTERED, gettext_lazy("Registered members")),
+    (AWAITING, gettext_lazy("Members awaiting email confirmation")),
+    (MODERATORS, gettext_lazy("Moderators")),
+    (GROUP, gettext_lazy("A group")),
 ]
 BUILT_IN_AUDIENCES = [GUESTS, REGISTERED, AWAITING, MODERATORS]
 SEE, READ, START, REPLY_OWN, REPLY_OTHERS = "see", "read", "start", "reply_own", "reply_others"
@@ -163,35 +172,68 @@ class ForumQuerySet(models.QuerySet):
 class Forum(models.Model):
     """A board of threads. Its counters and last post are kept by forum.actions."""
 
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="forums")
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.PROTECT,
+        related_name="forums",
+        verbose_name=gettext_lazy("category"),
+    )
     parent = models.ForeignKey(
         "self",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="children",
-        help_text="Makes this a subforum: listed under its parent, in the parent's category.",
+        help_text=gettext_lazy(
+            "Makes this a subforum: listed under its parent, in the parent's category."
+        ),
+        verbose_name=gettext_lazy("parent"),
     )
-    name = models.CharField(max_length=100)
-    slug = models.SlugField(max_length=100, unique=True)
-    description = models.CharField(max_length=255, blank=True)
-    position = models.PositiveIntegerField(default=0, help_text="Lower comes first.")
+    name = models.CharField(max_length=100, verbose_name=gettext_lazy("name"))
+    slug = models.SlugField(max_length=100, unique=True, verbose_name=gettext_lazy("slug"))
+    description = models.CharField(
+        max_length=255, blank=True, verbose_name=gettext_lazy("description")
+    )
+    position = models.PositiveIntegerField(
+        default=0,
+        help_text=gettext_lazy("Lower comes first."),
+        verbose_name=gettext_lazy("position"),
+    )
     holds_all_posts = models.BooleanField(
         default=False,
-        help_text="Every new thread and reply here waits for a moderator's approval "
-        "(moderators' own excepted).",
+        help_text=gettext_lazy(
+            "Every new thread and reply here waits for a moderator's approval "
+            "(moderators' own excepted)."
+        ),
+        verbose_name=gettext_lazy("holds all posts"),
     )
-    thread_count = models.PositiveIntegerField(default=0, help_text="Visible threads.")
-    post_count = models.PositiveIntegerField(default=0, help_text="Visible posts.")
+    thread_count = models.PositiveIntegerField(
+        default=0,
+        help_text=gettext_lazy("Visible threads."),
+        verbose_name=gettext_lazy("thread count"),
+    )
+    post_count = models.PositiveIntegerField(
+        default=0, help_text=gettext_lazy("Visible posts."), verbose_name=gettext_lazy("post count")
+    )
     last_post = models.ForeignKey(
-        "Post", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "Post",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=gettext_lazy("last post"),
     )
-    last_post_at = models.DateTimeField(null=True, blank=True)
+    last_post_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=gettext_lazy("last post at")
+    )
     moderators = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,
         related_name="moderated_forums",
-        help_text="Moderators of this forum only; moderators listed on no forum act everywhere.",
+        help_text=gettext_lazy(
+            "Moderators of this forum only; moderators listed on no forum act everywhere."
+        ),
+        verbose_name=gettext_lazy("moderators"),
     )
 
     # Kept by forum.actions.rebuild_forum_tree from the parents and the ForumPermission rows,
@@ -199,31 +241,47 @@ class Forum(models.Model):
     access = models.TextField(
         default=default_access,
         editable=False,
-        help_text="The permissions in force, inherited ones resolved: ' read:guests ...'.",
+        help_text=gettext_lazy(
+            "The permissions in force, inherited ones resolved: ' read:guests ...'."
+        ),
+        verbose_name=gettext_lazy("access"),
     )
     ancestry = models.JSONField(
         default=list,
         editable=False,
-        help_text="The parent forums from the top, as [name, slug] pairs, for breadcrumbs.",
+        help_text=gettext_lazy(
+            "The parent forums from the top, as [name, slug] pairs, for breadcrumbs."
+        ),
+        verbose_name=gettext_lazy("ancestry"),
     )
-    subforum_count = models.PositiveIntegerField(default=0, editable=False)
+    subforum_count = models.PositiveIntegerField(
+        default=0, editable=False, verbose_name=gettext_lazy("subforum count")
+    )
     moved_stubs_until = models.DateTimeField(
         null=True,
         blank=True,
         editable=False,
-        help_text='When the last "Moved:" stub left here expires: the page looks for stubs '
-        "only until then (community.MovedStub).",
+        help_text=gettext_lazy(
+            'When the last "Moved:" stub left here expires: the page looks for stubs '
+            "only until then (community.MovedStub)."
+        ),
+        verbose_name=gettext_lazy("moved stubs until"),
     )
     announcement_count = models.PositiveIntegerField(
         default=0,
         editable=False,
-        help_text="Announcements shown here (board-wide, its own, its parents'), ended or not: "
-        "the page looks for them only when there are some.",
+        help_text=gettext_lazy(
+            "Announcements shown here (board-wide, its own, its parents'), ended or not: "
+            "the page looks for them only when there are some."
+        ),
+        verbose_name=gettext_lazy("announcement count"),
     )
 
     objects = ForumQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("forum")
+        verbose_name_plural = gettext_lazy("forums")
         ordering = ["position", "id"]
 
     def __str__(self) -> str:
@@ -259,7 +317,7 @@ class Forum(models.Model):
         """The permissions in force, for the admin: "guests: see, read; registered: all"."""
         given: dict[str, list[str]] = {}
         for token in self.access.split():
-            permission, _, key = token.partition(":")
+            permission, _colon, key = token.partition(":")
             given.setdefault(key, []).append(permission)
         parts = []
         for key, permissions in sorted(given.items()):
@@ -272,22 +330,22 @@ class Forum(models.Model):
         ancestor, seen = self.parent, set()
         while ancestor is not None and ancestor.pk not in seen:
             if self.pk is not None and ancestor.pk == self.pk:
-                raise ValidationError({"parent": "A forum cannot sit inside itself."})
+                raise ValidationError({"parent": _("A forum cannot sit inside itself.")})
             seen.add(ancestor.pk)
             ancestor = ancestor.parent
 
     def refusal_to_start(self, user) -> str | None:
         """Why `user` may not start a thread here, or None when they may."""
         if not user.is_authenticated:
-            return "Log in or register to start a thread."
+            return _("Log in or register to start a thread.")
         if user.is_under_ban:
             return user.ban_message()
         if not user.may_post:
-            return (
+            return _(
                 "Confirm your email address before posting (a new link: /accounts/confirm-again/)."
             )
         if not self.permits(user, START):
-            return "You may not start threads in this forum."
+            return _("You may not start threads in this forum.")
         return None
 
     @property
@@ -344,23 +402,37 @@ class ForumPermission(models.Model):
     an audience inherits its parent's; at the top, the built-in audiences may do everything
     and groups add nothing. forum.actions.rebuild_forum_tree resolves them into Forum.access."""
 
-    forum = models.ForeignKey(Forum, on_delete=models.CASCADE, related_name="permissions")
-    audience = models.CharField(max_length=12, choices=AUDIENCES)
+    forum = models.ForeignKey(
+        Forum,
+        on_delete=models.CASCADE,
+        related_name="permissions",
+        verbose_name=gettext_lazy("forum"),
+    )
+    audience = models.CharField(
+        max_length=12, choices=AUDIENCES, verbose_name=gettext_lazy("audience")
+    )
     group = models.ForeignKey(
         "auth.Group",
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="+",
-        help_text="Only for the audience 'A group'.",
+        help_text=gettext_lazy("Only for the audience 'A group'."),
+        verbose_name=gettext_lazy("group"),
     )
-    can_see = models.BooleanField("see", default=True, help_text="Listed, and its page opens.")
-    can_read = models.BooleanField("read", default=True, help_text="Reads its threads.")
-    can_start = models.BooleanField("start threads", default=True)
-    can_reply_own = models.BooleanField("reply to own threads", default=True)
-    can_reply_others = models.BooleanField("reply to others' threads", default=True)
+    can_see = models.BooleanField(
+        gettext_lazy("see"), default=True, help_text=gettext_lazy("Listed, and its page opens.")
+    )
+    can_read = models.BooleanField(
+        gettext_lazy("read"), default=True, help_text=gettext_lazy("Reads its threads.")
+    )
+    can_start = models.BooleanField(gettext_lazy("start threads"), default=True)
+    can_reply_own = models.BooleanField(gettext_lazy("reply to own threads"), default=True)
+    can_reply_others = models.BooleanField(gettext_lazy("reply to others' threads"), default=True)
 
     class Meta:
+        verbose_name = gettext_lazy("forum permission")
+        verbose_name_plural = gettext_lazy("forum permissions")
         constraints = [
             models.UniqueConstraint(
                 fields=["forum", "audience"],
@@ -392,7 +464,7 @@ class ForumPermission(models.Model):
 
     def clean(self):
         if (self.audience == GROUP) != (self.group_id is not None):
-            raise ValidationError("Choose a group for the audience 'A group', and only for it.")
+            raise ValidationError(_("Choose a group for the audience 'A group', and only for it."))
 
 
 class AnnouncementQuerySet(models.QuerySet):
@@ -422,20 +494,32 @@ class Announcement(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="announcements",
-        help_text="Empty: every forum.",
+        help_text=gettext_lazy("Empty: every forum."),
+        verbose_name=gettext_lazy("forum"),
     )
-    title = models.CharField(max_length=100)
-    body = models.TextField(help_text="BBCode.")
-    body_html = models.TextField(editable=False)
+    title = models.CharField(max_length=100, verbose_name=gettext_lazy("title"))
+    body = models.TextField(help_text=gettext_lazy("BBCode."), verbose_name=gettext_lazy("body"))
+    body_html = models.TextField(editable=False, verbose_name=gettext_lazy("body html"))
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=gettext_lazy("author"),
     )
-    starts_at = models.DateTimeField(default=timezone.now)
-    ends_at = models.DateTimeField(null=True, blank=True, help_text="Empty: until removed.")
+    starts_at = models.DateTimeField(default=timezone.now, verbose_name=gettext_lazy("starts at"))
+    ends_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("Empty: until removed."),
+        verbose_name=gettext_lazy("ends at"),
+    )
 
     objects = AnnouncementQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("announcement")
+        verbose_name_plural = gettext_lazy("announcements")
         ordering = ["-starts_at", "-pk"]
 
     def __str__(self) -> str:
@@ -447,7 +531,7 @@ class Announcement(models.Model):
 
     def clean(self):
         if self.ends_at and self.starts_at and self.ends_at <= self.starts_at:
-            raise ValidationError({"ends_at": "The end comes before the start."})
+            raise ValidationError({"ends_at": _("The end comes before the start.")})
 
 
 class ThreadQuerySet(models.QuerySet):
@@ -506,47 +590,89 @@ class ThreadQuerySet(models.QuerySet):
 
 
 class Thread(models.Model):
-    forum = models.ForeignKey(Forum, on_delete=models.PROTECT, related_name="threads")
-    title = models.CharField(max_length=100)
-    slug = models.SlugField(max_length=100, blank=True, allow_unicode=False)
-    starter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="threads_started"
+    forum = models.ForeignKey(
+        Forum, on_delete=models.PROTECT, related_name="threads", verbose_name=gettext_lazy("forum")
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    is_sticky = models.BooleanField(default=False)
-    is_locked = models.BooleanField(default=False)
-    is_removed = models.BooleanField(default=False)
+    title = models.CharField(max_length=100, verbose_name=gettext_lazy("title"))
+    slug = models.SlugField(
+        max_length=100, blank=True, allow_unicode=False, verbose_name=gettext_lazy("slug")
+    )
+    starter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="threads_started",
+        verbose_name=gettext_lazy("starter"),
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=gettext_lazy("created at"))
+    is_sticky = models.BooleanField(default=False, verbose_name=gettext_lazy("is sticky"))
+    is_locked = models.BooleanField(default=False, verbose_name=gettext_lazy("is locked"))
+    is_removed = models.BooleanField(default=False, verbose_name=gettext_lazy("is removed"))
     is_held = models.BooleanField(
         default=False,
-        help_text="Waiting for a moderator's approval: only its starter and the forum's "
-        "moderators see it, and no counter counts it yet.",
+        help_text=gettext_lazy(
+            "Waiting for a moderator's approval: only its starter and the forum's "
+            "moderators see it, and no counter counts it yet."
+        ),
+        verbose_name=gettext_lazy("is held"),
     )
     held_reply_count = models.PositiveIntegerField(
         default=0,
-        help_text="Replies waiting for approval; the thread page looks for them only when "
-        "there are some.",
+        help_text=gettext_lazy(
+            "Replies waiting for approval; the thread page looks for them only when there are some."
+        ),
+        verbose_name=gettext_lazy("held reply count"),
     )
-    post_count = models.PositiveIntegerField(default=0, help_text="Visible posts.")
+    post_count = models.PositiveIntegerField(
+        default=0, help_text=gettext_lazy("Visible posts."), verbose_name=gettext_lazy("post count")
+    )
     last_number = models.PositiveIntegerField(
-        default=0, help_text="The highest post number given out; the next post gets one more."
+        default=0,
+        help_text=gettext_lazy("The highest post number given out; the next post gets one more."),
+        verbose_name=gettext_lazy("last number"),
     )
-    view_count = models.PositiveIntegerField(default=0)
+    view_count = models.PositiveIntegerField(default=0, verbose_name=gettext_lazy("view count"))
     first_post = models.ForeignKey(
-        "Post", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "Post",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=gettext_lazy("first post"),
     )
     last_post = models.ForeignKey(
-        "Post", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "Post",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=gettext_lazy("last post"),
     )
-    last_post_at = models.DateTimeField(null=True, blank=True)
+    last_post_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=gettext_lazy("last post at")
+    )
     legacy_id = models.PositiveIntegerField(
-        null=True, blank=True, unique=True, help_text="The thread's id on the old board, if known."
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=gettext_lazy("The thread's id on the old board, if known."),
+        verbose_name=gettext_lazy("legacy id"),
     )
-    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=gettext_lazy("removed at")
+    )
     removed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=gettext_lazy("removed by"),
     )
     removed_reason = models.CharField(
-        max_length=1000, blank=True, help_text="Why a moderator removed it; moderators read it."
+        max_length=1000,
+        blank=True,
+        help_text=gettext_lazy("Why a moderator removed it; moderators read it."),
+        verbose_name=gettext_lazy("removed reason"),
     )
     merged_into = models.ForeignKey(
         "self",
@@ -554,12 +680,15 @@ class Thread(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="The thread this one was merged into; its old address leads there.",
+        help_text=gettext_lazy("The thread this one was merged into; its old address leads there."),
+        verbose_name=gettext_lazy("merged into"),
     )
 
     objects = ThreadQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("thread")
+        verbose_name_plural = gettext_lazy("threads")
         indexes = [
             models.Index(fields=["forum", "-is_sticky", "-last_post_at"], name="thread_listing"),
             models.Index(fields=["forum"], condition=Q(is_held=True), name="thread_held"),
@@ -582,23 +711,23 @@ class Thread(models.Model):
     def refusal_to_reply(self, user) -> str | None:
         """Why `user` may not reply here, or None when they may."""
         if not user.is_authenticated:
-            return "Log in or register to reply."
+            return _("Log in or register to reply.")
         if user.is_under_ban:
             return user.ban_message()
         if not user.may_post:
-            return "Confirm your email address before posting: see the mail we sent you."
+            return _("Confirm your email address before posting: see the mail we sent you.")
         if not self.forum.permits(user, READ):
-            return "You may not read this forum."
+            return _("You may not read this forum.")
         if self.is_removed and not user.moderates(self.forum_id):
-            return "This thread was removed."
+            return _("This thread was removed.")
         if self.is_held:
-            return "This thread is waiting for a moderator's approval."
+            return _("This thread is waiting for a moderator's approval.")
         if self.is_locked and not user.moderates(self.forum_id):
-            return "This thread is closed: no new replies."
+            return _("This thread is closed: no new replies.")
         if self.starter_id == user.pk and not self.forum.permits(user, REPLY_OWN):
-            return "You may not reply to your own threads in this forum."
+            return _("You may not reply to your own threads in this forum.")
         if self.starter_id != user.pk and not self.forum.permits(user, REPLY_OTHERS):
-            return "You may not reply to others' threads in this forum."
+            return _("You may not reply to others' threads in this forum.")
         return None
 
     def page_count(self) -> int:
@@ -749,67 +878,112 @@ class PostQuerySet(models.QuerySet):
 
 
 class Post(models.Model):
-    thread = models.ForeignKey(Thread, on_delete=models.PROTECT, related_name="posts")
+    thread = models.ForeignKey(
+        Thread, on_delete=models.PROTECT, related_name="posts", verbose_name=gettext_lazy("thread")
+    )
     number = models.PositiveIntegerField(
         null=True,
         blank=True,
-        help_text="The post's public number in its thread (#1, #2 ...); never reused. A held "
-        "reply gets its number when it is approved.",
+        help_text=gettext_lazy(
+            "The post's public number in its thread (#1, #2 ...); never reused. A held "
+            "reply gets its number when it is approved."
+        ),
+        verbose_name=gettext_lazy("number"),
     )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="posts",
+        verbose_name=gettext_lazy("author"),
     )
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    body = models.TextField(help_text="What the member wrote (BBCode source).")
-    body_html = models.TextField(help_text="The body rendered to safe HTML when it was written.")
-    edited_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(
+        default=timezone.now, db_index=True, verbose_name=gettext_lazy("created at")
+    )
+    body = models.TextField(
+        help_text=gettext_lazy("What the member wrote (BBCode source)."),
+        verbose_name=gettext_lazy("body"),
+    )
+    body_html = models.TextField(
+        help_text=gettext_lazy("The body rendered to safe HTML when it was written."),
+        verbose_name=gettext_lazy("body html"),
+    )
+    edited_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("edited at"))
     edited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=gettext_lazy("edited by"),
     )
-    is_removed = models.BooleanField(default=False)
+    is_removed = models.BooleanField(default=False, verbose_name=gettext_lazy("is removed"))
     is_held = models.BooleanField(
         default=False,
-        help_text="A reply waiting for a moderator's approval: only its author and the forum's "
-        "moderators see it. A held thread's first post is not held itself: its thread is.",
+        help_text=gettext_lazy(
+            "A reply waiting for a moderator's approval: only its author and the forum's "
+            "moderators see it. A held thread's first post is not held itself: its thread is."
+        ),
+        verbose_name=gettext_lazy("is held"),
     )
     legacy_id = models.PositiveIntegerField(
-        null=True, blank=True, unique=True, help_text="The post's id on the old board, if known."
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=gettext_lazy("The post's id on the old board, if known."),
+        verbose_name=gettext_lazy("legacy id"),
     )
     open_report_count = models.PositiveIntegerField(
         default=0,
         editable=False,
-        help_text="Reports on this post waiting for a moderator: moderators see a mark on it.",
+        help_text=gettext_lazy(
+            "Reports on this post waiting for a moderator: moderators see a mark on it."
+        ),
+        verbose_name=gettext_lazy("open report count"),
     )
-    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=gettext_lazy("removed at")
+    )
     removed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=gettext_lazy("removed by"),
     )
     removed_reason = models.CharField(
-        max_length=1000, blank=True, help_text="Why a moderator removed it; moderators read it."
+        max_length=1000,
+        blank=True,
+        help_text=gettext_lazy("Why a moderator removed it; moderators read it."),
+        verbose_name=gettext_lazy("removed reason"),
     )
-    thanks_count = models.PositiveIntegerField(default=0, editable=False)
+    thanks_count = models.PositiveIntegerField(
+        default=0, editable=False, verbose_name=gettext_lazy("thanks count")
+    )
     thanked_by = models.JSONField(
         default=list,
         blank=True,
         editable=False,
-        help_text="[member id, username] of those who thanked, oldest first "
-        "(community.actions keeps it with thanks_count): the postbit lists them with no query.",
+        help_text=gettext_lazy(
+            "[member id, username] of those who thanked, oldest first "
+            "(community.actions keeps it with thanks_count): the postbit lists them with no query."
+        ),
+        verbose_name=gettext_lazy("thanked by"),
     )
     submission_key = models.UUIDField(
         null=True,
         blank=True,
         unique=True,
         editable=False,
-        help_text="The form's one-time key: a form submitted twice makes one post.",
+        help_text=gettext_lazy("The form's one-time key: a form submitted twice makes one post."),
+        verbose_name=gettext_lazy("submission key"),
     )
 
     objects = PostQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("post")
+        verbose_name_plural = gettext_lazy("posts")
         constraints = [
             models.UniqueConstraint(fields=["thread", "number"], name="post_number_in_thread"),
             models.CheckConstraint(
@@ -864,15 +1038,28 @@ class Post(models.Model):
 class PostRevision(models.Model):
     """A post's text before an edit; moderators read the history."""
 
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
-    body = models.TextField()
-    written_at = models.DateTimeField(help_text="When this text was written (posted or edited).")
-    replaced_at = models.DateTimeField(default=timezone.now)
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, related_name="revisions", verbose_name=gettext_lazy("post")
+    )
+    body = models.TextField(verbose_name=gettext_lazy("body"))
+    written_at = models.DateTimeField(
+        help_text=gettext_lazy("When this text was written (posted or edited)."),
+        verbose_name=gettext_lazy("written at"),
+    )
+    replaced_at = models.DateTimeField(
+        default=timezone.now, verbose_name=gettext_lazy("replaced at")
+    )
     replaced_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=gettext_lazy("replaced by"),
     )
 
     class Meta:
+        verbose_name = gettext_lazy("post revision")
+        verbose_name_plural = gettext_lazy("post revisions")
         ordering = ["post", "-replaced_at"]
 
     def __str__(self) -> str:
@@ -895,21 +1082,43 @@ class ReportQuerySet(models.QuerySet):
 class Report(models.Model):
     """A member's report of a post to the moderators."""
 
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="reports")
-    reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_made"
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, related_name="reports", verbose_name=gettext_lazy("post")
     )
-    reason = models.CharField(max_length=1000, help_text="What the member says is wrong.")
-    created_at = models.DateTimeField(default=timezone.now)
-    is_open = models.BooleanField(default=True, help_text="Waiting for a moderator.")
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="reports_made",
+        verbose_name=gettext_lazy("reporter"),
+    )
+    reason = models.CharField(
+        max_length=1000,
+        help_text=gettext_lazy("What the member says is wrong."),
+        verbose_name=gettext_lazy("reason"),
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=gettext_lazy("created at"))
+    is_open = models.BooleanField(
+        default=True,
+        help_text=gettext_lazy("Waiting for a moderator."),
+        verbose_name=gettext_lazy("is open"),
+    )
+    resolved_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=gettext_lazy("resolved at")
+    )
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=gettext_lazy("resolved by"),
     )
 
     objects = ReportQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("report")
+        verbose_name_plural = gettext_lazy("reports")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["is_open", "-created_at"], name="report_queue")]
 
@@ -923,25 +1132,58 @@ class SpammerCleanup(models.Model):
     it made, kept so that a superuser can undo exactly that and nothing else."""
 
     member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="spammer_cleanups"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="spammer_cleanups",
+        verbose_name=gettext_lazy("member"),
     )
     moderator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=gettext_lazy("moderator"),
     )
-    reason = models.CharField(max_length=1000)
-    created_at = models.DateTimeField(default=timezone.now)
-    ban = models.ForeignKey("accounts.Ban", null=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.CharField(max_length=1000, verbose_name=gettext_lazy("reason"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=gettext_lazy("created at"))
+    ban = models.ForeignKey(
+        "accounts.Ban",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=gettext_lazy("ban"),
+    )
     address_ban = models.ForeignKey(
-        "accounts.AddressBan", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "accounts.AddressBan",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=gettext_lazy("address ban"),
     )
-    thread_ids = models.JSONField(default=list, help_text="The threads it removed.")
-    post_ids = models.JSONField(default=list, help_text="The posts it removed.")
-    undone_at = models.DateTimeField(null=True, blank=True)
+    thread_ids = models.JSONField(
+        default=list,
+        help_text=gettext_lazy("The threads it removed."),
+        verbose_name=gettext_lazy("thread ids"),
+    )
+    post_ids = models.JSONField(
+        default=list,
+        help_text=gettext_lazy("The posts it removed."),
+        verbose_name=gettext_lazy("post ids"),
+    )
+    undone_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("undone at"))
     undone_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=gettext_lazy("undone by"),
     )
 
     class Meta:
+        verbose_name = gettext_lazy("spammer cleanup")
+        verbose_name_plural = gettext_lazy("spammer cleanups")
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
@@ -961,19 +1203,23 @@ MAX_INFRACTION_DAYS = 3650
 class InfractionReason(models.Model):
     """A reason moderators choose from; its points and expiry are the defaults given."""
 
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(max_length=100, unique=True, verbose_name=gettext_lazy("name"))
     points = models.PositiveSmallIntegerField(
         default=1,
         validators=[MaxValueValidator(MAX_INFRACTION_POINTS)],
-        help_text="0 makes it a warning.",
+        help_text=gettext_lazy("0 makes it a warning."),
+        verbose_name=gettext_lazy("points"),
     )
     expires_after_days = models.PositiveSmallIntegerField(
         default=30,
         validators=[MaxValueValidator(MAX_INFRACTION_DAYS)],
-        help_text="How long its points count; 0: they never expire.",
+        help_text=gettext_lazy("How long its points count; 0: they never expire."),
+        verbose_name=gettext_lazy("expires after days"),
     )
 
     class Meta:
+        verbose_name = gettext_lazy("infraction reason")
+        verbose_name_plural = gettext_lazy("infraction reasons")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -986,13 +1232,17 @@ class InfractionLevel(models.Model):
     points = models.PositiveSmallIntegerField(
         unique=True,
         validators=[MinValueValidator(1), MaxValueValidator(MAX_INFRACTION_POINTS * 10)],
+        verbose_name=gettext_lazy("points"),
     )
     ban_days = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(1), MaxValueValidator(MAX_INFRACTION_DAYS)],
-        help_text="How long the automatic ban lasts.",
+        help_text=gettext_lazy("How long the automatic ban lasts."),
+        verbose_name=gettext_lazy("ban days"),
     )
 
     class Meta:
+        verbose_name = gettext_lazy("infraction level")
+        verbose_name_plural = gettext_lazy("infraction levels")
         ordering = ["points"]
 
     def __str__(self) -> str:
@@ -1019,28 +1269,57 @@ class InfractionQuerySet(models.QuerySet):
 class Infraction(models.Model):
     """A warning (0 points) or an infraction given for one post; reversed, never deleted."""
 
-    post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="+")
+    post = models.ForeignKey(
+        Post, on_delete=models.PROTECT, related_name="+", verbose_name=gettext_lazy("post")
+    )
     member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="infractions"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="infractions",
+        verbose_name=gettext_lazy("member"),
     )
     moderator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=gettext_lazy("moderator"),
     )
-    reason = models.CharField(max_length=1000, help_text="Told to the member.")
-    points = models.PositiveSmallIntegerField(validators=[MaxValueValidator(MAX_INFRACTION_POINTS)])
-    created_at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(
+        max_length=1000,
+        help_text=gettext_lazy("Told to the member."),
+        verbose_name=gettext_lazy("reason"),
+    )
+    points = models.PositiveSmallIntegerField(
+        validators=[MaxValueValidator(MAX_INFRACTION_POINTS)], verbose_name=gettext_lazy("points")
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=gettext_lazy("created at"))
     expires_at = models.DateTimeField(
-        null=True, blank=True, help_text="When its points stop counting; empty: never."
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("When its points stop counting; empty: never."),
+        verbose_name=gettext_lazy("expires at"),
     )
-    reversed_at = models.DateTimeField(null=True, blank=True)
+    reversed_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=gettext_lazy("reversed at")
+    )
     reversed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=gettext_lazy("reversed by"),
     )
-    reversed_reason = models.CharField(max_length=1000, blank=True)
+    reversed_reason = models.CharField(
+        max_length=1000, blank=True, verbose_name=gettext_lazy("reversed reason")
+    )
 
     objects = InfractionQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("infraction")
+        verbose_name_plural = gettext_lazy("infractions")
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(fields=["post"], name="one_infraction_per_post"),

@@ -16,6 +16,8 @@ from django.db.models import Count, Max, Value
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -38,8 +40,9 @@ REASON_MAX_LENGTH = 1000
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
+        label=gettext_lazy("Reason"),
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Kept in the moderation log; superusers read it.",
+        help_text=gettext_lazy("Kept in the moderation log; superusers read it."),
     )
     reason_required = True
 
@@ -67,7 +70,7 @@ class MoveForm(OptionalReasonForm):
         queryset=Forum.objects.select_related("category").order_by(
             "category__position", "category_id", "position", "id"
         ),
-        label="Move to forum",
+        label=gettext_lazy("Move to forum"),
     )
     field_order = ["forum", "reason"]
 
@@ -80,16 +83,21 @@ class MoveForm(OptionalReasonForm):
 
 class MergeForm(OptionalReasonForm):
     target = forms.IntegerField(
-        label="Merge into thread number", help_text="The id in the other thread's address."
+        label=gettext_lazy("Merge into thread number"),
+        help_text=gettext_lazy("The id in the other thread's address."),
     )
     field_order = ["target", "reason"]
 
 
 class SplitForm(OptionalReasonForm):
     numbers = forms.CharField(
-        label="Posts to split off", help_text="Post numbers, e.g. 3, 5-7", max_length=1000
+        label=gettext_lazy("Posts to split off"),
+        help_text=gettext_lazy("Post numbers, e.g. 3, 5-7"),
+        max_length=1000,
     )
-    title = forms.CharField(label="New thread's title", max_length=TITLE_MAX_LENGTH, strip=False)
+    title = forms.CharField(
+        label=gettext_lazy("New thread's title"), max_length=TITLE_MAX_LENGTH, strip=False
+    )
     field_order = ["numbers", "title", "reason"]
 
     def clean_numbers(self):
@@ -97,10 +105,10 @@ class SplitForm(OptionalReasonForm):
         for part in re.split(r"[,\s]+", self.cleaned_data["numbers"].strip()):
             bounds = part.split("-")
             if not part or len(bounds) > 2 or not all(b.isascii() and b.isdigit() for b in bounds):
-                raise forms.ValidationError("Write post numbers like 3, 5-7.")
+                raise forms.ValidationError(_("Write post numbers like 3, 5-7."))
             low, high = int(bounds[0]), int(bounds[-1])
             if high - low > 10_000:
-                raise forms.ValidationError("That range is too long.")
+                raise forms.ValidationError(_("That range is too long."))
             numbers.update(range(low, high + 1))
         return sorted(numbers)
 
@@ -113,8 +121,8 @@ class SplitForm(OptionalReasonForm):
 class BanForm(ReasonForm):
     ends_at = forms.DateTimeField(
         required=False,
-        label="Ends at",
-        help_text="YYYY-MM-DD HH:MM; empty: until lifted.",
+        label=gettext_lazy("Ends at"),
+        help_text=gettext_lazy("YYYY-MM-DD HH:MM; empty: until lifted."),
         validators=[validate_sane_date],
     )
 
@@ -143,11 +151,15 @@ def moderation_form(request, *, heading, form, thread, submit_label, intro=""):
 
 
 THREAD_STEPS = {
-    "lock": (actions.lock_thread, {"locked": True}, "The thread is closed."),
-    "unlock": (actions.lock_thread, {"locked": False}, "The thread is open again."),
-    "stick": (actions.stick_thread, {"sticky": True}, "The thread is stuck."),
-    "unstick": (actions.stick_thread, {"sticky": False}, "The thread is no longer stuck."),
-    "restore": (actions.restore_thread, {}, "The thread is restored."),
+    "lock": (actions.lock_thread, {"locked": True}, gettext_lazy("The thread is closed.")),
+    "unlock": (actions.lock_thread, {"locked": False}, gettext_lazy("The thread is open again.")),
+    "stick": (actions.stick_thread, {"sticky": True}, gettext_lazy("The thread is stuck.")),
+    "unstick": (
+        actions.stick_thread,
+        {"sticky": False},
+        gettext_lazy("The thread is no longer stuck."),
+    ),
+    "restore": (actions.restore_thread, {}, gettext_lazy("The thread is restored.")),
 }
 
 
@@ -158,12 +170,12 @@ def thread_moderate(request, pk):
     step = request.POST.get("step", "")
     form = (ReasonForm if step == "remove" else OptionalReasonForm)(request.POST)
     if step not in THREAD_STEPS and step != "remove":
-        messages.error(request, "Unknown moderation step.")
+        messages.error(request, _("Unknown moderation step."))
     elif not form.is_valid():
-        messages.error(request, "Give a reason (up to 1,000 characters).")
+        messages.error(request, _("Give a reason (up to 1,000 characters)."))
     elif step == "remove":
         actions.remove_thread(thread=thread, moderator=request.user, **form.cleaned_data)
-        messages.success(request, "The thread is removed; members no longer see it.")
+        messages.success(request, _("The thread is removed; members no longer see it."))
     else:
         action, options, done = THREAD_STEPS[step]
         action(thread=thread, moderator=request.user, **options, **form.cleaned_data)
@@ -185,10 +197,16 @@ def thread_move(request, pk):
             to_forum=form.cleaned_data["forum"],
             reason=form.cleaned_data["reason"],
         )
-        messages.success(request, f"The thread moved to {form.cleaned_data['forum']}.")
+        messages.success(
+            request, _("The thread moved to %(forum)s.") % {"forum": form.cleaned_data["forum"]}
+        )
         return redirect(thread.get_absolute_url())
     return moderation_form(
-        request, heading=f"Move “{thread.title}”", form=form, thread=thread, submit_label="Move"
+        request,
+        heading=_("Move “%(title)s”") % {"title": thread.title},
+        form=form,
+        thread=thread,
+        submit_label=_("Move"),
     )
 
 
@@ -202,7 +220,7 @@ def thread_merge(request, pk):
         threads = Thread.objects.visible_to(request.user)
         target = threads.filter(pk=form.cleaned_data["target"]).first()
         if target is None or target.pk == thread.pk:
-            form.add_error("target", "No other thread has that number.")
+            form.add_error("target", _("No other thread has that number."))
         else:
             target = actions.merge_threads(
                 source=thread,
@@ -210,15 +228,15 @@ def thread_merge(request, pk):
                 moderator=request.user,
                 reason=form.cleaned_data["reason"],
             )
-            messages.success(request, "The threads are merged.")
+            messages.success(request, _("The threads are merged."))
             return redirect(target.get_absolute_url())
     return moderation_form(
         request,
-        heading=f"Merge “{thread.title}” into another thread",
-        intro="Its posts join the other thread, in time order; this thread is removed.",
+        heading=_("Merge “%(title)s” into another thread") % {"title": thread.title},
+        intro=_("Its posts join the other thread, in time order; this thread is removed."),
         form=form,
         thread=thread,
-        submit_label="Merge",
+        submit_label=_("Merge"),
     )
 
 
@@ -240,15 +258,15 @@ def thread_split(request, pk):
         except actions.ModerationRefused as refused:
             form.add_error("numbers", str(refused))
         else:
-            messages.success(request, "The posts are in their own thread now.")
+            messages.success(request, _("The posts are in their own thread now."))
             return redirect(new.get_absolute_url())
     return moderation_form(
         request,
-        heading=f"Split posts off “{thread.title}”",
-        intro="Both threads are numbered afresh, in time order.",
+        heading=_("Split posts off “%(title)s”") % {"title": thread.title},
+        intro=_("Both threads are numbered afresh, in time order."),
         form=form,
         thread=thread,
-        submit_label="Split",
+        submit_label=_("Split"),
     )
 
 
@@ -260,15 +278,15 @@ def post_moderate(request, pk):
     step = request.POST.get("step", "")
     form = (ReasonForm if step == "remove" else OptionalReasonForm)(request.POST)
     if step not in ("remove", "restore"):
-        messages.error(request, "Unknown moderation step.")
+        messages.error(request, _("Unknown moderation step."))
     elif not form.is_valid():
-        messages.error(request, "Give a reason (up to 1,000 characters).")
+        messages.error(request, _("Give a reason (up to 1,000 characters)."))
     elif step == "remove":
         actions.remove_post(post=post, moderator=request.user, **form.cleaned_data)
-        messages.success(request, f"Post #{post.number} is removed.")
+        messages.success(request, _("Post #%(number)s is removed.") % {"number": post.number})
     else:
         actions.restore_post(post=post, moderator=request.user, **form.cleaned_data)
-        messages.success(request, f"Post #{post.number} is restored.")
+        messages.success(request, _("Post #%(number)s is restored.") % {"number": post.number})
     return redirect(post.location())
 
 
@@ -278,19 +296,20 @@ def post_moderate(request, pk):
 def post_report(request, pk):
     post = get_visible_post_or_404(request, pk, "thread__forum__category")
     if post.is_removed or post.is_held:
-        raise Http404("No such post.")
+        raise Http404(_("No such post."))
     form = ReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         actions.report_post(post=post, reporter=request.user, reason=form.cleaned_data["reason"])
-        messages.success(request, "Thank you: the moderators will look at this post.")
+        messages.success(request, _("Thank you: the moderators will look at this post."))
         return redirect(post.location())
     return moderation_form(
         request,
-        heading=f"Report post #{post.number} by {post.author}",
-        intro="Tell the moderators what is wrong with this post (up to 1,000 characters).",
+        heading=_("Report post #%(number)s by %(author)s")
+        % {"number": post.number, "author": post.author},
+        intro=_("Tell the moderators what is wrong with this post (up to 1,000 characters)."),
         form=form,
         thread=post.thread,
-        submit_label="Send Report",
+        submit_label=_("Send Report"),
     )
 
 
@@ -347,7 +366,7 @@ def moderation_queue(request):
     # threads with forum, starter and first post; 3: held replies with thread, forum and author.
     # The header's counts add 4 when no shared cache keeps them (waiting_counts).
     if not moderates_any(request.user):
-        raise Http404("No such page.")
+        raise Http404(_("No such page."))
     if request.method == "POST":
         return decide_held(request, QueueDecisionForm(request.POST))
     user = request.user
@@ -382,12 +401,16 @@ def decide_held(request, form: QueueDecisionForm):
     if data["step"] == "approve":
         done = [actions.approve_thread(thread=t, moderator=user) for t in threads]
         done += [actions.approve_post(post=p, moderator=user) for p in posts]
-        messages.success(request, f"Approved {len(done)}: everyone sees them now.")
+        messages.success(
+            request, _("Approved %(count)d: everyone sees them now.") % {"count": len(done)}
+        )
     else:
         reason = data["reason"]
         done = [actions.reject_thread(thread=t, moderator=user, reason=reason) for t in threads]
         done += [actions.reject_post(post=p, moderator=user, reason=reason) for p in posts]
-        messages.success(request, f"Rejected {len(done)}: they stay removed.")
+        messages.success(
+            request, _("Rejected %(count)d: they stay removed.") % {"count": len(done)}
+        )
     return redirect_back(request)
 
 
@@ -408,7 +431,7 @@ def post_addresses(request, pk):
     # 6 other members at those addresses, 7 the author's addresses
     post = get_visible_post_or_404(request, pk, "thread__forum__category", "author")
     if not request.user.moderates(post.thread.forum_id):
-        raise Http404("No such page.")
+        raise Http404(_("No such page."))
     records = list(
         AddressRecord.objects.filter(post_id=post.pk, member=post.author_id).order_by("created_at")
     )
@@ -454,8 +477,15 @@ def member_ban_spammer(request, pk):
         cleanup = actions.ban_spammer(member=member, moderator=request.user, **form.cleaned_data)
         messages.success(
             request,
-            f"{member} is banned; {len(cleanup.thread_ids)} threads and {len(cleanup.post_ids)} "
-            "posts are removed. A superuser can undo this in the admin (Spammer cleanups).",
+            _(
+                "%(member)s is banned; %(threads)d threads and %(posts)d posts are removed. "
+                "A superuser can undo this in the admin (Spammer cleanups)."
+            )
+            % {
+                "member": member,
+                "threads": len(cleanup.thread_ids),
+                "posts": len(cleanup.post_ids),
+            },
         )
         return redirect(member.get_absolute_url())
     return render(
@@ -498,9 +528,15 @@ def post_infraction(request, pk):
         except actions.ModerationRefused as refused:
             form.add_error(None, str(refused))
         else:
-            messages.success(
-                request, f"{post.author} is told of the {infraction_kind(infraction)}."
-            )
+            if infraction.is_warning:
+                told = _("%(member)s is told of the warning.")
+            else:
+                told = ngettext(
+                    "%(member)s is told of the infraction (%(points)d point).",
+                    "%(member)s is told of the infraction (%(points)d points).",
+                    infraction.points,
+                )
+            messages.success(request, told % {"member": post.author, "points": infraction.points})
             return redirect(post.location())
     return render(
         request,
@@ -515,10 +551,6 @@ def post_infraction(request, pk):
     )
 
 
-def infraction_kind(infraction: Infraction) -> str:
-    return "warning" if infraction.is_warning else f"infraction ({infraction.points} points)"
-
-
 @never_cache
 @login_required
 def member_infractions(request, pk):
@@ -527,7 +559,7 @@ def member_infractions(request, pk):
     # posts, threads and moderators, 6 the points in force
     member = get_object_or_404(User, pk=pk)
     if request.user.pk != member.pk and not moderates_any(request.user):
-        raise Http404("No such page.")
+        raise Http404(_("No such page."))
     infractions = list(Infraction.objects.of_member(member)[:200])
     for infraction in infractions:
         infraction.may_reverse = infraction.reversed_at is None and request.user.moderates(
@@ -553,10 +585,18 @@ def infraction_reverse(request, pk):
     actions.require_infraction_giver(request.user, infraction.post)
     form = ReasonForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Give a reason (up to 1,000 characters).")
+        messages.error(request, _("Give a reason (up to 1,000 characters)."))
     else:
         actions.reverse_infraction(
             infraction=infraction, moderator=request.user, reason=form.cleaned_data["reason"]
         )
-        messages.success(request, f"The {infraction_kind(infraction)} is reversed.")
+        if infraction.is_warning:
+            done = _("The warning is reversed.")
+        else:
+            done = ngettext(
+                "The infraction (%(points)d point) is reversed.",
+                "The infraction (%(points)d points) is reversed.",
+                infraction.points,
+            )
+        messages.success(request, done % {"points": infraction.points})
     return redirect("forum:member_infractions", infraction.member_id)

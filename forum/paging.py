@@ -1,4 +1,5 @@
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 
 def page_from_request(request, page_count: int) -> int:
@@ -9,10 +10,10 @@ def page_from_request(request, page_count: int) -> int:
     """
     raw = request.GET.get("page", "1")
     if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
-        raise Http404("No such page.")
+        raise Http404(_("No such page."))
     page = int(raw)
     if not 1 <= page <= page_count:
-        raise Http404("No such page.")
+        raise Http404(_("No such page."))
     return page
 
 

@@ -41,6 +41,8 @@ from django.db.models import (
 )
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.validators import validate_sane_date
@@ -332,33 +334,35 @@ def forums_for_filter() -> list[Forum]:
 
 class SearchForm(forms.Form):
     q = forms.CharField(
-        label="Keywords",
+        label=gettext_lazy("Keywords"),
         required=False,
         max_length=QUERY_MAX_LENGTH,
         widget=forms.SearchInput,
         help_text='Use "quotes" for a phrase, -word to leave a word out, "or" for either word.',
     )
-    forum = forms.TypedChoiceField(label="Forum", required=False, coerce=int, empty_value=None)
+    forum = forms.TypedChoiceField(
+        label=gettext_lazy("Forum"), required=False, coerce=int, empty_value=None
+    )
     member = forms.IntegerField(
         required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
     )
     date_from = forms.DateField(
-        label="Posted from",
+        label=gettext_lazy("Posted from"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         validators=[validate_sane_date],
     )
     date_to = forms.DateField(
-        label="Posted until",
+        label=gettext_lazy("Posted until"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         validators=[validate_sane_date],
     )
-    titles = forms.BooleanField(label="Search titles only", required=False)
+    titles = forms.BooleanField(label=gettext_lazy("Search titles only"), required=False)
     show = forms.ChoiceField(
-        label="Show results as",
+        label=gettext_lazy("Show results as"),
         required=False,
-        choices=[("posts", "Posts"), ("threads", "Threads")],
+        choices=[("posts", gettext_lazy("Posts")), ("threads", gettext_lazy("Threads"))],
         widget=forms.RadioSelect,
     )
 
@@ -367,7 +371,7 @@ class SearchForm(forms.Form):
             data = data.copy()
             data["show"] = "posts"  # so that the radio button shows what the page shows
         super().__init__(data)
-        self.fields["forum"].choices = [("", "All forums")] + [
+        self.fields["forum"].choices = [("", _("All forums"))] + [
             (category.name, [(forum.pk, forum.name) for forum in group])
             for category, group in groupby(forums, key=lambda forum: forum.category)
         ]
@@ -388,16 +392,16 @@ class SearchForm(forms.Form):
             return None
         member = User.objects.filter(pk=member_id).only("pk", "username").first()
         if member is None:
-            raise forms.ValidationError("There is no such member.")
+            raise forms.ValidationError(_("There is no such member."))
         return member
 
     def clean(self):
         data = super().clean()
         if not data.get("q") and not data.get("member") and "member" not in self.errors:
-            raise forms.ValidationError("Enter some words to search for.")
+            raise forms.ValidationError(_("Enter some words to search for."))
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
-            self.add_error("date_to", "The end date comes before the start date.")
+            self.add_error("date_to", _("The end date comes before the start date."))
         return data
 
     def search(self, *, reader) -> Search:

@@ -8,6 +8,9 @@ from django.db.models.functions import Length
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -177,7 +180,7 @@ def thread_detail(request, pk, slug):
         merged_into = thread and thread.forum.permits(request.user, READ) and thread.merged_into
         if merged_into and merged_into.is_visible_to(request.user):
             return redirect(thread.merged_into.get_absolute_url(), permanent=True)
-        raise Http404("No such thread.")
+        raise Http404(_("No such thread."))
     if slug != thread.slug:
         # The query string as sent: get_full_path() escapes the path, so its length differs.
         query = request.META.get("QUERY_STRING", "")
@@ -272,8 +275,15 @@ def quoted_posts(request, thread: Thread) -> str:
     if len(quotes) < len(ids):
         messages.info(
             request,
-            f"Quoted {len(quotes)} of the {len(ids)} posts asked for: the others are gone, "
-            f"or too long to quote together (a reply holds {BODY_MAX_LENGTH:,} characters).",
+            _(
+                "Quoted %(quoted)d of the %(asked)d posts asked for: the others are gone, "
+                "or too long to quote together (a reply holds %(most)s characters)."
+            )
+            % {
+                "quoted": len(quotes),
+                "asked": len(ids),
+                "most": number_format(BODY_MAX_LENGTH, force_grouping=True),
+            },
         )
     return "\n".join(quotes)
 
@@ -331,7 +341,7 @@ def submit_post(request, form, write):
     return redirect(post.location())
 
 
-HELD_MESSAGE = (
+HELD_MESSAGE = gettext_lazy(
     "Thank you: a moderator will look at your post before others see it. "
     "Until then only you and the moderators can read it."
 )
@@ -380,7 +390,7 @@ def thread_create(request, slug):
 def post_edit(request, pk):
     post = get_visible_post_or_404(request, pk, "thread__forum__category", "author")
     if not post.may_be_edited_by(request.user, timezone.now()):
-        raise PermissionDenied("You may no longer edit this post.")
+        raise PermissionDenied(_("You may no longer edit this post."))
     form = PostEditForm(
         request.POST or None,
         request.FILES or None,
@@ -415,7 +425,7 @@ def post_history(request, pk):
     )
     forum = post.thread.forum
     if not request.user.moderates(forum.pk) or not forum.permits(request.user, READ):
-        raise Http404("No such post.")
+        raise Http404(_("No such post."))
     revisions = list(post.revisions.select_related("replaced_by"))
     return render(
         request,

@@ -18,6 +18,8 @@ from django.db.models import Count, F, Value
 from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import MessagesFrom, User
 from community.actions import notify
@@ -69,19 +71,28 @@ def lock_sender(
     except PostingRefused as refusal:
         raise MessageRefused(str(refusal)) from refusal
     if not locked.may_post:
-        raise MessageRefused("Confirm your email address before sending private messages.")
+        raise MessageRefused(_("Confirm your email address before sending private messages."))
     if locked.is_staff:
         return locked
     if locked.post_count < settings.BOARD_PM_MIN_POSTS:
         raise MessageRefused(
-            f"Private messages open to members with at least {settings.BOARD_PM_MIN_POSTS} "
-            f"posts; you have {locked.post_count}."
+            ngettext(
+                "Private messages open to members with at least %(needed)d post; "
+                "you have %(count)d.",
+                "Private messages open to members with at least %(needed)d posts; "
+                "you have %(count)d.",
+                settings.BOARD_PM_MIN_POSTS,
+            )
+            % {"needed": settings.BOARD_PM_MIN_POSTS, "count": locked.post_count}
         )
     sent = Message.objects.filter(author=locked, created_at__gte=now - timedelta(hours=1))
     if sent.count() >= settings.BOARD_PM_PER_HOUR:
         raise MessageRefused(
-            f"You have sent {settings.BOARD_PM_PER_HOUR} private messages in the last hour, "
-            "the most the board allows: please wait a while."
+            _(
+                "You have sent %(count)d private messages in the last hour, "
+                "the most the board allows: please wait a while."
+            )
+            % {"count": settings.BOARD_PM_PER_HOUR}
         )
     return locked
 
@@ -93,8 +104,11 @@ def stored_count(user: User) -> int:
 def refuse_full_box(sender: User) -> None:
     if not sender.is_staff and stored_count(sender) >= settings.BOARD_PM_QUOTA:
         raise MessageRefused(
-            f"You keep {settings.BOARD_PM_QUOTA} conversations, the most the board allows: "
-            "delete some from your inbox to start new ones."
+            _(
+                "You keep %(count)d conversations, the most the board allows: "
+                "delete some from your inbox to start new ones."
+            )
+            % {"count": settings.BOARD_PM_QUOTA}
         )
 
 
@@ -102,12 +116,12 @@ def refusal_for(sender: User, recipient: User) -> str | None:
     """Why `recipient` may not get a new conversation from `sender`, or None. One wording for
     "off", "contacts only" and "ignores you", so nobody learns which."""
     if recipient.pk == sender.pk:
-        return "You cannot send a private message to yourself."
+        return _("You cannot send a private message to yourself.")
     if not recipient.is_active or recipient.is_imported:
-        return f"{recipient} cannot receive private messages."
+        return _("%(member)s cannot receive private messages.") % {"member": recipient}
     if sender.is_staff:
         return None
-    refused = f"{recipient} does not accept private messages from you."
+    refused = _("%(member)s does not accept private messages from you.") % {"member": recipient}
     if recipient.messages_from == MessagesFrom.NOBODY or recipient.ignores(sender):
         return refused
     contacts_only = recipient.messages_from == MessagesFrom.CONTACTS
@@ -120,12 +134,15 @@ def refuse_recipients(sender: User, recipients: list[User], *, already: int = 0)
     """Every recipient must accept the message and have room for it; `already` is how many
     members the conversation holds besides the sender."""
     if not recipients:
-        raise MessageRefused("Name at least one member to send the message to.")
+        raise MessageRefused(_("Name at least one member to send the message to."))
     most = settings.BOARD_PM_MAX_RECIPIENTS
     if not sender.is_staff and already + len(recipients) > most:
         raise MessageRefused(
-            f"A conversation holds at most {most} members besides you; "
-            f"this would make {already + len(recipients)}."
+            _(
+                "A conversation holds at most %(most)d members besides you; "
+                "this would make %(count)d."
+            )
+            % {"most": most, "count": already + len(recipients)}
         )
     problems = [p for p in (refusal_for(sender, member) for member in recipients) if p]
     full = (
@@ -135,7 +152,9 @@ def refuse_recipients(sender: User, recipients: list[User], *, already: int = 0)
         .annotate(n=Count("pk"))
         .filter(n__gte=settings.BOARD_PM_QUOTA)
     )
-    problems += [f"{row['user__username']}'s message box is full." for row in full]
+    problems += [
+        _("%(member)s's message box is full.") % {"member": row["user__username"]} for row in full
+    ]
     if problems:
         raise MessageRefused(" ".join(problems))
 
@@ -273,11 +292,11 @@ def reply(
         .select_related("user")
     )
     if not Participant.objects.current().filter(conversation=conversation, user=sender).exists():
-        raise MessageRefused("You are no longer in this conversation.")
+        raise MessageRefused(_("You are no longer in this conversation."))
     if not others:
-        raise MessageRefused("Everyone else has left this conversation: start a new one.")
+        raise MessageRefused(_("Everyone else has left this conversation: start a new one."))
     if all(place.user.ignores(sender) for place in others):
-        raise MessageRefused("Nobody in this conversation accepts private messages from you.")
+        raise MessageRefused(_("Nobody in this conversation accepts private messages from you."))
     message = write_message(
         conversation=conversation, author=sender, body=body, now=now, key=submission_key
     )
@@ -293,10 +312,10 @@ def add_participant(*, conversation: Conversation, by: User, member: User) -> Pa
     conversation = lock_conversation(conversation)
     places = {p.user_id: p for p in Participant.objects.filter(conversation=conversation)}
     if by.pk not in places or places[by.pk].has_left:
-        raise MessageRefused("You are no longer in this conversation.")
+        raise MessageRefused(_("You are no longer in this conversation."))
     existing = places.get(member.pk)
     if existing and not existing.has_left:
-        raise MessageRefused(f"{member} is already in this conversation.")
+        raise MessageRefused(_("%(member)s is already in this conversation.") % {"member": member})
     already = sum(1 for p in places.values() if not p.has_left and p.user_id != by.pk)
     refuse_recipients(by, [member], already=already)
     if existing:
@@ -441,9 +460,12 @@ class ListRefused(Exception):
 @transaction.atomic
 def ignore_member(*, member: User, ignored: User) -> None:
     if ignored.pk == member.pk:
-        raise ListRefused("You cannot ignore yourself.")
+        raise ListRefused(_("You cannot ignore yourself."))
     if not ignored.may_be_ignored:
-        raise ListRefused(f"{ignored} is a moderator or administrator and cannot be ignored.")
+        raise ListRefused(
+            _("%(member)s is a moderator or administrator and cannot be ignored.")
+            % {"member": ignored}
+        )
     locked = User.objects.select_for_update().get(pk=member.pk)
     locked.ignored_members.add(ignored)
     write_ignored_ids(locked)
@@ -465,7 +487,7 @@ def write_ignored_ids(member: User) -> None:
 
 def add_contact(*, member: User, contact: User) -> None:
     if contact.pk == member.pk:
-        raise ListRefused("You cannot add yourself to your contacts.")
+        raise ListRefused(_("You cannot add yourself to your contacts."))
     member.contacts.add(contact)
 
 

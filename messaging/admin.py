@@ -3,6 +3,7 @@ shows a conversation or a message's text (moderators read a reported message on 
 report page, which logs the read)."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy
 
 from accounts.validators import TextRulesAdmin
 from forum.admin import SuperusersRecordAdmin
@@ -17,7 +18,7 @@ class MessageReportAdmin(SuperusersRecordAdmin, TextRulesAdmin, admin.ModelAdmin
     readonly_fields = fields
     ordering = ["-created_at"]
 
-    @admin.display(description="Message by")
+    @admin.display(description=gettext_lazy("Message by"))
     def message_author(self, report):
         return report.message.author
 

@@ -1,5 +1,7 @@
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User, username_key
 from forum.forms import TITLE_MAX_LENGTH, BodyField, SubmissionKeyField, clean_member_text
@@ -16,7 +18,7 @@ def members_named(text: str) -> list[User]:
     )
     names = [name.strip() for name in text.replace(";", ",").split(",") if name.strip()]
     if len(names) > settings.BOARD_PM_MAX_RECIPIENTS + 20:
-        raise forms.ValidationError("That is far more names than a message may go to.")
+        raise forms.ValidationError(_("That is far more names than a message may go to."))
     keys = {username_key(name): name for name in names}
     found = {
         member.username_key: member
@@ -24,15 +26,22 @@ def members_named(text: str) -> list[User]:
     }
     unknown = [name for key, name in keys.items() if key not in found]
     if unknown:
-        raise forms.ValidationError(f"No member is called {', '.join(unknown)}.")
+        raise forms.ValidationError(
+            ngettext(
+                "No member is called %(names)s.", "No members are called %(names)s.", len(unknown)
+            )
+            % {"names": ", ".join(unknown)}
+        )
     return [found[key] for key in keys]
 
 
 class ComposeForm(forms.Form):
     recipients = forms.CharField(
-        label="To", help_text="Member names, separated by commas.", max_length=NAMES_MAX_LENGTH
+        label=gettext_lazy("To"),
+        help_text=gettext_lazy("Member names, separated by commas."),
+        max_length=NAMES_MAX_LENGTH,
     )
-    subject = forms.CharField(max_length=TITLE_MAX_LENGTH * 2)
+    subject = forms.CharField(label=gettext_lazy("Subject"), max_length=TITLE_MAX_LENGTH * 2)
     body = BodyField()
     submission_key = SubmissionKeyField()
 
@@ -52,12 +61,12 @@ class MessageReplyForm(forms.Form):
 
 
 class MemberNameForm(forms.Form):
-    username = forms.CharField(label="Member name", max_length=NAMES_MAX_LENGTH)
+    username = forms.CharField(label=gettext_lazy("Member name"), max_length=NAMES_MAX_LENGTH)
 
     def clean_username(self):
         members = members_named(self.cleaned_data["username"])
         if len(members) != 1:
-            raise forms.ValidationError("Name one member.")
+            raise forms.ValidationError(_("Name one member."))
         return members[0]
 
 

@@ -10,25 +10,41 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from forum.paging import page_count
 
 
 class Conversation(models.Model):
-    subject = models.CharField(max_length=100)
+    subject = models.CharField(max_length=100, verbose_name=gettext_lazy("subject"))
     started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=gettext_lazy("started by"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=gettext_lazy("created at"))
     last_number = models.PositiveIntegerField(
-        default=0, help_text="The number of the newest message."
+        default=0,
+        help_text=gettext_lazy("The number of the newest message."),
+        verbose_name=gettext_lazy("last number"),
     )
     last_message = models.ForeignKey(
-        "Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "Message",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=gettext_lazy("last message"),
     )
-    last_message_at = models.DateTimeField(null=True, blank=True)
+    last_message_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=gettext_lazy("last message at")
+    )
 
     class Meta:
+        verbose_name = gettext_lazy("conversation")
+        verbose_name_plural = gettext_lazy("conversations")
         ordering = ["-last_message_at"]
 
     def __str__(self) -> str:
@@ -62,36 +78,57 @@ class ParticipantQuerySet(models.QuerySet):
 
 class Participant(models.Model):
     conversation = models.ForeignKey(
-        Conversation, on_delete=models.CASCADE, related_name="participants"
+        Conversation,
+        on_delete=models.CASCADE,
+        related_name="participants",
+        verbose_name=gettext_lazy("conversation"),
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conversation_places"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="conversation_places",
+        verbose_name=gettext_lazy("user"),
     )
-    joined_at = models.DateTimeField(default=timezone.now)
-    left_at = models.DateTimeField(null=True, blank=True)
+    joined_at = models.DateTimeField(default=timezone.now, verbose_name=gettext_lazy("joined at"))
+    left_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("left at"))
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=gettext_lazy("added by"),
     )  # fmt: skip
     # Copied from the conversation, so that the inbox is read from one index in its order.
-    last_message_at = models.DateTimeField(null=True, blank=True)
-    is_unread = models.BooleanField(default=False)
+    last_message_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=gettext_lazy("last message at")
+    )
+    is_unread = models.BooleanField(default=False, verbose_name=gettext_lazy("is unread"))
     read_through = models.PositiveIntegerField(
-        default=0, help_text="The newest message number the member has read."
+        default=0,
+        help_text=gettext_lazy("The newest message number the member has read."),
+        verbose_name=gettext_lazy("read through"),
     )
     cleared_through = models.PositiveIntegerField(
-        default=0, help_text="Messages up to this number are deleted for this member alone."
+        default=0,
+        help_text=gettext_lazy("Messages up to this number are deleted for this member alone."),
+        verbose_name=gettext_lazy("cleared through"),
     )
     notified_at = models.DateTimeField(
-        null=True, blank=True, help_text="Mailed about a new message; not again until read."
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("Mailed about a new message; not again until read."),
+        verbose_name=gettext_lazy("notified at"),
     )
     mail_sent_at = models.DateTimeField(
-        null=True, blank=True, help_text="The worker's key: the mail for notified_at went out."
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("The worker's key: the mail for notified_at went out."),
+        verbose_name=gettext_lazy("mail sent at"),
     )
 
     objects = ParticipantQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("participant")
+        verbose_name_plural = gettext_lazy("participants")
         constraints = [
             models.UniqueConstraint(fields=["conversation", "user"], name="one_place_per_member")
         ]
@@ -146,20 +183,35 @@ class MessageQuerySet(models.QuerySet):
 
 class Message(models.Model):
     conversation = models.ForeignKey(
-        Conversation, on_delete=models.CASCADE, related_name="messages"
+        Conversation,
+        on_delete=models.CASCADE,
+        related_name="messages",
+        verbose_name=gettext_lazy("conversation"),
     )
-    number = models.PositiveIntegerField()
+    number = models.PositiveIntegerField(verbose_name=gettext_lazy("number"))
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=gettext_lazy("author"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    body = models.TextField()
-    body_html = models.TextField(editable=False)
-    submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=gettext_lazy("created at"))
+    body = models.TextField(verbose_name=gettext_lazy("body"))
+    body_html = models.TextField(editable=False, verbose_name=gettext_lazy("body html"))
+    submission_key = models.UUIDField(
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        verbose_name=gettext_lazy("submission key"),
+    )
 
     objects = MessageQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("message")
+        verbose_name_plural = gettext_lazy("messages")
         constraints = [
             models.UniqueConstraint(fields=["conversation", "number"], name="message_number")
         ]
@@ -196,19 +248,32 @@ def reads_message_reports(user) -> bool:
 
 
 class MessageReport(models.Model):
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reports")
-    reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    message = models.ForeignKey(
+        Message,
+        on_delete=models.CASCADE,
+        related_name="reports",
+        verbose_name=gettext_lazy("message"),
     )
-    reason = models.CharField(max_length=1000)
-    created_at = models.DateTimeField(default=timezone.now)
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=gettext_lazy("reporter"),
+    )
+    reason = models.CharField(max_length=1000, verbose_name=gettext_lazy("reason"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=gettext_lazy("created at"))
+    resolved_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=gettext_lazy("resolved at")
+    )
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=gettext_lazy("resolved by"),
     )  # fmt: skip
 
     class Meta:
+        verbose_name = gettext_lazy("message report")
+        verbose_name_plural = gettext_lazy("message reports")
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(fields=["message", "reporter"], name="one_report_per_member")
@@ -225,14 +290,27 @@ class MessageReport(models.Model):
 class ReportRead(models.Model):
     """A moderator read a reported message: logged on every read, never edited."""
 
-    report = models.ForeignKey(MessageReport, on_delete=models.CASCADE, related_name="reads")
-    moderator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    report = models.ForeignKey(
+        MessageReport,
+        on_delete=models.CASCADE,
+        related_name="reads",
+        verbose_name=gettext_lazy("report"),
     )
-    read_at = models.DateTimeField(default=timezone.now)
-    address = models.GenericIPAddressField(null=True, blank=True)
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=gettext_lazy("moderator"),
+    )
+    read_at = models.DateTimeField(default=timezone.now, verbose_name=gettext_lazy("read at"))
+    address = models.GenericIPAddressField(
+        null=True, blank=True, verbose_name=gettext_lazy("address")
+    )
 
     class Meta:
+        verbose_name = gettext_lazy("report read")
+        verbose_name_plural = gettext_lazy("report reads")
         ordering = ["-read_at"]
 
     def __str__(self) -> str:

@@ -10,6 +10,7 @@ from django.core.mail import EmailMessage
 from django.tasks import task
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.validators import fold_lines
@@ -72,16 +73,22 @@ def message_mail(message, member: User) -> EmailMessage:
     unsubscribe_url = site_url + reverse("messaging:unsubscribe", args=[unsubscribe_token(member)])
     conversation_url = site_url + message.conversation.get_absolute_url()
     subject = fold_lines(message.conversation.subject)
-    author = message.author or "A former member"
-    body = (
-        f"Hello {member},\n\n"
-        f'{author} sent you a private message: "{subject}".\n\n'
-        f"Read it here (log in first):\n{conversation_url}\n\n"
+    author = message.author or _("A former member")
+    body = _(
+        "Hello %(member)s,\n\n"
+        '%(author)s sent you a private message: "%(subject)s".\n\n'
+        "Read it here (log in first):\n%(link)s\n\n"
         "We will not mail you about this conversation again until you have read it.\n\n"
-        f"Stop these mails with one click:\n{unsubscribe_url}\n"
-    )
+        "Stop these mails with one click:\n%(unsubscribe)s\n"
+    ) % {
+        "member": member,
+        "author": author,
+        "subject": subject,
+        "link": conversation_url,
+        "unsubscribe": unsubscribe_url,
+    }
     return EmailMessage(
-        subject=f"New private message: {subject}",
+        subject=_("New private message: %(subject)s") % {"subject": subject},
         body=body,
         to=[member.email],
         headers={

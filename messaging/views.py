@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -83,7 +84,7 @@ def conversation_create(request):
         except actions.MessageRefused as refusal:
             form.add_error(None, str(refusal))
         else:
-            messages.success(request, "Your message was sent.")
+            messages.success(request, _("Your message was sent."))
             return redirect(message.conversation.get_absolute_url())
     return render(request, "messaging/conversation_create.html", {"form": form})
 
@@ -118,7 +119,7 @@ def conversation_detail(request, pk):
             except actions.MessageRefused as refusal:
                 form.add_error(None, str(refusal))
             else:
-                messages.success(request, "Your reply was sent.")
+                messages.success(request, _("Your reply was sent."))
             if not form.errors:
                 return redirect(message.location_for(place))
     else:
@@ -165,7 +166,7 @@ def participant_add(request, pk):
     except actions.MessageRefused as refusal:
         messages.error(request, str(refusal))
     else:
-        messages.success(request, f"{member} is now in this conversation.")
+        messages.success(request, _("%(member)s is now in this conversation.") % {"member": member})
     return redirect(place.conversation.get_absolute_url())
 
 
@@ -214,7 +215,7 @@ def message_report(request, pk):
         actions.report_message(
             message=message, reporter=request.user, reason=form.cleaned_data["reason"]
         )
-        messages.success(request, "Thank you: the moderators will read this message.")
+        messages.success(request, _("Thank you: the moderators will read this message."))
         return redirect(message.location_for(place))
     return render(
         request,
@@ -225,7 +226,7 @@ def message_report(request, pk):
 
 def require_report_reader(request) -> None:
     if not reads_message_reports(request.user):
-        raise Http404("No such page.")
+        raise Http404(_("No such page."))
 
 
 @never_cache
@@ -255,7 +256,7 @@ def report_detail(request, pk):
     )
     if request.method == "POST":
         actions.resolve_report(report=report, moderator=request.user)
-        messages.success(request, "The report is resolved.")
+        messages.success(request, _("The report is resolved."))
         return redirect("messaging:report_list")
     actions.log_report_read(
         report=report, moderator=request.user, address=client_address(request) or None
@@ -275,7 +276,7 @@ def member_lists(request):
     if request.method == "POST":
         which, remove = request.POST.get("list"), request.POST.get("remove") == "1"
         if which not in LISTS:
-            raise Http404("No such list.")
+            raise Http404(_("No such list."))
         if form.is_valid():
             member = form.cleaned_data["username"]
             try:
@@ -297,18 +298,22 @@ def member_lists(request):
             "lists": [
                 (
                     "contacts",
-                    "Contacts",
+                    _("Contacts"),
                     list(request.user.contacts.order_by("username_key")),
-                    "Members you know. If you accept private messages from contacts only (your "
-                    "settings), only they and the staff may write to you.",
+                    _(
+                        "Members you know. If you accept private messages from contacts only "
+                        "(your settings), only they and the staff may write to you."
+                    ),
                 ),
                 (
                     "ignore",
-                    "Ignore list",
+                    _("Ignore list"),
                     list(request.user.ignored_members.order_by("username_key")),
-                    "Their posts are hidden from you, with a link to show each; their private "
-                    "messages are refused and their replies no longer mail you. Moderators and "
-                    "administrators cannot be ignored.",
+                    _(
+                        "Their posts are hidden from you, with a link to show each; their "
+                        "private messages are refused and their replies no longer mail you. "
+                        "Moderators and administrators cannot be ignored."
+                    ),
                 ),
             ]
         },  # fmt: skip
@@ -329,7 +334,7 @@ def change_list(member: User, which: str, other: User, *, remove: bool) -> None:
 def unsubscribe(request, token):
     member = member_from_token(token)
     if member is None:
-        raise Http404("That link is invalid.")
+        raise Http404(_("That link is invalid."))
     if request.method == "POST":
         User.objects.filter(pk=member.pk).update(mail_on_message=False)
         return render(request, "messaging/unsubscribed.html", {"member": member})

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from forum import actions as forum_actions
@@ -87,14 +88,17 @@ def attach(*, post: Post, member: User, files, render: bool = True) -> list[Atta
     last = post.attachments.aggregate(last=Max("position"))["last"] or 0
     per_post = settings.BOARD_ATTACHMENTS_PER_POST
     if have + len(files) > per_post:
-        raise PostingRefused(f"A post may carry at most {per_post} files.")
+        raise PostingRefused(_("A post may carry at most %(count)d files.") % {"count": per_post})
     quota = settings.BOARD_ATTACHMENT_QUOTA_BYTES
     used = Attachment.objects.used_bytes_of(member)
     adding = sum(len(f.content) for f in files)
     if used + adding > quota:
         raise PostingRefused(
-            f"These files would take you past your space for attachments ({filesizeformat(quota)}"
-            f"; you use {filesizeformat(used)}). Remove older attachments or send smaller ones."
+            _(
+                "These files would take you past your space for attachments (%(quota)s; "
+                "you use %(used)s). Remove older attachments or send smaller ones."
+            )
+            % {"quota": filesizeformat(quota), "used": filesizeformat(used)}
         )
     made = []
     for position, prepared in enumerate(files, start=last + 1):
@@ -155,7 +159,7 @@ def set_avatar(*, member: User, content: bytes, name: str, place: str = "centre"
     """Makes the member's avatar from an uploaded image (a square of it, at `place`)."""
     locked = User.objects.select_for_update().get(pk=member.pk)
     if not locked.may_set_avatar:
-        raise PostingRefused("An administrator has blocked you from setting an avatar.")
+        raise PostingRefused(_("An administrator has blocked you from setting an avatar."))
     crops = square_crops(content, name, AVATAR_PIXELS.values(), place=place)
     key = f"{int(time.time()):x}{secrets.token_hex(4)}"
     for pixels, data in crops.items():

@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.db.models import Count, F, Sum
 from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.validators import TextRulesAdmin
 from forum.admin import DateDrillDownInRange, InModeratedForumsAdmin
@@ -41,11 +42,11 @@ class AttachmentAdmin(
     def has_add_permission(self, request):
         return False  # attachments come with posts, through pictures.actions
 
-    @admin.display(description="size", ordering="size")
+    @admin.display(description=gettext_lazy("size"), ordering="size")
     def file_size(self, attachment):
         return filesizeformat(attachment.size)
 
-    @admin.display(description="post")
+    @admin.display(description=gettext_lazy("post"))
     def post_link(self, attachment):
         return format_html(
             '<a href="{}">#{} in thread {}</a>',
@@ -87,31 +88,39 @@ class MemberPicturesAdmin(TextRulesAdmin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="avatar")
+    @admin.display(description=gettext_lazy("avatar"))
     def shown_avatar(self, member):
         return avatar(member, "list")
 
-    @admin.display(description="attachments", ordering="file_count")
+    @admin.display(description=gettext_lazy("attachments"), ordering="file_count")
     def files(self, member):
         return member.file_count
 
-    @admin.display(description="space used", ordering="byte_total")
+    @admin.display(description=gettext_lazy("space used"), ordering="byte_total")
     def total(self, member):
         return filesizeformat(member.byte_total or 0)
 
-    @admin.action(description="Remove the avatars of the selected members")
+    @admin.action(description=gettext_lazy("Remove the avatars of the selected members"))
     def remove_avatar(self, request, queryset):
         self.change_avatars(request, queryset, False, "Removed {} avatars.")
 
-    @admin.action(description="Remove their avatars and block them from setting one")
+    @admin.action(description=gettext_lazy("Remove their avatars and block them from setting one"))
     def block_avatar(self, request, queryset):
         self.change_avatars(request, queryset, True, "Blocked {} members from avatars.")
 
-    @admin.action(description="Allow the selected members to set an avatar again")
+    @admin.action(description=gettext_lazy("Allow the selected members to set an avatar again"))
     def allow_avatar(self, request, queryset):
         for member in queryset:
             actions.allow_avatar(member=member)
-        messages.success(request, f"Allowed {len(queryset)} members avatars again.")
+        messages.success(
+            request,
+            ngettext(
+                "Allowed %(count)d member avatars again.",
+                "Allowed %(count)d members avatars again.",
+                len(queryset),
+            )
+            % {"count": len(queryset)},
+        )
 
     def change_avatars(self, request, queryset, block, message):
         for member in queryset:

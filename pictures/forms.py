@@ -1,6 +1,10 @@
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from pictures.images import CROP_PLACES, Prepared, Refused, prepare, prepare_image
 
@@ -9,12 +13,20 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+# A size in the reader's language, for help texts made when the module loads.
+lazy_filesize = lazy(filesizeformat, str)
+
+
 def read_upload(upload, max_bytes: int) -> bytes:
     """The bytes of an uploaded file, refused past `max_bytes` without reading it all."""
     if upload.size > max_bytes:
         raise Refused(
-            f"“{upload.name[:60]}” is {filesizeformat(upload.size)}: a file may be at most "
-            f"{filesizeformat(max_bytes)}."
+            _("“%(name)s” is %(size)s: a file may be at most %(most)s.")
+            % {
+                "name": upload.name[:60],
+                "size": filesizeformat(upload.size),
+                "most": filesizeformat(max_bytes),
+            }
         )
     return upload.read()
 
@@ -31,12 +43,18 @@ class AttachmentsField(forms.FileField):
             ["JPEG", "PNG", "WebP", "GIF", *map(str.upper, settings.BOARD_ATTACHMENT_OTHER_TYPES)]
         )
         kwargs.setdefault("required", False)
-        kwargs.setdefault("label", "Attach files")
+        kwargs.setdefault("label", gettext_lazy("Attach files"))
         kwargs.setdefault(
             "help_text",
-            f"{kinds}; up to {settings.BOARD_ATTACHMENTS_PER_POST} files of at most "
-            f"{filesizeformat(settings.BOARD_ATTACHMENT_MAX_BYTES)} each. [ATTACH]1[/ATTACH] in "
-            "the message places the first file there; the rest show under the post.",
+            format_lazy(
+                gettext_lazy(
+                    "{kinds}; up to {count} files of at most {size} each. [ATTACH]1[/ATTACH] in "
+                    "the message places the first file there; the rest show under the post."
+                ),
+                kinds=kinds,
+                count=settings.BOARD_ATTACHMENTS_PER_POST,
+                size=lazy_filesize(settings.BOARD_ATTACHMENT_MAX_BYTES),
+            ),
         )
         super().__init__(**kwargs)
 
@@ -44,7 +62,8 @@ class AttachmentsField(forms.FileField):
         uploads = [u for u in (data if isinstance(data, list | tuple) else [data]) if u]
         if len(uploads) > settings.BOARD_ATTACHMENTS_PER_POST:
             raise forms.ValidationError(
-                f"A post may carry at most {settings.BOARD_ATTACHMENTS_PER_POST} files."
+                _("A post may carry at most %(count)d files.")
+                % {"count": settings.BOARD_ATTACHMENTS_PER_POST}
             )
         prepared, errors = [], []
         for upload in uploads:
@@ -65,7 +84,9 @@ class RemoveAttachmentsField(forms.TypedMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
     def __init__(self, **kwargs):
-        super().__init__(coerce=int, required=False, label="Remove attachments", **kwargs)
+        super().__init__(
+            coerce=int, required=False, label=gettext_lazy("Remove attachments"), **kwargs
+        )
 
     def offer(self, attachments) -> None:
         self.choices = [(a.pk, f"{a.position}: {a.name}") for a in attachments]
@@ -73,12 +94,16 @@ class RemoveAttachmentsField(forms.TypedMultipleChoiceField):
 
 class AvatarForm(forms.Form):
     image = forms.FileField(
-        label="Picture",
-        help_text=f"JPEG, PNG, WebP or GIF, at most "
-        f"{filesizeformat(settings.BOARD_AVATAR_MAX_BYTES)}. The largest square of it is kept.",
+        label=gettext_lazy("Picture"),
+        help_text=format_lazy(
+            gettext_lazy(
+                "JPEG, PNG, WebP or GIF, at most {size}. The largest square of it is kept."
+            ),
+            size=lazy_filesize(settings.BOARD_AVATAR_MAX_BYTES),
+        ),
     )
     place = forms.ChoiceField(
-        label="Which part to keep",
+        label=gettext_lazy("Which part to keep"),
         choices=[
             ("centre", "The middle"),
             ("start", "The top (or left) part"),

@@ -13,6 +13,8 @@ import warnings
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from PIL import Image, ImageFile, ImageOps, ImageSequence, UnidentifiedImageError
 
 # A truncated image is refused, never padded out with grey.
@@ -81,7 +83,7 @@ def extension_of(name: str) -> str:
 def prepare(content: bytes, name: str, *, other_types=None) -> Prepared:
     """The upload `content` (sent as `name`) as the board will store it, or Refused."""
     if not content:
-        raise Refused(f"{shown(name)} is empty.")
+        raise refused(_("%(file)s is empty."), name)
     other_types = settings.BOARD_ATTACHMENT_OTHER_TYPES if other_types is None else other_types
     claimed = extension_of(name)
     image_extensions = set().union(*(exts for _, _, exts in IMAGE_FORMATS.values()))
@@ -89,16 +91,21 @@ def prepare(content: bytes, name: str, *, other_types=None) -> Prepared:
         return prepare_image(content, name)
     if claimed not in other_types or claimed not in OTHER_TYPES:
         allowed = ", ".join(["JPEG", "PNG", "WebP", "GIF", *(t.upper() for t in other_types)])
-        raise Refused(f"{shown(name)} is not a file the board takes ({allowed}).")
+        raise Refused(
+            _("%(file)s is not a file the board takes (%(allowed)s).")
+            % {"file": shown(name), "allowed": allowed}
+        )
     if claimed == "pdf" and not content.startswith(b"%PDF-"):
-        raise Refused(f"{shown(name)} is not a PDF document.")
+        raise refused(_("%(file)s is not a PDF document."), name)
     if claimed == "txt":
         try:
             text = content.decode("utf-8")
         except UnicodeDecodeError:
-            raise Refused(f"{shown(name)} is not plain text (UTF-8).") from None
+            raise Refused(
+                _("%(file)s is not plain text (UTF-8).") % {"file": shown(name)}
+            ) from None
         if "\x00" in text or MARKUP_START_RE.match(content):
-            raise Refused(f"{shown(name)} is not plain text.")
+            raise refused(_("%(file)s is not plain text."), name)
     return Prepared(content, safe_name(name, claimed), OTHER_TYPES[claimed], is_image=False)
 
 
@@ -110,10 +117,15 @@ def looks_like_image(content: bytes) -> bool:
         return False
 
 
+def refused(message: str, name: str) -> Refused:
+    """The refusal `message` (with %(file)s) about the uploaded file `name`."""
+    return Refused(message % {"file": shown(name)})
+
+
 def shown(name: str) -> str:
     """An uploaded name as a message may show it (the template escapes it)."""
     name = "".join(c for c in name if unicodedata.category(c)[0] not in "CZ" or c == " ")
-    return f"“{name[:60]}”" if name else "The file"
+    return f"“{name[:60]}”" if name else _("The file")
 
 
 def open_image(
@@ -127,21 +139,32 @@ def open_image(
         try:
             image = Image.open(io.BytesIO(content))
         except (UnidentifiedImageError, Image.DecompressionBombWarning):
-            raise Refused(f"{shown(name)} is not a JPEG, PNG, WebP or GIF image.") from None
+            raise Refused(
+                _("%(file)s is not a JPEG, PNG, WebP or GIF image.") % {"file": shown(name)}
+            ) from None
         except Image.DecompressionBombError:
-            raise Refused(f"{shown(name)} is too large: it has far too many pixels.") from None
+            raise Refused(
+                _("%(file)s is too large: it has far too many pixels.") % {"file": shown(name)}
+            ) from None
         except (OSError, ValueError):
-            raise Refused(f"{shown(name)} cannot be read as an image.") from None
+            raise Refused(
+                _("%(file)s cannot be read as an image.") % {"file": shown(name)}
+            ) from None
         if format_of(image) not in IMAGE_FORMATS:
-            raise Refused(f"{shown(name)} is not a JPEG, PNG, WebP or GIF image.")
+            raise Refused(
+                _("%(file)s is not a JPEG, PNG, WebP or GIF image.") % {"file": shown(name)}
+            )
         frames = frames_of(image)
         if image.width * image.height * frames > max_pixels or frames > MAX_FRAMES:
             megapixels = max_pixels / 1_000_000
+            sent = f"{image.width} × {image.height}"
+            if frames > 1:
+                sent += " × " + ngettext("%(count)d frame", "%(count)d frames", frames) % {
+                    "count": frames
+                }
             raise Refused(
-                f"{shown(name)} is too large: at most {megapixels:g} million pixels "
-                f"({image.width} × {image.height}"
-                + (f" × {frames} frames" if frames > 1 else "")
-                + " were sent)."
+                _("%(file)s is too large: at most %(most)s million pixels (%(sent)s were sent).")
+                % {"file": shown(name), "most": f"{megapixels:g}", "sent": sent}
             )
         if draft and format_of(image) == "JPEG":
             # A JPEG decodes at 1/2, 1/4 or 1/8 scale when that still covers `draft`.
@@ -149,13 +172,13 @@ def open_image(
         try:
             image.load()
         except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
-            raise Refused(f"{shown(name)} is damaged or incomplete.") from None
+            raise refused(_("%(file)s is damaged or incomplete."), name) from None
     return image
 
 
 def prepare_image(content: bytes, name: str) -> Prepared:
     image = open_image(content, name)
-    mime, extension, _ = IMAGE_FORMATS[format_of(image)]
+    mime, extension, _extensions = IMAGE_FORMATS[format_of(image)]
     stored = reencode(image)
     with Image.open(io.BytesIO(stored)) as written:  # upright now: its own size, not the sent
         width, height = written.size

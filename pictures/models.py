@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from forum.models import Post
@@ -38,28 +39,51 @@ class Attachment(models.Model):
     """A file carried by a post: an image re-encoded by the board, or a document of an allowed
     type, kept in the storage (local disk or S3) under `stored_name`."""
 
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="attachments")
+    post = models.ForeignKey(
+        Post,
+        on_delete=models.CASCADE,
+        related_name="attachments",
+        verbose_name=gettext_lazy("post"),
+    )
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attachments"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="attachments",
+        verbose_name=gettext_lazy("owner"),
     )
     position = models.PositiveSmallIntegerField(
-        help_text="1, 2, ... within the post; [ATTACH]2[/ATTACH] places the second."
+        help_text=gettext_lazy("1, 2, ... within the post; [ATTACH]2[/ATTACH] places the second."),
+        verbose_name=gettext_lazy("position"),
     )
-    name = models.CharField(max_length=100, help_text="The uploaded name, made safe.")
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField(help_text="Bytes stored.")
-    is_image = models.BooleanField(default=False)
-    width = models.PositiveIntegerField(default=0)
-    height = models.PositiveIntegerField(default=0)
-    stored_name = models.CharField(max_length=255, unique=True, editable=False)
+    name = models.CharField(
+        max_length=100,
+        help_text=gettext_lazy("The uploaded name, made safe."),
+        verbose_name=gettext_lazy("name"),
+    )
+    content_type = models.CharField(max_length=100, verbose_name=gettext_lazy("content type"))
+    size = models.PositiveIntegerField(
+        help_text=gettext_lazy("Bytes stored."), verbose_name=gettext_lazy("size")
+    )
+    is_image = models.BooleanField(default=False, verbose_name=gettext_lazy("is image"))
+    width = models.PositiveIntegerField(default=0, verbose_name=gettext_lazy("width"))
+    height = models.PositiveIntegerField(default=0, verbose_name=gettext_lazy("height"))
+    stored_name = models.CharField(
+        max_length=255, unique=True, editable=False, verbose_name=gettext_lazy("stored name")
+    )
     thumbnail_name = models.CharField(
-        max_length=255, blank=True, editable=False, help_text="Empty until the task made it."
+        max_length=255,
+        blank=True,
+        editable=False,
+        help_text=gettext_lazy("Empty until the task made it."),
+        verbose_name=gettext_lazy("thumbnail name"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=gettext_lazy("created at"))
 
     objects = AttachmentQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("attachment")
+        verbose_name_plural = gettext_lazy("attachments")
         ordering = ["post", "position"]
         constraints = [
             models.UniqueConstraint(fields=["post", "position"], name="attachment_position")
@@ -83,6 +107,6 @@ class MemberPictures(User):
     """Members as the pictures admin lists them: avatar, and attachments with their total."""
 
     class Meta:
+        verbose_name = gettext_lazy("member's pictures")
+        verbose_name_plural = gettext_lazy("members' pictures")
         proxy = True
-        verbose_name = "member's pictures"
-        verbose_name_plural = "members' pictures"

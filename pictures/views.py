@@ -9,6 +9,7 @@ from django.core.files.storage import FileSystemStorage, storages
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -38,7 +39,7 @@ def serve(name: str, *, content_type: str, filename: str, as_attachment: bool, c
         try:
             response = FileResponse(storage.open(name, "rb"), content_type=content_type)
         except FileNotFoundError:
-            raise Http404("No such file.") from None
+            raise Http404(_("No such file.")) from None
         response["Content-Disposition"] = disposition
     else:
         url = storage.url(
@@ -75,7 +76,7 @@ def attachment(request, pk, name):
 def attachment_thumbnail(request, pk):
     found = get_visible_attachment_or_404(request, pk)
     if not found.is_image:
-        raise Http404("No such picture.")
+        raise Http404(_("No such picture."))
     if not found.thumbnail_name:  # not made yet: the image itself, already re-encoded
         return serve(
             found.stored_name,
@@ -97,7 +98,7 @@ def avatar(request, member_id, key, size):
     # No query: the name is the member's id, their avatar's key and the size.
     pixels = actions.AVATAR_PIXELS.get(size)
     if pixels is None:
-        raise Http404("No such size.")
+        raise Http404(_("No such size."))
     return serve(
         actions.avatar_name(member_id, key, pixels),
         content_type="image/webp",
@@ -112,7 +113,7 @@ def avatar(request, member_id, key, size):
 @require_http_methods(["GET", "POST"])
 def avatar_edit(request):
     if not request.user.may_set_avatar:
-        raise PermissionDenied("An administrator has blocked you from setting an avatar.")
+        raise PermissionDenied(_("An administrator has blocked you from setting an avatar."))
     form = AvatarForm(request.POST or None, request.FILES or None)
     if form.is_valid():
         image = form.cleaned_data["image"]
@@ -126,7 +127,7 @@ def avatar_edit(request):
         except PostingRefused as refused:
             form.add_error(None, str(refused))
         else:
-            messages.success(request, "Your avatar was saved.")
+            messages.success(request, _("Your avatar was saved."))
             return redirect("pictures:avatar_edit")
     return render(request, "pictures/avatar_edit.html", {"form": form})
 
@@ -135,5 +136,5 @@ def avatar_edit(request):
 @require_POST
 def avatar_remove(request):
     actions.remove_avatar(member=request.user)
-    messages.success(request, "Your avatar was removed.")
+    messages.success(request, _("Your avatar was removed."))
     return redirect("pictures:avatar_edit")

@@ -8,6 +8,8 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.db import connection
+from django.test import override_settings
+from django.utils import translation
 
 from accounts.models import User
 from community import online
@@ -153,6 +155,20 @@ def at_once():
         return errors
 
     return run
+
+
+@pytest.fixture
+def german():
+    """Translations on and German active, as a reader who chose German sees the board. Django
+    picks its translation functions once, on first use, by USE_I18N: they are dropped on the way
+    in and out so that the change takes (as django.utils.translation's Trans says)."""
+    with override_settings(USE_I18N=True):
+        translation._trans.__dict__.clear()
+        try:
+            with translation.override("de"):
+                yield
+        finally:
+            translation._trans.__dict__.clear()
 
 
 @pytest.fixture

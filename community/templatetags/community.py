@@ -1,5 +1,7 @@
 from django import template
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from forum.links import link
 
@@ -21,10 +23,9 @@ def reputation_beans(member):
     else:
         count, kind = min(MOST_BAD_BEANS, 1 + (-points - 1) // POINTS_PER_BEAN), "bad"
     return format_html(
-        '<span class="rep-beans rep-{}" title="Reputation: {}"><span aria-hidden="true">{}</span> '
-        "{}</span>",
+        '<span class="rep-beans rep-{}" title="{}"><span aria-hidden="true">{}</span> {}</span>',
         kind,
-        points,
+        _("Reputation: %(points)d") % {"points": points},
         "\u25cf" * count,
         points,
     )
@@ -37,8 +38,10 @@ def thanked_by(post):
     links = ((link("members:member_detail", pk), name) for pk, name in shown)
     names = format_html_join(", ", '<a href="{}">{}</a>', links)
     more = len(post.thanked_by) - len(shown)
-    tail = format_html(" and {} more", more) if more > 0 else ""
-    word = "member" if post.thanks_count == 1 else "members"
-    return format_html(
-        "{} {} thanked {} for this post: {}{}", post.thanks_count, word, post.author, names, tail
+    tail = _(" and %(count)d more") % {"count": more} if more > 0 else ""
+    thanked = ngettext(
+        "{count} member thanked {author} for this post: {names}{more}",
+        "{count} members thanked {author} for this post: {names}{more}",
+        post.thanks_count,
     )
+    return format_html(thanked, count=post.thanks_count, author=post.author, names=names, more=tail)

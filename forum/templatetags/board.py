@@ -1,6 +1,7 @@
 from django import template
 from django.utils.dateformat import format as format_date
 from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
 
 from forum.links import link as board_link
 from forum.markup import SMILIE_PATH, SMILIES
@@ -47,7 +48,7 @@ def smilie_choices() -> list[tuple[str, str, str]]:
     for code, (name, label) in SMILIES.items():
         if name not in seen:
             seen.add(name)
-            choices.append((code, SMILIE_PATH.format(name), label))
+            choices.append((code, SMILIE_PATH.format(name), _(label)))
     return choices
 
 
