@@ -101,7 +101,7 @@ def wide_set(args) -> tuple[list[str], list[int]]:
         paths += [forum.get_absolute_url(), forum.get_absolute_url() + "?page=2"]
     threads = list(
         Thread.objects.visible()
-        .filter(is_closed=False)
+        .filter(is_locked=False)
         .order_by("-last_post_at")
         .select_related("forum")[: args.threads_option]
     )
@@ -149,7 +149,7 @@ class Writer:
                 "submission_key": str(uuid.uuid4()),
             }
         )
-        status, location, _ = self.request(
+        status, location, answer = self.request(
             "POST",
             f"/threads/{thread_id}/reply/",
             body=form,
@@ -158,9 +158,11 @@ class Writer:
                 "Content-Type": "application/x-www-form-urlencoded",
             },
         )
-        if status != 302 or "#post-" not in (location or ""):
+        if status != 302 or "#post" not in (location or ""):
             with self.lock:
                 result.refused += 1
+                if result.refused == 1:
+                    print(f"  refused: {status} {location} {answer[:300]!r}", flush=True)
             return
         path = location.split("#")[0]
         status, _, page = self.request("GET", path)
@@ -170,6 +172,8 @@ class Writer:
                 result.seen += 1
             else:
                 result.missed.append((path, status))
+            if b"a moderator will look at your post" in page:
+                result.held += 1
 
     def run(self, rate: float, seconds: float, result: Round) -> None:
         if rate <= 0:
