@@ -18,11 +18,9 @@ for moderation, refused, seen on the next GET, and the machine's load average at
 import argparse
 import http.client
 import os
-import re
 import secrets
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -36,12 +34,12 @@ from urllib.parse import urlencode, urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.run_benchmark import (  # noqa: E402 - after the path is set
-    BASE_DIR,
     Server,
     member_cookie,
+    prepare,
+    read_wrk,
     server_environment,
-    setup_django,
-    to_ms,
+    wrk,
 )
 
 WRK_SCRIPT = """
@@ -66,6 +64,7 @@ class Round:
     held: int = 0
     refused: int = 0
     seen: int = 0
+    errors: str = ""
     missed: list = field(default_factory=list)
     load: float = 0.0
 
@@ -188,36 +187,16 @@ class Writer:
                 pool.submit(self.reply, result)
 
 
-def run_wrk(base: str, script: Path, seconds: int, connections: int) -> str:
-    command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency"]
-    done = subprocess.run(
-        [*command, "-s", str(script), base], capture_output=True, text=True, check=False
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"wrk failed: {done.stderr.strip()}")
-    return done.stdout
-
-
-def read_wrk(out: str, result: Round) -> None:
-    result.rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    result.requests = int(re.search(r"(\d+) requests in", out).group(1))
-    result.p50_ms = to_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
-    result.p99_ms = to_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    result.non_2xx = int(non_2xx.group(1)) if non_2xx else 0
-    errors = re.search(r"Socket errors: (.*)", out)
-    if errors:
-        print("wrk socket errors:", errors.group(1))
-
-
 def measure(args, base: str, script: Path, writer: Writer, rate: float) -> Round:
     result = Round(rate)
-    run_wrk(base, script, args.warmup, args.connections)
+    wrk(base, args.warmup, args.connections, None, script)
     thread = threading.Thread(target=writer.run, args=(rate, args.duration, result))
     thread.start()
-    read_wrk(run_wrk(base, script, args.duration, args.connections), result)
+    read_wrk(wrk(base, args.duration, args.connections, None, script), result)
     thread.join()
-    result.load = os.getloadavg()[0]
+    result.load = os.getloadavg()[0]  # at the end of the writes too
+    if result.errors:
+        print("wrk socket errors:", result.errors)
     return result
 
 
@@ -252,14 +231,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     server = None
     try:
-        subprocess.run(
-            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
-            cwd=BASE_DIR,
-            env={**os.environ, **env},
-            check=True,
-            timeout=300,
-        )
-        setup_django(env)
+        prepare(env)
         args.paths, args.thread_ids = wide_set(args)
         args.forum_pages = len(args.paths) - 1 - len(args.thread_ids)
         args.cookies = posters(args.members)

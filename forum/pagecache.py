@@ -2,7 +2,9 @@
 stale after a write.
 
 Writes say what they made stale, once they have committed: stale(thread=..., forum=...,
-member=..., lists=True) or, for the admin and the management commands, stale(board=True)
+member=..., lists=True), from the actions that wrote (forum/actions.py and the other apps'
+actions). The management commands that write, and any admin POST that succeeded
+(AdminWritesMiddleware: the admin is rare and may change anything), stale the whole board
 (note_write()). Each *scope* (the board, a forum, a thread, a member, the board-wide lists,
 any write at all) has a token in the cache: the value of a board-wide clock (a counter every
 stale() increments) when it last went stale. A cached page or shared() value records the token
@@ -48,6 +50,7 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils.translation import get_language
 
+from config.cache import CacheUnavailable
 from config.replicas import from_primary
 
 CLOCK_KEY = "stale:clock"
@@ -100,10 +103,13 @@ def stale(
     scopes += [forum_scope(pk) for pk in ids(forum, forums)]
     scopes += [member_scope(pk) for pk in ids(member, members)]
     try:
-        now = cache.incr(CLOCK_KEY)
-    except ValueError:  # never started, or lost: restart above any value it may have had
-        cache.add(CLOCK_KEY, time.time_ns() // 1000, timeout=None)
-        now = cache.incr(CLOCK_KEY)
+        try:
+            now = cache.incr(CLOCK_KEY)
+        except ValueError:  # never started, or lost: restart above any value it may have had
+            cache.add(CLOCK_KEY, time.time_ns() // 1000, timeout=None)
+            now = cache.incr(CLOCK_KEY)
+    except CacheUnavailable:
+        return  # the lost write makes the first process back drop every key (config/cache.py)
     cache.set_many({scope_key(scope): now for scope in scopes}, timeout=None)
 
 
@@ -138,8 +144,9 @@ class Reading:
 _reading: ContextVar[Reading | None] = ContextVar("pagecache_reading", default=None)
 
 
-def clock_of(found: dict) -> int:
-    """The clock from a get_many() that asked for it, started if the cache lost it."""
+def clock_of(found: dict) -> int | None:
+    """The clock from a get_many() that asked for it, started if the cache lost it (None
+    while Redis is unreachable)."""
     clock = found.get(CLOCK_KEY)
     if clock is None:
         cache.add(CLOCK_KEY, time.time_ns() // 1000, timeout=None)
@@ -163,6 +170,8 @@ def tokens_of(scopes, found: dict, clock: int) -> dict[str, int]:
 def is_current(recorded: dict[str, int], found: dict) -> bool:
     """Whether every token `recorded` is still the scope's token; reads those `found` lacks
     (one more round trip)."""
+    if not isinstance(recorded, dict):
+        return False  # stored in another form (an older deployment's)
     missing = [scope_key(scope) for scope in recorded if scope_key(scope) not in found]
     if missing:
         found = {**found, **cache.get_many(missing)}
@@ -173,8 +182,8 @@ def depends_on(*scopes: str) -> None:
     """Adds scopes the page or shared value being built turned out to read (one round trip,
     only while one is being built for the cache)."""
     reading = _reading.get()
-    if reading is None or not scopes:
-        return
+    if reading is None or not reading.fresh or not scopes:
+        return  # nothing is being built for the cache, or it will not be kept
     wanted = [scope for scope in dict.fromkeys(scopes) if scope not in reading.tokens]
     if wanted:
         found = cache.get_many([scope_key(scope) for scope in wanted])
@@ -185,8 +194,12 @@ def built(found: dict, scopes, build, on_stored):
     """Builds a value with build() under a new Reading of `scopes`, passes what it depends on
     to the enclosing one, and stores it with on_stored(tokens, value) if nothing it read went
     stale while it was built."""
-    reading = Reading(clock_of(found))
-    reading.note(tokens_of(scopes, found, reading.clock))
+    clock = clock_of(found)
+    reading = Reading(-1 if clock is None else clock)
+    if clock is None:
+        reading.fresh = False  # Redis is unreachable: build it, keep nothing
+    else:
+        reading.note(tokens_of(scopes, found, clock))
     outer = _reading.get()
     token = _reading.set(reading)
     try:
@@ -196,6 +209,7 @@ def built(found: dict, scopes, build, on_stored):
         _reading.reset(token)
     if outer is not None:
         outer.note(reading.tokens)
+        outer.fresh = outer.fresh and reading.fresh  # what it did not read, the outer missed
     if reading.fresh:
         on_stored(reading.tokens, value)
     return value
@@ -218,7 +232,7 @@ def page_key(request) -> str:
     """The page's key: its address and the active language (a page's words follow it)."""
     address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
     wanted = f"{get_language()} {address}"
-    return "pages:" + hashlib.blake2b(wanted.encode(), digest_size=16).hexdigest()
+    return "page:" + hashlib.blake2b(wanted.encode(), digest_size=16).hexdigest()
 
 
 def is_storable(request, response) -> bool:
@@ -249,7 +263,7 @@ def shared(name: str, compute, scopes=None, *, depends=None):
     if not is_enabled():
         return compute()
     scopes = [ANY] if scopes is None else list(scopes)
-    key = f"shared:{name}"
+    key = shared_key(name)
     found, stored = read(key, scopes)
     if stored is not None:
         outer = _reading.get()
@@ -269,9 +283,15 @@ def shared(name: str, compute, scopes=None, *, depends=None):
     return built(found, [BOARD, *scopes], build, store)
 
 
+def shared_key(name: str) -> str:
+    # Not "shared:", under which the board kept (generation, value) pairs before scopes: a
+    # deployment finds none of those in its way.
+    return f"kept:{name}"
+
+
 def forget_shared(name: str) -> None:
     """Drops one shared() value, for a change that is not a write every page must see."""
-    cache.delete(f"shared:{name}")
+    cache.delete(shared_key(name))
 
 
 def cached_for_visitors(params: tuple[str, ...] = ("page",), on_hit=None, scopes=None):

@@ -352,3 +352,21 @@ def test_a_thread_shows_its_views_rising_when_a_batch_reaches_the_row(
         page = ross_client.get(SAMPLE_THREAD).text
         shown.append(int(page.split(" view")[0].rsplit(",", 1)[-1].strip()))
     assert shown == sorted(shown) and shown[-1] - shown[0] == 6
+
+
+def test_a_value_kept_in_another_form_is_computed_again(db):
+    # An older deployment kept (generation, value) pairs: they must not be served or crash.
+    cache.set(pagecache.shared_key("board-index"), ("3f2a", "old"))
+    assert pagecache.shared("board-index", lambda: "new", []) == "new"
+
+
+def test_an_admin_save_stales_the_whole_board(client, thread, superuser):
+    category = thread.forum.category
+    assert "Endurance Corner" not in client.get("/").text
+    admin = Client()
+    admin.force_login(superuser)
+    admin.post(
+        f"/admin/forum/category/{category.pk}/change/",
+        {"name": "Endurance Corner", "slug": category.slug, "position": 0},
+    )
+    assert "Endurance Corner" in client.get("/").text
