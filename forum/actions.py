@@ -577,6 +577,8 @@ def move_thread(*, thread: Thread, moderator: User, to_forum: Forum, reason: str
     from_forum_name = Forum.objects.values_list("name", flat=True).get(pk=from_forum_id)
     Thread.objects.filter(pk=thread.pk).update(forum=to_forum)
     thread.forum = to_forum
+    # The old forum's pages and stubs (log_moderation stales the new forum's).
+    transaction.on_commit(lambda: pagecache.stale(forum=from_forum_id, lists=True))
     leave_moved_stub(thread=thread, from_forum_id=from_forum_id)
     recount(
         threads=Thread.objects.none(),

@@ -370,3 +370,14 @@ def test_an_admin_save_stales_the_whole_board(client, thread, superuser):
         {"name": "Endurance Corner", "slug": category.slug, "position": 0},
     )
     assert "Endurance Corner" in client.get("/").text
+
+
+def test_a_moved_thread_leaves_both_forums_pages_fresh(client, sample, forum):
+    old_forum = client.get("/forums/cardio/").text
+    assert "Back pain" not in client.get(f"/forums/{forum.slug}/").text
+    moderator = Client()
+    moderator.force_login(make_moderator("Mod_Squad"))
+    moderator.post("/threads/1/move/", {"forum": forum.pk})
+    assert Thread.objects.get(pk=1).forum_id == forum.pk
+    assert "Back pain" in client.get(f"/forums/{forum.slug}/").text
+    assert client.get("/forums/cardio/").text != old_forum  # its thread count, a stub
