@@ -74,7 +74,7 @@ def edit_post(
 
 def refresh_html(post: Post) -> None:
     post.body_html = with_attachments(forum_actions.post_html(post.body), post.attachments.all())
-    # Pages and shared data go stale with the POST that led here (forum.pagecache).
+    # Pages go stale through the action that called this (each stales its post on commit).
     Post.objects.filter(pk=post.pk).update(body_html=post.body_html)
 
 
