@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from accounts import personal_data
 from accounts.models import AccountEvent, EmailChange, User
 from accounts.sessions import end_sessions
+from forum import pagecache
 
 
 class EmailChangeRefused(Exception):
@@ -96,6 +97,7 @@ def deactivate_member(*, member: User, by: User) -> User:
     User.objects.filter(pk=member.pk).update(is_active=False, deactivated_at=timezone.now())
     end_sessions(member)
     AccountEvent.objects.create(member=member, by=by, kind=AccountEvent.DEACTIVATED)
+    stale_member(member)
     return member
 
 
@@ -105,6 +107,13 @@ def reactivate_member(*, member: User) -> None:
         is_active=True, deactivated_at=None
     )
     member.is_active, member.deactivated_at = True, None
+    stale_member(member)
+
+
+def stale_member(member: User) -> None:
+    """What a change to a member shown on pages makes stale, on commit: their profile and
+    postbits, and the board's lists (the member list)."""
+    transaction.on_commit(lambda: pagecache.stale(member=member.pk, lists=True))
 
 
 def former_name(member: User) -> str:
@@ -155,6 +164,8 @@ def erase_member(*, member: User, by: User) -> User:
         kind=AccountEvent.ERASED,
         note="by the member" if by.pk == member.pk else "by staff",
     )
+    # Their old name may show on any page (quotes, last posters, who is online).
+    transaction.on_commit(pagecache.note_write)
     return member
 
 

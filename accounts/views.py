@@ -26,8 +26,9 @@ from accounts.mail import (
     send_registration_attempt_mail,
 )
 from accounts.models import AddressBan, AddressRecord, User
+from forum import pagecache
 from forum.models import Post
-from forum.pagecache import cached_for_visitors
+from forum.pagecache import LISTS, cached_for_visitors
 from forum.paging import paginate
 
 # Each column sorts both ways: "-name" is "name" reversed (Z to A; the newest first; the
@@ -60,17 +61,19 @@ def member_list_columns(order: str) -> dict[str, dict]:
     return columns
 
 
-@cached_for_visitors()
+@cached_for_visitors(scopes=lambda pk: [pagecache.member_scope(pk)])
 def member_detail(request, pk):
     # 1: the member; 2: their recent posts with threads
     member = get_object_or_404(User.objects.filter(is_active=True), pk=pk)
-    recent_posts = Post.objects.recent_by(member, request.user)[:10]
+    recent_posts = list(Post.objects.recent_by(member, request.user)[:10])
+    # Each post shows its thread's title, which its thread's moderators may change.
+    pagecache.depends_on(*{pagecache.thread_scope(post.thread_id) for post in recent_posts})
     return render(
         request,
         "accounts/member_detail.html",
         {
             "member": member,
-            "recent_posts": list(recent_posts),
+            "recent_posts": recent_posts,
             "may_ban": request.user.is_authenticated and request.user.may_ban(member),
             # Only they and moderators (who need the forum check may_ban already made) see it.
             "sees_infractions": request.user.is_authenticated
@@ -79,7 +82,7 @@ def member_detail(request, pk):
     )
 
 
-@cached_for_visitors(params=("sort", "page"))
+@cached_for_visitors(params=("sort", "page"), scopes=lambda: [LISTS])
 def member_list(request):
     # 1: the count; 2: the page of members
     order = request.GET.get("sort", "name")
@@ -112,6 +115,7 @@ def register(request):
         if taken_email:
             form.instance.email = ""
         member = form.save()
+        pagecache.on_commit_stale(lists=True)  # the member list and the index's newest member
         throttle.record_registration(address)
         AddressRecord.note(member, address, AddressRecord.REGISTRATION)
         login(request, member, backend="accounts.backends.UsernameOrEmailBackend")
@@ -203,6 +207,7 @@ def confirm_email(request, token):
     if pk is None:
         raise Http404(_("That confirmation link is invalid or has expired."))
     updated = User.objects.filter(pk=pk, is_active=True).update(email_confirmed=True)
+    pagecache.on_commit_stale(member=pk, lists=True)
     if not updated:
         raise Http404(_("That confirmation link is invalid or has expired."))
     messages.success(request, _("Thank you: your email address is confirmed."))
@@ -230,6 +235,8 @@ def profile_edit(request):
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
+        # The title, signature, location ... show in their profile and every postbit.
+        pagecache.on_commit_stale(member=request.user.pk, lists=True)
         messages.success(request, _("Your profile was saved."))
         return redirect("accounts:profile_edit")
     return render(request, "accounts/profile_edit.html", {"form": form})

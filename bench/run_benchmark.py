@@ -200,11 +200,14 @@ def to_ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000}[unit]
 
 
-def wrk(url: str, seconds: int, connections: int, cookie: str | None) -> str:
+def wrk(url: str, seconds: int, connections: int, cookie: str | None, script=None) -> str:
+    """wrk's output for `url`; with `script`, a Lua file that picks each request's path."""
     command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency"]
     command += ["--timeout", "10s"]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
+    if script:
+        command += ["-s", str(script)]
     done = subprocess.run(
         [*command, url], capture_output=True, text=True, timeout=seconds + 60, check=False
     )
@@ -217,7 +220,11 @@ def measure(result: Result, base: str, args, cookie: str | None) -> None:
     url = base + result.page.url
     if args.warmup:
         wrk(url, args.warmup, args.connections, cookie)
-    out = wrk(url, args.duration, args.connections, cookie)
+    read_wrk(wrk(url, args.duration, args.connections, cookie), result)
+
+
+def read_wrk(out: str, result) -> None:
+    """Sets rps, requests, p50_ms, p99_ms, non_2xx, errors and load on `result` from wrk."""
     result.rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     result.requests = int(re.search(r"(\d+) requests in", out).group(1))
     result.p50_ms = to_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
@@ -227,6 +234,18 @@ def measure(result: Result, base: str, args, cookie: str | None) -> None:
     errors = re.search(r"Socket errors:(.*)", out)
     result.errors = errors.group(1).strip() if errors else ""
     result.load = os.getloadavg()[0]
+
+
+def prepare(env: dict[str, str]) -> None:
+    """Collects the static files into env's STATIC_ROOT and sets Django up in this process."""
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=BASE_DIR,
+        env={**os.environ, **env},
+        check=True,
+        timeout=300,
+    )
+    setup_django(env)
 
 
 def setup_django(env: dict[str, str]) -> None:
@@ -511,14 +530,7 @@ def main() -> None:
     # Stop the servers on Ctrl-C or a kill as well.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     try:
-        subprocess.run(
-            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
-            cwd=BASE_DIR,
-            env={**os.environ, **env},
-            check=True,
-            timeout=300,
-        )
-        setup_django(env)
+        prepare(env)
         pages, member_id = pick_pages(args)
         cookie = member_cookie(member_id)
         results = [Result(page, who) for page in pages for who in ("visitor", "member")]

@@ -23,6 +23,7 @@ from community.models import (
     Thanks,
     poll_options_problem,
 )
+from forum import pagecache
 from forum.models import Post, Thread
 
 
@@ -112,6 +113,7 @@ def create_poll(
     PollOption.objects.bulk_create(
         PollOption(poll=poll, text=text, position=number) for number, text in enumerate(options)
     )
+    pagecache.on_commit_stale(thread=thread.pk)
     return poll
 
 
@@ -137,6 +139,7 @@ def vote(*, poll: Poll, member: User, option_ids: list[int]) -> PollBallot:
         vote_count=F("vote_count") + 1
     )
     Poll.objects.filter(pk=poll.pk).update(voter_count=F("voter_count") + 1)
+    pagecache.on_commit_stale(thread=poll.thread_id)
     return ballot
 
 
@@ -183,6 +186,8 @@ def thank_post(*, post: Post, member: User) -> Post:
         post=locked,
         thread=locked.thread,
     )
+    # The post's thanks show under it; its author's total in their profile and postbits.
+    pagecache.on_commit_stale(thread=locked.thread_id, member=locked.author_id)
     return locked
 
 
@@ -225,6 +230,8 @@ def give_reputation(*, post: Post, giver: User, amount: int, comment: str = "") 
     notify(
         recipient=post.author, kind=Notice.REPUTATION, actor=giver, post=post, thread=post.thread
     )
+    # Their reputation shows in their profile and every postbit of theirs.
+    pagecache.on_commit_stale(thread=post.thread_id, member=post.author_id)
     return given
 
 

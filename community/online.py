@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.models import OnlineRecord, Presence
-from forum.pagecache import forget_shared, shared
+from forum.pagecache import LISTS, forget_shared, shared
 
 SHARED_NAME = "whos-online"
 SKIPPED_PREFIXES = ("/static/", "/admin/", "/metrics", "/healthz", "/readyz", "/favicon")
@@ -145,7 +145,7 @@ def stored_summary() -> dict:
 def summary() -> dict:
     """Currently Active Users, as the index shows them: members (sorted by name), guests,
     and the most ever online."""
-    stored = shared(SHARED_NAME, stored_summary)
+    stored = shared(SHARED_NAME, stored_summary, [LISTS])
     visitors = dict(stored["visitors"])
     with _lock:
         for key, seen in _noted.items():

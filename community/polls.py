@@ -5,7 +5,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from community.models import Poll, PollOption
-from forum.pagecache import shared
+from forum.pagecache import shared, thread_scope
 
 
 def thread_poll(thread) -> Poll | None:
@@ -23,7 +23,9 @@ def poll_for_page(thread, user) -> Poll | None:
         return None
     poll.thread = thread
     poll.options_shown = shared(
-        f"{thread.shared_name(thread.pk)}:poll", lambda: list(PollOption.objects.filter(poll=poll))
+        f"{thread.shared_name(thread.pk)}:poll",
+        lambda: list(PollOption.objects.filter(poll=poll)),
+        [thread_scope(thread.pk)],
     )
     voters = poll.voter_count or 1
     for option in poll.options_shown:

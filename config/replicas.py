@@ -14,10 +14,11 @@ and ReplicaRouter decides, query by query:
   at once whatever the replicas' lag.
 - What the page cache stores (whole visitors' pages, and the shared() data members' pages are
   built from) is computed from the primary (forum/pagecache.py wraps it in from_primary()). The
-  cache keeps a page under the *generation* a write set; a page rendered from a replica that
-  has not replayed that write yet would be stored under the new generation and served stale
-  until the next write. Rendering from the primary closes that gap with no clock, and costs the
-  primary one render per page per write, since the cache serves every other visitor. The
+  cache keeps a page under the tokens of the scopes writes staled; a page rendered from a
+  replica that has not replayed a write yet would be stored under the new token and served
+  stale until the next write to its scopes. Rendering from the primary closes that gap with
+  no clock, and costs the primary one render per page per write, since the cache serves every
+  other visitor. The
   replicas take what the cache cannot serve: members' own renderings, search, feeds and lists.
 - A replica is used only while it answers and its replay lag is at most
   BOARD_REPLICA_MAX_LAG_SECONDS, checked with one small query at most every

@@ -109,7 +109,7 @@ MIDDLEWARE = [
     # Before sessions and the page cache: an absurd query string costs nothing (a 414 page).
     "config.views.LongQueryStringMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "forum.pagecache.PageCacheMiddleware",
+    "forum.pagecache.AdminWritesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -35,6 +35,7 @@ from community.models import MovedStub
 from community.notices import enqueue_post_notices
 from following.models import subscribe
 from following.notifications import enqueue_notifications
+from forum import pagecache
 from forum.mail import send_infraction_mail
 from forum.markup import count_outside_links, render_bbcode
 from forum.models import (
@@ -229,6 +230,7 @@ def create_thread(
         subscribe(author, thread=thread)
     if not held:
         count_new_thread(thread=thread, post=post, notify=not archived)
+    stale_post(post, forum.pk)
     return post
 
 
@@ -288,6 +290,8 @@ def add_reply(
         )
         Thread.objects.filter(pk=locked.pk).update(held_reply_count=F("held_reply_count") + 1)
         AddressRecord.note(author, address, AddressRecord.POST, post_id=post.pk)
+        # The shared thread counts its held replies (its author and moderators see them).
+        transaction.on_commit(lambda: pagecache.stale(thread=locked.pk))
         return post
     # Taken under the lock, so numbers and times rise together.
     created_at = created_at or timezone.now()
@@ -302,6 +306,7 @@ def add_reply(
     )
     AddressRecord.note(author, address, AddressRecord.POST, post_id=post.pk)
     count_new_reply(thread=locked, post=post, notify=not archived)
+    stale_post(post, locked.forum_id)
     return post
 
 
@@ -345,6 +350,7 @@ def edit_post(*, post: Post, editor: User, body: str, address: str | None = None
     locked.edited_at, locked.edited_by = now, editor
     locked.save(update_fields=["body", "body_html", "edited_at", "edited_by"])
     AddressRecord.note(editor, address, AddressRecord.EDIT, post_id=locked.pk)
+    stale_post(locked, locked.thread.forum_id)
     return locked
 
 
@@ -476,7 +482,10 @@ def require_moderator(user: User, forum_id: int) -> None:
 
 
 def log_moderation(*, moderator: User, obj, message: str, reason: str = "") -> LogEntry:
-    """Records the step in the admin's history (LogEntry), with the reason, for superusers."""
+    """Records the step in the admin's history (LogEntry), with the reason, for superusers,
+    and makes what the step changed stale once it commits (stale_scopes)."""
+    scopes = stale_scopes(obj)
+    transaction.on_commit(lambda: pagecache.stale(**scopes))
     if reason:
         message = f"{message} Reason: {reason}"
     return LogEntry.objects.create(
@@ -487,6 +496,35 @@ def log_moderation(*, moderator: User, obj, message: str, reason: str = "") -> L
         action_flag=CHANGE,
         change_message=message,
     )
+
+
+def stale_scopes(obj) -> dict:
+    """What a moderation step on `obj` makes stale (pagecache.stale's arguments): a thread's or
+    post's pages, forum lists and the board's lists, and the member shown; a member's profile
+    and postbits. A report changes only the moderators' counts (stale() with no scope).
+    Steps that move many posts (removing a thread, merging, splitting, a spammer's ban) make
+    the whole board stale on their own."""
+    from forum.models import Infraction, Report
+
+    if isinstance(obj, Thread):
+        return {"thread": obj.pk, "forum": obj.forum_id, "member": obj.starter_id, "lists": True}
+    if isinstance(obj, Post):
+        forum_id = obj.thread.forum_id  # every step that logs a post has its thread loaded
+        return {"thread": obj.thread_id, "forum": forum_id, "member": obj.author_id, "lists": True}
+    if isinstance(obj, User):
+        return {"member": obj.pk, "lists": True}
+    if isinstance(obj, Report):
+        return {}
+    if isinstance(obj, Infraction):
+        return {"member": obj.member_id, "lists": True}
+    return {"board": True, "lists": True}
+
+
+def stale_post(post: Post, forum_id: int) -> None:
+    """A written post makes stale, on commit: its thread's pages, its forum's lists, the
+    board's lists (index, search, member list) and its author's profile and postbits."""
+    scopes = {"thread": post.thread_id, "forum": forum_id, "member": post.author_id}
+    transaction.on_commit(lambda: pagecache.stale(lists=True, **scopes))
 
 
 def locked_thread(thread: Thread, moderator: User) -> Thread:
@@ -547,6 +585,8 @@ def move_thread(*, thread: Thread, moderator: User, to_forum: Forum, reason: str
     from_forum_name = Forum.objects.values_list("name", flat=True).get(pk=from_forum_id)
     Thread.objects.filter(pk=thread.pk).update(forum=to_forum)
     thread.forum = to_forum
+    # The old forum's pages and stubs (log_moderation stales the new forum's).
+    transaction.on_commit(lambda: pagecache.stale(forum=from_forum_id, lists=True))
     leave_moved_stub(thread=thread, from_forum_id=from_forum_id)
     recount(
         threads=Thread.objects.none(),
@@ -582,6 +622,7 @@ def leave_moved_stub(*, thread: Thread, from_forum_id: int) -> None:
 @transaction.atomic
 def remove_thread(*, thread: Thread, moderator: User, reason: str) -> Thread:
     """Hides a thread (soft): members no longer see it; moderators still do."""
+    transaction.on_commit(note_write)  # moves many posts and counts: the whole board
     thread = locked_thread(thread, moderator)
     now = timezone.now()
     Thread.objects.filter(pk=thread.pk).update(
@@ -595,6 +636,7 @@ def remove_thread(*, thread: Thread, moderator: User, reason: str) -> Thread:
 
 @transaction.atomic
 def restore_thread(*, thread: Thread, moderator: User, reason: str = "") -> Thread:
+    transaction.on_commit(note_write)  # moves many posts and counts: the whole board
     thread = locked_thread(thread, moderator)
     Thread.objects.filter(pk=thread.pk).update(
         is_removed=False, removed_at=None, removed_by=None, removed_reason="", merged_into=None
@@ -718,6 +760,7 @@ def renumber(thread_id: int) -> int:
 def merge_threads(*, source: Thread, target: Thread, moderator: User, reason: str = "") -> Thread:
     """Moves every post of `source` into `target`, numbered by time; `source` is removed and
     points to `target`. The moderator must moderate both forums."""
+    transaction.on_commit(note_write)  # moves many posts and counts: the whole board
     if source.pk == target.pk:
         raise ModerationRefused(_("A thread cannot be merged into itself."))
     first, second = sorted([source.pk, target.pk])
@@ -757,6 +800,7 @@ def split_posts(
 ) -> Thread:
     """Moves the posts with these numbers into a new thread in the same forum; both threads
     are numbered afresh by time. Returns the new thread."""
+    transaction.on_commit(note_write)  # moves many posts and counts: the whole board
     thread = locked_thread(thread, moderator)
     moving = Post.objects.filter(thread=thread, number__in=set(numbers))
     earliest = moving.order_by("created_at", "pk").first()
@@ -842,6 +886,7 @@ def ban_spammer(
     """vBulletin's "ban spammer": bans the account until lifted, removes (softly) every thread
     it started and every post it wrote, held ones too, bans the address it registered from if
     asked, and logs it. undo_ban_spammer() reverses exactly this."""
+    transaction.on_commit(note_write)  # moves many posts and counts: the whole board
     ban = ban_member(member=member, moderator=moderator, reason=reason)
     now = timezone.now()
     removed = {"is_removed": True, "removed_at": now, "removed_by": moderator}
@@ -894,6 +939,7 @@ def ban_registration_address(member: User, moderator: User, reason: str) -> Addr
 def undo_ban_spammer(*, cleanup: SpammerCleanup, superuser: User) -> SpammerCleanup:
     """Restores what ban_spammer() removed (unless a moderator has changed it since), lifts its
     ban if still in force, and ends its address ban. Superusers only."""
+    transaction.on_commit(note_write)  # moves many posts and counts: the whole board
     if not (superuser.is_active and superuser.is_superuser):
         raise ModerationRefused(_("Only a superuser undoes a spammer's ban."))
     cleanup = SpammerCleanup.objects.select_for_update().get(pk=cleanup.pk)

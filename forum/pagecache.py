@@ -1,56 +1,218 @@
-"""Whole pages for visitors, served from the shared cache and never stale after a write.
+"""Whole pages for visitors, and data every reader shares, kept in the shared cache and never
+stale after a write.
 
-Every cached page is stored with the board's *generation*: a random token in the cache that
-every write replaces, through PageCacheMiddleware for every POST (and PUT, PATCH, DELETE) the
-board answers, and through note_write() in the management commands that write. A page is
-served only if it was stored under the current generation, so after a reply, an edit, a
-moderation action or an admin change, the next visitor gets a freshly rendered page. The
-generation is read before the page is rendered: a page rendered from data older than a write
-is stored under the generation that write replaced, and is never served.
+Writes say what they made stale, once they have committed: stale(thread=..., forum=...,
+member=..., lists=True), from the actions that wrote (forum/actions.py and the other apps'
+actions). The management commands that write, and any admin POST that succeeded
+(AdminWritesMiddleware: the admin is rare and may change anything), stale the whole board
+(note_write()). Each *scope* (the board, a forum, a thread, a member, the board-wide lists,
+any write at all) has a token in the cache: the value of a board-wide clock (a counter every
+stale() increments) when it last went stale. A cached page or shared() value records the token
+of every scope it was built from: those its view declares from its arguments
+(cached_for_visitors(scopes=...)), those of the shared() values it used, and those it found
+while rendering (depends_on(), e.g. the authors of a thread page's posts, whose post count,
+title, avatar and signature show in every postbit). It is served only while each of those
+tokens is unchanged, so a reply in thread T makes T's pages, its forum's list pages, the index,
+search results, the member list and the author's profile and postbits stale, and leaves thread
+U's pages (where the author does not post) cached.
 
-The same generation keeps data every reader shares (shared()), such as the index's forums.
+The clock is read before anything is rendered, and a page or value is stored only if every
+token it records is no newer than that clock: a write that committed while the page rendered
+(and may or may not be in it) bumped a scope past the clock, and the page is not kept. What
+the clock orders is the cache's own counter, not the app servers' clocks.
+
+Requests that write nothing a visitor sees (refused forms, logins, read marks, follows, private
+messages) stale nothing. shared(name, compute) without scopes depends on "any write", as every
+shared value did before scopes.
 
 Only visitors' pages are cached: a GET with no session or messages cookie and only known query
-parameters, answered with a 200 that set no cookie and used no CSRF token. Members' pages
-carry their own read marks, time zone and tools, so they are always rendered.
+parameters, answered with a 200 that set no cookie and used no CSRF token, under a key that
+holds the address and the active language. Members' pages carry their own read marks, time
+zone and tools, so they are always rendered (from shared() data).
 
 It is on only with a cache every app server shares (REDIS_URL): with per-process local memory
 one worker would never hear of another's writes. Thread views still count on a cache hit.
-What no request writes, such as the view counts flushed from the cache or a ban running out,
-shows within BOARD_PAGE_CACHE_SECONDS.
+What no request writes, such as the view counts flushed from the cache, who is online or a ban
+running out, shows within BOARD_PAGE_CACHE_SECONDS.
 
 What is stored here is computed from the primary database, never from a read replica that
 might not have replayed the latest write yet (config/replicas.py).
 """
 
 import hashlib
-import secrets
+import time
+from contextvars import ContextVar
 from functools import wraps
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.http import HttpResponse
+from django.utils.translation import get_language
 
+from config.cache import CacheUnavailable
 from config.replicas import from_primary
 
-GENERATION_KEY = "pages:generation"
-MISSING = object()  # what kept() gives for a key with nothing under the current generation
-SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
+CLOCK_KEY = "stale:clock"
+BOARD = "board"  # every page and value depends on it: the admin and the commands stale it
+ANY = "any"  # stale after any write: what shared() without scopes depends on
+LISTS = "lists"  # what any post changes board-wide: index, search, member list, subforums
+
+
+def scope_key(scope: str) -> str:
+    return f"stale:{scope}"
+
+
+def forum_scope(forum_id) -> str:
+    return f"forum:{forum_id}"
+
+
+def thread_scope(thread_id) -> str:
+    return f"thread:{thread_id}"
+
+
+def member_scope(member_id) -> str:
+    return f"member:{member_id}"
+
+
+def ids(one, many) -> list:
+    """The primary keys of `one` and `many` (model instances or ids; None left out)."""
+    found = [] if one is None else [one]
+    return [getattr(item, "pk", item) for item in [*found, *many] if item is not None]
+
+
+def stale(
+    *,
+    board: bool = False,
+    lists: bool = False,
+    thread=None,
+    forum=None,
+    member=None,
+    threads=(),
+    forums=(),
+    members=(),
+) -> None:
+    """Makes stale every cached page and shared value built from these scopes. Call it once
+    the write has committed: transaction.on_commit(lambda: pagecache.stale(...))."""
+    if not is_enabled():
+        return
+    scopes = [ANY]
+    scopes += [BOARD] if board else []
+    scopes += [LISTS] if lists else []
+    scopes += [thread_scope(pk) for pk in ids(thread, threads)]
+    scopes += [forum_scope(pk) for pk in ids(forum, forums)]
+    scopes += [member_scope(pk) for pk in ids(member, members)]
+    try:
+        try:
+            now = cache.incr(CLOCK_KEY)
+        except ValueError:  # never started, or lost: restart above any value it may have had
+            cache.add(CLOCK_KEY, time.time_ns() // 1000, timeout=None)
+            now = cache.incr(CLOCK_KEY)
+    except CacheUnavailable:
+        return  # the lost write makes the first process back drop every key (config/cache.py)
+    cache.set_many({scope_key(scope): now for scope in scopes}, timeout=None)
+
+
+def on_commit_stale(**scopes) -> None:
+    """stale(**scopes) once the current transaction commits (at once outside one)."""
+    from django.db import transaction
+
+    transaction.on_commit(lambda: stale(**scopes))
 
 
 def note_write() -> None:
-    """Makes every cached page stale. Call it once the write has committed."""
-    cache.set(GENERATION_KEY, secrets.token_hex(8), timeout=None)
+    """Makes every cached page and shared value stale (the management commands that write)."""
+    stale(board=True, lists=True)
 
 
-def current_generation(found: dict) -> str:
-    """The generation from a get_many() that asked for it, started if the cache lost it."""
-    generation = found.get(GENERATION_KEY)
-    if generation is None:
-        cache.add(GENERATION_KEY, secrets.token_hex(8), timeout=None)
-        generation = cache.get(GENERATION_KEY)
-    return generation
+class Reading:
+    """What a page or a shared value being built depends on: the clock when it started, and
+    the token of each scope it read. `fresh` is False once a scope went stale after the start."""
+
+    def __init__(self, clock: int):
+        self.clock = clock
+        self.tokens: dict[str, int] = {}
+        self.fresh = True
+
+    def note(self, tokens: dict[str, int | None]) -> None:
+        for scope, token in tokens.items():
+            if token is None or token > self.clock or self.tokens.get(scope, token) != token:
+                self.fresh = False
+            self.tokens[scope] = token
+
+
+_reading: ContextVar[Reading | None] = ContextVar("pagecache_reading", default=None)
+
+
+def clock_of(found: dict) -> int | None:
+    """The clock from a get_many() that asked for it, started if the cache lost it (None
+    while Redis is unreachable)."""
+    clock = found.get(CLOCK_KEY)
+    if clock is None:
+        cache.add(CLOCK_KEY, time.time_ns() // 1000, timeout=None)
+        clock = cache.get(CLOCK_KEY)
+    return clock
+
+
+def tokens_of(scopes, found: dict, clock: int) -> dict[str, int]:
+    """Each scope's token from `found`; a scope never staled (or lost) starts at `clock`,
+    which no page stored before it can have recorded (their clocks were lower)."""
+    tokens = {}
+    for scope in scopes:
+        token = found.get(scope_key(scope))
+        if token is None:
+            cache.add(scope_key(scope), clock, timeout=None)
+            token = cache.get(scope_key(scope))
+        tokens[scope] = token
+    return tokens
+
+
+def is_current(recorded: dict[str, int], found: dict) -> bool:
+    """Whether every token `recorded` is still the scope's token; reads those `found` lacks
+    (one more round trip)."""
+    if not isinstance(recorded, dict):
+        return False  # stored in another form (an older deployment's)
+    missing = [scope_key(scope) for scope in recorded if scope_key(scope) not in found]
+    if missing:
+        found = {**found, **cache.get_many(missing)}
+    return all(found.get(scope_key(scope)) == token for scope, token in recorded.items())
+
+
+def depends_on(*scopes: str) -> None:
+    """Adds scopes the page or shared value being built turned out to read (one round trip,
+    only while one is being built for the cache)."""
+    reading = _reading.get()
+    if reading is None or not reading.fresh or not scopes:
+        return  # nothing is being built for the cache, or it will not be kept
+    wanted = [scope for scope in dict.fromkeys(scopes) if scope not in reading.tokens]
+    if wanted:
+        found = cache.get_many([scope_key(scope) for scope in wanted])
+        reading.note(tokens_of(wanted, found, reading.clock))
+
+
+def built(found: dict, scopes, build, on_stored):
+    """Builds a value with build() under a new Reading of `scopes`, passes what it depends on
+    to the enclosing one, and stores it with on_stored(tokens, value) if nothing it read went
+    stale while it was built."""
+    clock = clock_of(found)
+    reading = Reading(-1 if clock is None else clock)
+    if clock is None:
+        reading.fresh = False  # Redis is unreachable: build it, keep nothing
+    else:
+        reading.note(tokens_of(scopes, found, clock))
+    outer = _reading.get()
+    token = _reading.set(reading)
+    try:
+        with from_primary():  # a replica may not have replayed the write that bumped a token
+            value = build()
+    finally:
+        _reading.reset(token)
+    if outer is not None:
+        outer.note(reading.tokens)
+        outer.fresh = outer.fresh and reading.fresh  # what it did not read, the outer missed
+    if reading.fresh:
+        on_stored(reading.tokens, value)
+    return value
 
 
 def is_enabled() -> bool:
@@ -67,8 +229,10 @@ def is_visitor_request(request, params: tuple[str, ...]) -> bool:
 
 
 def page_key(request) -> str:
+    """The page's key: its address and the active language (a page's words follow it)."""
     address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
-    return "pages:" + hashlib.blake2b(address.encode(), digest_size=16).hexdigest()
+    wanted = f"{get_language()} {address}"
+    return "page:" + hashlib.blake2b(wanted.encode(), digest_size=16).hexdigest()
 
 
 def is_storable(request, response) -> bool:
@@ -80,48 +244,65 @@ def is_storable(request, response) -> bool:
     )
 
 
-def kept(key: str):
-    """The current generation, and what `key` holds under it or MISSING. One round trip."""
-    found = cache.get_many([GENERATION_KEY, key])
-    generation = current_generation(found)
+def read(key: str, scopes) -> tuple[dict, object | None]:
+    """One round trip: the clock, the tokens of `scopes` (and the board's), and what `key`
+    holds if every token it recorded is current (else None)."""
+    scopes = [BOARD, *scopes]
+    found = cache.get_many([key, CLOCK_KEY, *(scope_key(scope) for scope in scopes)])
     stored = found.get(key)
-    if stored is not None and stored[0] == generation:
-        return generation, stored[1]
-    return generation, MISSING
+    if stored is not None and is_current(stored[0], found):
+        return found, stored
+    return found, None
 
 
-def keep(key: str, generation: str, value) -> None:
-    """Stores `value` under `key` for as long as `generation` is current (and at most
-    BOARD_PAGE_CACHE_SECONDS). Read it back with kept()."""
-    cache.set(key, (generation, value), settings.BOARD_PAGE_CACHE_SECONDS)
-
-
-def shared(name: str, compute):
-    """What `compute()` returns, kept under the current generation while pages are cached:
-    data every reader sees alike, such as the board index's forums, fresh after any write."""
+def shared(name: str, compute, scopes=None, *, depends=None):
+    """What `compute()` returns, kept while pages are cached until one of `scopes` goes stale
+    (without scopes: until any write): data every reader sees alike, such as the board
+    index's forums. `depends(value)` names the scopes found in the value (the members whose
+    postbits a page of posts shows). Pages built from it depend on its scopes too."""
     if not is_enabled():
         return compute()
-    key = f"shared:{name}"
-    generation, value = kept(key)
-    if value is MISSING:
-        # From the primary: a replica may not have replayed the write that set the generation.
-        with from_primary():
-            value = compute()
-        keep(key, generation, value)
-    return value
+    scopes = [ANY] if scopes is None else list(scopes)
+    key = shared_key(name)
+    found, stored = read(key, scopes)
+    if stored is not None:
+        outer = _reading.get()
+        if outer is not None:
+            outer.note(stored[0])
+        return stored[1]
+
+    def build():
+        value = compute()
+        if depends is not None:
+            depends_on(*depends(value))
+        return value
+
+    def store(tokens, value):
+        cache.set(key, (tokens, value), settings.BOARD_PAGE_CACHE_SECONDS)
+
+    return built(found, [BOARD, *scopes], build, store)
+
+
+def shared_key(name: str) -> str:
+    # Not "shared:", under which the board kept (generation, value) pairs before scopes: a
+    # deployment finds none of those in its way.
+    return f"kept:{name}"
 
 
 def forget_shared(name: str) -> None:
     """Drops one shared() value, for a change that is not a write every page must see."""
-    cache.delete(f"shared:{name}")
+    cache.delete(shared_key(name))
 
 
-def cached_for_visitors(params: tuple[str, ...] = ("page",), on_hit=None):
+def cached_for_visitors(params: tuple[str, ...] = ("page",), on_hit=None, scopes=None):
     """Serves the view's page to visitors from the cache (see the module's docstring).
 
     `params` are the query parameters the page reads; any other parameter means the page is
     rendered and not stored. `on_hit(request, **kwargs)` runs when the cache answers, for
-    what the view counts (a thread's views).
+    what the view counts (a thread's views). `scopes(**kwargs)` names the scopes the page
+    depends on from the view's arguments (read in the same round trip as the page); the
+    view adds others with depends_on() and through the shared() values it uses. Without it
+    the page depends on any write.
     """
 
     def decorate(view):
@@ -130,35 +311,45 @@ def cached_for_visitors(params: tuple[str, ...] = ("page",), on_hit=None):
             if not is_enabled() or not is_visitor_request(request, params):
                 return view(request, *args, **kwargs)
             key = page_key(request)
-            generation, page = kept(key)
-            if page is not MISSING:
+            declared = [ANY] if scopes is None else list(scopes(**kwargs))
+            found, stored = read(key, declared)
+            if stored is not None:
                 if on_hit is not None:
                     on_hit(request, *args, **kwargs)
-                content_type, content = page
+                content_type, content = stored[1]
                 return HttpResponse(content, content_type=content_type)
-            # Rendered from the primary, as shared() computes: stored under `generation`, the
-            # page must hold every write made before it (config/replicas.py).
-            with from_primary():
-                response = view(request, *args, **kwargs)
-            if is_storable(request, response):
-                keep(key, generation, (response["Content-Type"], response.content))
-            return response
+
+            def render():
+                return view(request, *args, **kwargs)
+
+            def store(tokens, response):
+                if is_storable(request, response):
+                    page = (response["Content-Type"], response.content)
+                    cache.set(key, (tokens, page), settings.BOARD_PAGE_CACHE_SECONDS)
+
+            return built(found, [BOARD, *declared], render, store)
 
         return view_or_cached_page
 
     return decorate
 
 
-class PageCacheMiddleware:
-    """Every request that may write makes the cached pages stale, once it has been answered
-    (its transaction has committed by then), whatever its outcome."""
+class AdminWritesMiddleware:
+    """The admin changes anything (forums, members, posts, settings rows) and is rare: a POST
+    to it that succeeded (a save, deletion or action redirects; a refused form or login
+    answers 200) makes the whole board stale once answered (its transaction has committed)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        try:
-            return self.get_response(request)
-        finally:
-            if request.method not in SAFE_METHODS and is_enabled():
-                note_write()
+        response = self.get_response(request)
+        match = request.resolver_match
+        if (
+            request.method == "POST"
+            and match is not None
+            and "admin" in match.namespaces
+            and 300 <= response.status_code < 400
+        ):
+            note_write()
+        return response

@@ -26,7 +26,7 @@ from following.models import (
     with_follow_state,
     with_read_state,
 )
-from forum import actions
+from forum import actions, pagecache
 from forum.archive import archive_of
 from forum.forms import BODY_MAX_LENGTH, PostEditForm, ReplyForm, ThreadForm
 from forum.fragments import render_postbits, render_thread_rows
@@ -41,19 +41,19 @@ from forum.models import (
     arrange_forums,
     listing_order,
 )
-from forum.pagecache import cached_for_visitors, shared
+from forum.pagecache import LISTS, cached_for_visitors, shared
 from forum.paging import page_from_request, page_window
 from forum.search import SearchForm, forums_for_filter
 from pictures import actions as pictures_actions
 
 
-@cached_for_visitors()
+@cached_for_visitors(scopes=lambda: [LISTS])
 def board_index(request):
     # 1: forums with category and last post; 2: member statistics (both shared by every
     # reader: pagecache.shared); 3: who is online (shared until a process writes who it saw);
     # 4: for a member, the forums with unread posts. Each reader gets the forums they may
     # see, counts and last posts from those they may read.
-    index = shared("board-index", board_index_data)
+    index = shared("board-index", board_index_data, [LISTS])
     forums = arrange_forums(index["forums"], request.user)
     active = online.summary() if settings.BOARD_WHOS_ONLINE else None
     unread = unread_forum_ids(request.user)
@@ -81,7 +81,7 @@ def board_index_data() -> dict:
     return {"forums": list(Forum.objects.for_index()), "members": User.objects.board_statistics()}
 
 
-@cached_for_visitors(params=("page", "sort", "order"))
+@cached_for_visitors(params=("page", "sort", "order"), scopes=lambda slug: [])
 def forum_detail(request, slug):
     # 1: the forum, its category and whether the member follows it; 2: a page of threads;
     # with announcements, 3: those shown here; with subforums, 4: the board's forums (these
@@ -90,6 +90,7 @@ def forum_detail(request, slug):
     forums = Forum.objects.select_related("category")
     forums = with_follow_state(forums, request.user, field="forum")
     forum = get_visible_forum_or_404(request, slug, forums)
+    pagecache.depends_on(pagecache.forum_scope(forum.pk))
     readable = forum.permits(request.user, READ)
     sort, order = listing_sort(request)
     is_default = (sort, order) == ("last_post", "desc")
@@ -108,11 +109,13 @@ def forum_detail(request, slug):
     announcements = []
     if forum.announcement_count:
         announcements = shared(
-            f"announcements:{forum.pk}", lambda: list(Announcement.objects.for_forum(forum))
+            f"announcements:{forum.pk}",
+            lambda: list(Announcement.objects.for_forum(forum)),
+            [pagecache.forum_scope(forum.pk)],
         )
     subforums = []
     if forum.subforum_count:
-        board = shared("board-forums", lambda: list(Forum.objects.for_index()))
+        board = shared("board-forums", lambda: list(Forum.objects.for_index()), [LISTS])
         subforums = arrange_forums(board, request.user, under=forum.pk)
     return render(
         request,
@@ -148,7 +151,11 @@ def listing_sort(request) -> tuple[str, str]:
 def moved_stubs_for(forum: Forum, user) -> list:
     """The forum's live "Moved:" stubs (shared by every reader), leaving out those whose thread
     now stands in a forum the reader may not read (no query: the forum rows come with them)."""
-    stubs = shared(f"moved-stubs:{forum.pk}", lambda: list(MovedStub.objects.live_in(forum)))
+    stubs = shared(
+        f"moved-stubs:{forum.pk}",
+        lambda: list(MovedStub.objects.live_in(forum)),
+        [pagecache.forum_scope(forum.pk)],
+    )
     return [stub for stub in stubs if stub.thread.forum.permits(user, READ)]
 
 
@@ -169,12 +176,15 @@ def load_thread(pk: int) -> Thread | None:
     return Thread.objects.select_related(*related).filter(pk=pk).first()
 
 
-@cached_for_visitors(on_hit=lambda request, pk, slug: Thread.add_view(pk))
+@cached_for_visitors(
+    on_hit=lambda request, pk, slug: Thread.add_view(pk),
+    scopes=lambda pk, slug: [pagecache.thread_scope(pk)],
+)
 def thread_detail(request, pk, slug):
     # 1: the thread with forum and category; 2: the page's posts with authors and editors (both
     # shared by every reader until the next write, with a shared cache: pagecache.shared).
     # A member adds 3: their read mark and subscription; 4: the read mark moved, if it moves.
-    thread = shared(Thread.shared_name(pk), lambda: load_thread(pk))
+    thread = shared(Thread.shared_name(pk), lambda: load_thread(pk), [pagecache.thread_scope(pk)])
     if thread is None or not thread.is_visible_to(request.user):
         # A thread merged away leads to the thread that took its posts.
         merged_into = thread and thread.forum.permits(request.user, READ) and thread.merged_into
@@ -187,7 +197,13 @@ def thread_detail(request, pk, slug):
         return redirect(thread.get_absolute_url() + (f"?{query}" if query else ""))
     page = page_from_request(request, thread.page_count())
     page_name = f"{Thread.shared_name(pk)}:page:{page}"
-    posts = shared(page_name, lambda: list(Post.objects.page_of(thread, page)))
+    # The authors' and editors' post counts, titles, avatars and signatures show in postbits.
+    posts = shared(
+        page_name,
+        lambda: list(Post.objects.page_of(thread, page)),
+        [pagecache.thread_scope(pk)],
+        depends=posters_shown,
+    )
     # Held replies, for their author and the moderators, under the last page. A query only
     # when the thread has some (Thread.held_reply_count).
     held = list(Post.objects.held_in(thread, request.user)) if page == thread.page_count() else []
@@ -226,6 +242,12 @@ def thread_detail(request, pk, slug):
             "poll": poll_for_page(thread, request.user),
         },
     )
+
+
+def posters_shown(posts) -> list[str]:
+    """The member scopes a page of posts shows: its authors and editors (pagecache)."""
+    ids = {post.author_id for post in posts} | {post.edited_by_id for post in posts}
+    return [pagecache.member_scope(pk) for pk in ids if pk is not None]
 
 
 def get_visible_post_or_404(request, pk, *related: str) -> Post:
@@ -434,18 +456,18 @@ def post_history(request, pk):
     )
 
 
-@cached_for_visitors(params=tuple(SearchForm.base_fields) + ("page",))
+@cached_for_visitors(params=tuple(SearchForm.base_fields) + ("page",), scopes=lambda: [LISTS])
 def search(request):
     # 1: the forums for the filter; a valid search adds 2: the capped count, 3: a page of results
     # (none when the count is 0), and a member filter the member's name. With a shared cache
     # the forums, counts and pages of results are kept until the next write (pagecache.shared).
-    forums = shared("search-forums", forums_for_filter)
+    forums = shared("search-forums", forums_for_filter, [LISTS])
     forums = [forum for forum in forums if forum.permits(request.user, READ)]
     form = SearchForm(request.GET or None, forums=forums)
     if not form.is_valid():
         return render(request, "forum/search.html", {"form": form})
     search = form.search(reader=request.user)
-    count = shared(f"search-count:{search.key}", search.count)
+    count = shared(f"search-count:{search.key}", search.count, [LISTS])
     page_count = search.page_count(count)
     page = page_from_request(request, page_count)
     query = request.GET.copy()
@@ -457,7 +479,7 @@ def search(request):
             "form": form,
             "search": search,
             "count": count,
-            "results": shared(f"search:{search.key}:{page}", lambda: search.page(page))
+            "results": shared(f"search:{search.key}:{page}", lambda: search.page(page), [LISTS])
             if count
             else [],
             "page": page,

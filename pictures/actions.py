@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from forum import actions as forum_actions
+from forum import pagecache
 from forum.actions import PostingRefused
 from forum.models import Post
 from pictures import tasks
@@ -74,7 +75,7 @@ def edit_post(
 
 def refresh_html(post: Post) -> None:
     post.body_html = with_attachments(forum_actions.post_html(post.body), post.attachments.all())
-    # Pages and shared data go stale with the POST that led here (forum.pagecache).
+    # Pages go stale through the action that called this (each stales its post on commit).
     Post.objects.filter(pk=post.pk).update(body_html=post.body_html)
 
 
@@ -136,6 +137,7 @@ def delete_attachment(*, attachment: Attachment) -> None:
     attachment.delete()
     refresh_html(post)
     forget_files(attachment)
+    transaction.on_commit(lambda: pagecache.stale(thread=post.thread_id, lists=True))
 
 
 def forget_files(attachment: Attachment) -> None:
@@ -167,6 +169,7 @@ def set_avatar(*, member: User, content: bytes, name: str, place: str = "centre"
     forget_avatar(locked)
     locked.avatar_key = member.avatar_key = key
     locked.save(update_fields=["avatar_key"])
+    stale_member(locked)
     return locked
 
 
@@ -181,12 +184,18 @@ def remove_avatar(*, member: User, block: bool = False) -> User:
         locked.may_set_avatar = member.may_set_avatar = False
         fields.append("may_set_avatar")
     locked.save(update_fields=fields)
+    stale_member(locked)
     return locked
 
 
 def allow_avatar(*, member: User) -> None:
     User.objects.filter(pk=member.pk).update(may_set_avatar=True)
     member.may_set_avatar = True
+
+
+def stale_member(member: User) -> None:
+    """The member's avatar shows in their profile and every postbit of theirs."""
+    transaction.on_commit(lambda: pagecache.stale(member=member.pk, lists=True))
 
 
 def forget_avatar(member: User) -> None:

@@ -386,6 +386,7 @@ def test_the_admin_approves_and_rejects_held_posts_in_bulk(
     assert rejected.is_removed and rejected.is_held
 
 
+@pytest.mark.django_db(transaction=True)  # pages go stale once the reply commits
 def test_a_visitors_cached_page_never_shows_a_held_reply(settings, thread, newcomer, member):
     settings.BOARD_PAGE_CACHE_SECONDS = 300
     url = thread.get_absolute_url()
