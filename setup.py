@@ -1,13 +1,13 @@
-"""The one packaging rule pyproject.toml cannot state: templates/, static/ and fixtures/ stay at
-the top of the checkout, where they are edited, and the wheel carries them inside the config
-package (config/settings.py looks for them there when it runs from site-packages)."""
+"""The one packaging rule pyproject.toml cannot state: templates/, static/, fixtures/ and locale/
+stay at the top of the checkout, where they are edited, and the wheel carries them inside the
+config package (config/settings.py looks for them there when it runs from site-packages)."""
 
 from pathlib import Path
 
 from setuptools import find_packages, setup
 
 APPS = ["config", "accounts", "forum", "following", "messaging", "pictures", "community"]
-SHIPPED_FOLDERS = ["templates", "static", "fixtures"]
+SHIPPED_FOLDERS = ["templates", "static", "fixtures", "locale"]
 
 # Each folder under them becomes a data-only package, config.templates.forum and so on:
 # setuptools ships files by package.

@@ -13,6 +13,7 @@ from django.db.models import Count, Value, Window
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 
 from accounts.validators import is_invisible
 from forum.links import link
@@ -118,6 +119,13 @@ class User(AbstractUser):
         max_length=64,
         blank=True,
         help_text="Times are shown in this zone; empty means the board's zone.",
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_("Pages and mail are in this language; empty means the board's language."),
     )
     color_mode = models.CharField(
         max_length=5,
@@ -345,6 +353,11 @@ class User(AbstractUser):
     def moderates(self, forum_id: int) -> bool:
         scope = self.moderated_forum_ids
         return scope is None or forum_id in scope
+
+    @property
+    def mail_language(self) -> str:
+        """The language of mail to the member: their own, else the board's."""
+        return self.language or settings.LANGUAGE_CODE
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo | None:

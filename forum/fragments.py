@@ -3,9 +3,9 @@
 A postbit (a post's header, author box, message and signature) or a thread's row in a forum
 list looks the same to every reader in the same time zone. Each is kept under a hash of
 everything it can show: every loaded field of the objects it is rendered from, what else the
-caller says it depends on, the reader's time zone, and the text of the board's templates and
-template tags (a fragment may include other templates). Any change to any of them makes a new
-key, so a kept fragment is never stale, on any cache, shared or per
+caller says it depends on, the reader's time zone and language, and the text of the board's
+templates, template tags and translations (a fragment may include other templates). Any change
+to any of them makes a new key, so a kept fragment is never stale, on any cache, shared or per
 process; old ones expire. What differs from reader to reader (the tools under a post) stays
 in the page's template and is rendered each time.
 """
@@ -16,7 +16,7 @@ from functools import cache as once
 from django.conf import settings
 from django.core.cache import cache
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
 FRAGMENT_SECONDS = 24 * 3600  # rendering one again costs a fraction of a millisecond
@@ -27,6 +27,8 @@ RENDERING_SOURCES = [
     (settings.BASE_DIR / "forum" / "templatetags", "*.py"),
     (settings.BASE_DIR / "community" / "templatetags", "*.py"),
     (settings.BASE_DIR / "pictures" / "templatetags", "*.py"),
+    # The translations the fragments are rendered with (keys also hold the reader's language).
+    (settings.FILES_DIR / "locale", "*.mo"),
 ]
 
 
@@ -55,13 +57,14 @@ def render_fragments(items, template_name: str, *, context, shown) -> list:
     kept. `context(item)` is the template's context; `shown(item)` the model instances and
     values the result depends on, beyond the reader's zone and the template."""
     zone = timezone.get_current_timezone_name()
+    language = translation.get_language()
     version = rendering_version()
     keys = []
     for item in items:
         depends_on = tuple(
             field_values(part) if hasattr(part, "_meta") else part for part in shown(item)
         )
-        wanted = repr((template_name, depends_on, zone, version))
+        wanted = repr((template_name, depends_on, zone, language, version))
         digest = hashlib.blake2b(wanted.encode(), digest_size=20)
         keys.append(f"fragment:{digest.hexdigest()}")
     found = cache.get_many(keys)

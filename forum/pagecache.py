@@ -31,6 +31,7 @@ from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.http import HttpResponse
+from django.utils import translation
 
 from config.replicas import from_primary
 
@@ -67,7 +68,8 @@ def is_visitor_request(request, params: tuple[str, ...]) -> bool:
 
 
 def page_key(request) -> str:
-    address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    # The visitor's language (the board's, or the footer switch's cookie) picks the copy.
+    address = f"{translation.get_language()} {request.scheme}://{request.get_host()}{request.get_full_path()}"
     return "pages:" + hashlib.blake2b(address.encode(), digest_size=16).hexdigest()
 
 
