@@ -15,11 +15,13 @@ def po_entries(path: Path) -> dict:
 
     def close():
         if entry.get("msgid") and not fuzzy:
+            # A message with a context is stored under "context\x04message", as in the .mo.
+            msgid = "\x04".join(filter(None, [entry.get("msgctxt"), entry["msgid"]]))
             if "msgid_plural" in entry:
                 forms = [entry[key] for key in sorted(k for k in entry if k.startswith("msgstr["))]
-                entries[(entry["msgid"], entry["msgid_plural"])] = forms
+                entries[(msgid, entry["msgid_plural"])] = forms
             else:
-                entries[entry["msgid"]] = entry.get("msgstr", "")
+                entries[msgid] = entry.get("msgstr", "")
 
     for line in [*path.read_text().splitlines(), ""]:
         if not line.strip():
