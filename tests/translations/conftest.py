@@ -8,7 +8,7 @@ from accounts.models import User
 from community import actions as community_actions
 from community.models import Notice
 from following import notifications as following_mail
-from following.models import Subscription
+from following.models import Subscription, subscribe
 from forum import actions
 from forum.models import Category, Forum, Post
 from messaging import actions as messaging_actions
@@ -65,7 +65,8 @@ def every_page(db, settings):
         recipient=reader, kind=Notice.QUOTE, actor=author, post=first, thread=thread
     )
     change = account_actions.request_email_change(member=reader, new_email="bo@example.org")
-    subscription = Subscription.objects.filter(user=reader).first()
+    subscription = Subscription.objects.get(user=reader, thread=thread)
+    subscribe(reader, forum=forum)  # the list shows both kinds
     return {
         "thread": thread.pk,
         "slug": thread.slug,
