@@ -1,6 +1,6 @@
 """The one packaging rule pyproject.toml cannot state: templates/, static/, fixtures/ and locale/
-stay at the top of the checkout, where they are edited, and the wheel carries them inside the config
-package (config/settings.py looks for them there when it runs from site-packages)."""
+stay at the top of the checkout, where they are edited, and the wheel carries them inside the
+config package (config/settings.py looks for them there when it runs from site-packages)."""
 
 from pathlib import Path
 

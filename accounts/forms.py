@@ -435,7 +435,7 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = [
-            "user_title", "location", "time_zone", "signature", "subscribe_on_reply",
+            "user_title", "location", "time_zone", "language", "signature", "subscribe_on_reply",
             "messages_from", "mail_on_message",
         ]  # fmt: skip
         labels = {

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.tasks import task
 from django.template import loader
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
@@ -98,7 +98,10 @@ def send_confirmation_mail(member_id: int, site_url: str, attempt: int = 1) -> s
     member = User.objects.filter(pk=member_id, is_active=True).first()
     if member is None or member.email_confirmed or not member.email:
         return "not sent: nothing to confirm"
-    with retried_on_failure(send_confirmation_mail, member_id, site_url, attempt=attempt):
+    with (
+        retried_on_failure(send_confirmation_mail, member_id, site_url, attempt=attempt),
+        translation.override(member.mail_language),
+    ):
         confirmation_mail(member, site_url).send()
     return "sent"
 
@@ -108,7 +111,10 @@ def send_password_reset_mail(member_id: int, site_url: str, attempt: int = 1) ->
     member = User.objects.filter(pk=member_id, is_active=True).first()
     if member is None or not member.has_usable_password() or not member.email:
         return "not sent: the account may not reset its password"
-    with retried_on_failure(send_password_reset_mail, member_id, site_url, attempt=attempt):
+    with (
+        retried_on_failure(send_password_reset_mail, member_id, site_url, attempt=attempt),
+        translation.override(member.mail_language),
+    ):
         password_reset_mail(member, site_url).send()
     return "sent"
 
@@ -188,7 +194,10 @@ def send_email_change_mail(change_id: int, site_url: str, attempt: int = 1) -> s
     change = EmailChange.objects.select_related("member").filter(pk=change_id).first()
     if change is None or change.confirmed_at or change.undone_at:
         return "not sent: nothing to confirm"
-    with retried_on_failure(send_email_change_mail, change_id, site_url, attempt=attempt):
+    with (
+        retried_on_failure(send_email_change_mail, change_id, site_url, attempt=attempt),
+        translation.override(change.member.mail_language),
+    ):
         email_change_mail(change, site_url).send()
     return "sent"
 
@@ -198,7 +207,10 @@ def send_email_change_notice(change_id: int, site_url: str, attempt: int = 1) ->
     change = EmailChange.objects.select_related("member").filter(pk=change_id).first()
     if change is None or not change.old_email or change.undone_at:
         return "not sent: no old address"
-    with retried_on_failure(send_email_change_notice, change_id, site_url, attempt=attempt):
+    with (
+        retried_on_failure(send_email_change_notice, change_id, site_url, attempt=attempt),
+        translation.override(change.member.mail_language),
+    ):
         email_change_notice(change, site_url).send()
     return "sent"
 
@@ -254,6 +266,9 @@ def send_data_export_mail(export_id: int, site_url: str, attempt: int = 1) -> st
     export = DataExport.objects.select_related("member").filter(pk=export_id).first()
     if export is None or not export.member.email or not export.member.is_active:
         return "not sent: no address"
-    with retried_on_failure(send_data_export_mail, export_id, site_url, attempt=attempt):
+    with (
+        retried_on_failure(send_data_export_mail, export_id, site_url, attempt=attempt),
+        translation.override(export.member.mail_language),
+    ):
         data_export_mail(export, site_url).send()
     return "sent"

@@ -133,6 +133,15 @@ class User(AbstractUser):
         help_text=gettext_lazy("Times are shown in this zone; empty means the board's zone."),
         verbose_name=gettext_lazy("time zone"),
     )
+    language = models.CharField(
+        gettext_lazy("language"),
+        max_length=10,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=gettext_lazy(
+            "Pages and mail are in this language; empty means the board's language."
+        ),
+    )
     color_mode = models.CharField(
         max_length=5,
         choices=[
@@ -433,6 +442,11 @@ class User(AbstractUser):
     def moderates(self, forum_id: int) -> bool:
         scope = self.moderated_forum_ids
         return scope is None or forum_id in scope
+
+    @property
+    def mail_language(self) -> str:
+        """The language of mail to the member: their own, else the board's."""
+        return self.language or settings.LANGUAGE_CODE
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo | None:

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.tasks import task
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -112,7 +112,8 @@ def mail_notice(notice_id: int, attempt: int = 1) -> str:
         return "not sent: the member may no longer receive it"
     with retried_on_failure(mail_notice, notice_id, attempt=attempt):
         try:
-            notice_mail(notice).send()
+            with translation.override(member.mail_language):
+                notice_mail(notice).send()
         except Exception:
             Notice.objects.filter(pk=notice_id).update(mailed_at=None)
             log.exception("Could not mail notice %s", notice_id)

@@ -120,6 +120,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "accounts.middleware.MemberTimeZoneMiddleware",
+    # After the member is known: the member's language, else a visitor's choice, else the board's.
+    "accounts.middleware.MemberLanguageMiddleware",
     "community.online.OnlineMiddleware",
     # Last: which reads may go to a replica (only with DATABASE_REPLICA_URLS), once the session
     # and the member have been read from the primary.
@@ -235,14 +237,21 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-LANGUAGE_CODE = "en-us"
+# The board's language: what visitors read, and members who chose none. Pages, mail and dates
+# (config/formats/) come in these languages; translations live in locale/.
+LANGUAGES = [("en", "English"), ("de", "Deutsch")]
+LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "en")
+if LANGUAGE_CODE not in dict(LANGUAGES):
+    raise ImproperlyConfigured(
+        f"LANGUAGE_CODE must be one of {', '.join(dict(LANGUAGES))}, not {LANGUAGE_CODE!r}"
+    )
+LOCALE_PATHS = [FILES_DIR / "locale"]
+# vBulletin's date and time formats per language (board_time, join_date).
+FORMAT_MODULE_PATH = ["config.formats"]
 # The board's zone: the sample archive's times are wall-clock times in this zone, and visitors
 # who are not logged in (or members who chose none) see every time in it.
 TIME_ZONE = os.environ.get("TIME_ZONE", "America/New_York")
-USE_I18N = False
-# The board's own translations (locale/<language>/LC_MESSAGES/django.po, and the compiled .mo
-# beside it); an installed wheel carries them inside this package, like templates/.
-LOCALE_PATHS = [FILES_DIR / "locale"]
+USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"

@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import set_language
 
 from config.metrics import metrics_view
 from forum import archive_admin, legacy
@@ -12,6 +14,10 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("metrics", metrics_view, name="metrics"),
+    # The footer's language switch for visitors (members choose theirs in the profile). Without
+    # a CSRF token, so that visitors' pages stay in the page cache: choosing another's display
+    # language for them is harmless.
+    path("language/", csrf_exempt(set_language), name="set_language"),
     path("accounts/", include("accounts.urls")),
     path("members/", include("accounts.member_urls")),
     path("messages/", include("messaging.urls")),

@@ -11,7 +11,10 @@ from django.http import HttpResponse, HttpResponseServerError, QueryDict
 from django.shortcuts import render
 from django.template import loader
 from django.urls import Resolver404, resolve
+from django.utils import translation
 from django.utils.translation import gettext_lazy
+
+from accounts.middleware import request_language
 
 log = logging.getLogger(__name__)
 
@@ -105,9 +108,11 @@ class LongQueryStringMiddleware:
 
     def __call__(self, request):
         if len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_STRING:
-            # The layout with no context processors, as the 500 page: no session, no database.
-            page = loader.get_template("414.html").render(
-                {"board_name": settings.BOARD_NAME, "path": request.path}
-            )
+            # The layout with no context processors, as the 500 page: no session, no database,
+            # so in the visitor's language (the footer switch's cookie) or the board's.
+            with translation.override(request_language(request)):
+                page = loader.get_template("414.html").render(
+                    {"board_name": settings.BOARD_NAME, "path": request.path}
+                )
             return HttpResponse(page, status=414)
         return self.get_response(request)

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.tasks import task
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.validators import fold_lines
@@ -121,7 +121,8 @@ def send_reply_mail(post_id: int, subscription_id: int, attempt: int = 1) -> str
         return "not sent: already sent"
     with retried_on_failure(send_reply_mail, post_id, subscription_id, attempt=attempt):
         try:
-            reply_mail(post, subscription).send()
+            with translation.override(member.mail_language):
+                reply_mail(post, subscription).send()
         except Exception:
             # The server refused it, so it was not sent: free the key for the next attempt.
             claim.delete()

@@ -1,11 +1,11 @@
 """Parts of a page that many readers see alike, rendered once and kept in the cache.
 
 A postbit (a post's header, author box, message and signature) or a thread's row in a forum
-list looks the same to every reader in the same time zone and language. Each is kept under a
-hash of everything it can show: every loaded field of the objects it is rendered from, what
-else the caller says it depends on, the reader's time zone and language, and the text of the
-board's templates and template tags (a fragment may include other templates). Any change to
-any of them makes a new key, so a kept fragment is never stale, on any cache, shared or per
+list looks the same to every reader in the same time zone. Each is kept under a hash of
+everything it can show: every loaded field of the objects it is rendered from, what else the
+caller says it depends on, the reader's time zone and language, and the text of the board's
+templates, template tags and translations (a fragment may include other templates). Any change
+to any of them makes a new key, so a kept fragment is never stale, on any cache, shared or per
 process; old ones expire. What differs from reader to reader (the tools under a post) stays
 in the page's template and is rendered each time.
 """
@@ -28,6 +28,8 @@ RENDERING_SOURCES = [
     (settings.BASE_DIR / "forum" / "templatetags", "*.py"),
     (settings.BASE_DIR / "community" / "templatetags", "*.py"),
     (settings.BASE_DIR / "pictures" / "templatetags", "*.py"),
+    # The translations the fragments are rendered with (keys also hold the reader's language).
+    (settings.FILES_DIR / "locale", "*.mo"),
 ]
 
 

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.tasks import task
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -61,6 +61,9 @@ def send_infraction_mail(infraction_id: int, attempt: int = 1) -> str:
         return "not sent: the infraction is gone or reversed"
     if not (infraction.member.is_active and infraction.member.email):
         return "not sent: the member has no address"
-    with retried_on_failure(send_infraction_mail, infraction_id, attempt=attempt):
+    with (
+        retried_on_failure(send_infraction_mail, infraction_id, attempt=attempt),
+        translation.override(infraction.member.mail_language),
+    ):
         infraction_mail(infraction).send()
     return "sent"

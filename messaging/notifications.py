@@ -9,7 +9,7 @@ from django.core import signing
 from django.core.mail import EmailMessage
 from django.tasks import task
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -60,7 +60,8 @@ def send_message_mail(place_id: int, message_id: int, attempt: int = 1) -> str:
         return "not sent: already sent"
     with retried_on_failure(send_message_mail, place_id, message_id, attempt=attempt):
         try:
-            message_mail(message, member).send()
+            with translation.override(member.mail_language):
+                message_mail(message, member).send()
         except Exception:
             Participant.objects.filter(pk=place_id).update(mail_sent_at=None)
             log.exception("Could not mail %s about message %s", member.pk, message_id)

@@ -1,31 +1,40 @@
 from django import template
 from django.utils.dateformat import format as format_date
+from django.utils.formats import get_format_modules
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
+from config.formats.en import formats as formats_en
 from forum.links import link as board_link
 from forum.markup import SMILIE_PATH, SMILIES
 
 register = template.Library()
 
-# The archive's own stamp: 12-11-2007 10:22 PM.
-POST_TIME_FORMAT = "m-d-Y h:i A"
+
+def board_format(name: str) -> str:
+    """One of vBulletin's stamps in the active language, from config/formats/<language>/
+    (Django's get_format knows only its own names)."""
+    for module in get_format_modules():
+        if hasattr(module, name):
+            return getattr(module, name)
+    return getattr(formats_en, name)
 
 
 @register.filter
 def board_time(value) -> str:
-    """A time as the 2007 board printed it, in the reader's zone."""
+    """A time as the 2007 board printed it, in the reader's zone and language: the archive's
+    own stamp, 12-11-2007 10:22 PM (11.12.2007, 22:22 in German)."""
     if not value:
         return ""
-    return format_date(localtime(value), POST_TIME_FORMAT)
+    return format_date(localtime(value), board_format("BOARD_TIME_FORMAT"))
 
 
 @register.filter
 def join_date(value) -> str:
-    """'Dec 2007', as vBulletin's postbit shows the join date."""
+    """'Dec 2007' ('Dez 2007'), as vBulletin's postbit shows the join date."""
     if not value:
         return ""
-    return format_date(localtime(value), "M Y")
+    return format_date(localtime(value), board_format("JOIN_DATE_FORMAT"))
 
 
 @register.simple_tag(takes_context=True)

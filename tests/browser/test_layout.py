@@ -25,9 +25,17 @@ def sideways(page, paths) -> list[str]:
     return overflowing
 
 
-def test_no_page_scrolls_sideways_at_any_width_even_for_staff_with_a_long_name(tab, board):
-    # Staff see the most header links; usernames run to 25 characters.
-    log_in(tab, User.objects.create_superuser("A_Rather_Long_Username_25", "s@example.com", "pw"))
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_no_page_scrolls_sideways_at_any_width_even_for_staff_with_a_long_name(
+    tab, board, language
+):
+    # Staff see the most header links; usernames run to 25 characters; German words are longer.
+    log_in(
+        tab,
+        User.objects.create_superuser(
+            "A_Rather_Long_Username_25", "s@example.com", "pw", language=language
+        ),
+    )
     page = tab.page
     paths = ["/", "/forums/cardio/", "/threads/1/cardio-back-pain/", "/search/?q=back"]
     overflowing = sideways(page, paths)
@@ -124,11 +132,18 @@ def test_a_long_title_leaves_the_forum_lists_replies_and_views_in_sight(tab, lon
     tab.snap("forum with a long title")
 
 
-def test_the_logged_in_header_of_a_moderator_with_a_long_name_is_one_row_at_1280_px(tab, board):
+@pytest.mark.parametrize(
+    ("language", "reports"), [("en", "Reports 1 open"), ("de", "Meldungen 1 offen")]
+)
+def test_the_logged_in_header_of_a_moderator_with_a_long_name_is_one_row_at_1280_px(
+    tab, board, language, reports
+):
     from forum import actions
     from forum.models import Post
 
-    moderator = User.objects.create_superuser("A_Rather_Long_Username_25", "s@example.com", "pw")
+    moderator = User.objects.create_superuser(
+        "A_Rather_Long_Username_25", "s@example.com", "pw", language=language
+    )
     reporter = User.objects.create_user("Reporter_Rita", "r@example.com", "pw")
     actions.report_post(post=Post.objects.get(pk=2), reporter=reporter, reason="Rude")
     log_in(tab, moderator)
@@ -142,4 +157,4 @@ def test_the_logged_in_header_of_a_moderator_with_a_long_name_is_one_row_at_1280
         ".map(box => Math.round(box.top + box.height / 2))"
     )
     assert max(tops) - min(tops) <= 4, tops
-    expect(page.get_by_role("link", name="Reports 1 open")).to_be_visible()
+    expect(page.get_by_role("link", name=reports)).to_be_visible()

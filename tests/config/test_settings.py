@@ -90,3 +90,19 @@ def test_replica_urls_become_mirrored_aliases_behind_the_router_and_pgbouncer_dr
 
 def test_one_primary_has_no_router():
     assert setting({"DATABASE_URL": ""}, "DATABASE_ROUTERS") == "[]"
+
+
+def test_the_boards_language_comes_from_the_environment(tmp_path):
+    assert (
+        setting(
+            {"DATABASE_URL": "", "VAR_DIR": str(tmp_path), "LANGUAGE_CODE": "de"}, "LANGUAGE_CODE"
+        )
+        == "de"
+    )
+
+
+def test_a_language_the_board_does_not_speak_stops_it_in_one_line(tmp_path):
+    env = {"DATABASE_URL": "", "VAR_DIR": str(tmp_path), "LANGUAGE_CODE": "fr"}
+    result = run(env, "manage.py", "check")
+    assert result.returncode != 0
+    assert result.stderr == "Configuration error: LANGUAGE_CODE must be one of en, de, not 'fr'\n"

@@ -1,0 +1,6 @@
+"""Django's own strings that its German catalog lacks (new in Django 6.1), listed here so that
+makemessages keeps them in ours (locale/de), which Django reads before its own."""
+
+from django.utils.translation import gettext_noop
+
+DJANGO_STRINGS = [gettext_noop("- Select an option -")]
