@@ -159,16 +159,10 @@ def at_once():
 
 @pytest.fixture
 def german():
-    """Translations on and German active, as a reader who chose German sees the board. Django
-    picks its translation functions once, on first use, by USE_I18N: they are dropped on the way
-    in and out so that the change takes (as django.utils.translation's Trans says)."""
-    with override_settings(USE_I18N=True):
-        translation._trans.__dict__.clear()
-        try:
-            with translation.override("de"):
-                yield
-        finally:
-            translation._trans.__dict__.clear()
+    """German active, as the board's language, so that visitors' and members' pages (which
+    activate the board's language per request) and code outside a request are German alike."""
+    with override_settings(LANGUAGE_CODE="de"), translation.override("de"):
+        yield
 
 
 @pytest.fixture
