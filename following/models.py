@@ -153,6 +153,36 @@ def with_read_state(threads, user):
     )
 
 
+def with_forum_mark(forums, user):
+    """Annotates `read_marked_at`: when `user` last marked each forum read (None if never)."""
+    if not user.is_authenticated:
+        return forums.annotate(read_marked_at=Value(None, models.DateTimeField()))
+    marks = ForumRead.objects.filter(user=user, forum=OuterRef("pk")).values("marked_at")[:1]
+    return forums.annotate(read_marked_at=Subquery(marks))
+
+
+def add_read_state(threads: list, user, forum_marked_at) -> None:
+    """Sets `first_unread_number` on each of a page of loaded threads of one forum, by
+    with_read_state()'s rule, given the member's mark on the forum (with_forum_mark). The
+    threads may be shared by every reader (pagecache.shared): what is the member's own comes
+    from one small query on their read marks, none when no thread is recent enough to be
+    unread, and none for a visitor."""
+    for thread in threads:
+        thread.first_unread_number = None
+    if not user.is_authenticated:
+        return
+    horizon = tracking_horizon(user)
+    cutoff = max(forum_marked_at or horizon, horizon)
+    recent = [t for t in threads if t.last_post_at is not None and t.last_post_at > cutoff]
+    if not recent:
+        return
+    marks = ThreadRead.objects.filter(user=user, thread__in=[t.pk for t in recent])
+    read_to = dict(marks.values_list("thread_id", "last_read_number"))
+    for thread in recent:
+        if thread.last_number > read_to.get(thread.pk, 0):
+            thread.first_unread_number = read_to.get(thread.pk, 0) + 1
+
+
 def add_reading_state(thread: Thread, user) -> None:
     """Sets `read_to`, `first_unread_number` and `is_followed` on one loaded thread, as
     with_read_state() and with_follow_state() annotate a list, by the same rule. One query for

@@ -17,11 +17,12 @@ from community import online
 from community.models import MovedStub
 from community.polls import poll_for_page
 from following.models import (
+    add_read_state,
     add_reading_state,
     record_reading,
     unread_forum_ids,
     with_follow_state,
-    with_read_state,
+    with_forum_mark,
 )
 from forum import actions
 from forum.archive import archive_of
@@ -80,12 +81,14 @@ def board_index_data() -> dict:
 
 @cached_for_visitors(params=("page", "sort", "order"))
 def forum_detail(request, slug):
-    # 1: the forum, its category and whether the member follows it; 2: a page of threads;
-    # with announcements, 3: those shown here; with subforums, 4: the board's forums (these
+    # 1: the forum, its category, whether the member follows it and their mark on it; 2: a
+    # page of threads (shared by every reader: pagecache.shared); 3: for a member, their read
+    # marks on those threads, if one is recent enough to be unread (add_read_state);
+    # with announcements, 4: those shown here; with subforums, 5: the board's forums (these
     # two shared by every reader: pagecache.shared); while a "Moved:" stub is live, page 1 in
     # the default order adds the stubs (shared too).
     forums = Forum.objects.select_related("category")
-    forums = with_follow_state(forums, request.user, field="forum")
+    forums = with_forum_mark(with_follow_state(forums, request.user, field="forum"), request.user)
     forum = get_visible_forum_or_404(request, slug, forums)
     readable = forum.permits(request.user, READ)
     sort, order = listing_sort(request)
@@ -93,10 +96,15 @@ def forum_detail(request, slug):
     page = page_from_request(request, forum.page_count() if readable else 1)
     threads, stubs = [], []
     if readable:
-        listing = Thread.objects.visible().in_forum(forum)
-        order_by = listing_order(sort, order)
-        listing = listing.listing_page(page, settings.BOARD_THREADS_PER_PAGE, order_by)
-        threads = list(with_read_state(listing, request.user))
+        threads = shared(
+            f"forum:{forum.pk}:threads:{page}:{sort}:{order}",
+            lambda: list(
+                Thread.objects.visible()
+                .in_forum(forum)
+                .listing_page(page, settings.BOARD_THREADS_PER_PAGE, listing_order(sort, order))
+            ),
+        )
+        add_read_state(threads, request.user, forum.read_marked_at)
         Thread.pending_views(threads)
         render_thread_rows(threads)
         stubs_until = forum.moved_stubs_until
