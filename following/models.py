@@ -209,6 +209,12 @@ def add_reading_state(thread: Thread, user) -> None:
         thread.first_unread_number = thread.read_to + 1
 
 
+def unread_forums_shared_name(user_id: int) -> str:
+    """The name a member's unread_forum_ids() is kept under with pagecache.shared(), until
+    the next write or until their read marks move (forget it then)."""
+    return f"unread-forums:{user_id}"
+
+
 def unread_forum_ids(user) -> set[int]:
     """The forums holding a thread with posts `user` has not read. One query; none for
     visitors."""

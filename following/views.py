@@ -10,9 +10,16 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
-from following.models import ForumRead, Subscription, subscribe, with_read_state
+from following.models import (
+    ForumRead,
+    Subscription,
+    subscribe,
+    unread_forums_shared_name,
+    with_read_state,
+)
 from following.notifications import subscription_from_token
 from forum.models import Forum, Post, Thread
+from forum.pagecache import forget_shared
 from forum.paging import paginate
 
 
@@ -65,6 +72,7 @@ def forum_mark_read(request, slug):
     ForumRead.objects.update_or_create(
         user=request.user, forum=forum, defaults={"marked_at": timezone.now()}
     )
+    forget_shared(unread_forums_shared_name(request.user.pk))
     messages.success(request, f"Every thread in {forum.name} is marked read.")
     return redirect(forum.get_absolute_url())
 
@@ -73,6 +81,7 @@ def forum_mark_read(request, slug):
 @require_POST
 def mark_all_read(request):
     User.objects.filter(pk=request.user.pk).update(marked_all_read_at=timezone.now())
+    forget_shared(unread_forums_shared_name(request.user.pk))
     messages.success(request, "Every forum is marked read.")
     return redirect("forum:index")
 

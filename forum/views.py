@@ -21,6 +21,7 @@ from following.models import (
     add_reading_state,
     record_reading,
     unread_forum_ids,
+    unread_forums_shared_name,
     with_follow_state,
     with_forum_mark,
 )
@@ -39,7 +40,7 @@ from forum.models import (
     arrange_forums,
     listing_order,
 )
-from forum.pagecache import cached_for_visitors, shared
+from forum.pagecache import cached_for_visitors, forget_shared, shared
 from forum.paging import page_from_request, page_window
 from forum.search import SearchForm, forums_for_filter
 from pictures import actions as pictures_actions
@@ -49,12 +50,17 @@ from pictures import actions as pictures_actions
 def board_index(request):
     # 1: forums with category and last post; 2: member statistics (both shared by every
     # reader: pagecache.shared); 3: who is online (shared until a process writes who it saw);
-    # 4: for a member, the forums with unread posts. Each reader gets the forums they may
-    # see, counts and last posts from those they may read.
+    # 4: for a member, the forums with unread posts (kept for them: unread_forums_shared_name).
+    # Each reader gets the forums they may see, counts and last posts from those they may read.
     index = shared("board-index", board_index_data)
     forums = arrange_forums(index["forums"], request.user)
     active = online.summary() if settings.BOARD_WHOS_ONLINE else None
-    unread = unread_forum_ids(request.user)
+    unread = set()
+    if request.user.is_authenticated:
+        # Kept for the member until the next write or until their read marks move; a thread
+        # growing older than read tracking goes may count as unread a few minutes longer.
+        name = unread_forums_shared_name(request.user.pk)
+        unread = shared(name, lambda: unread_forum_ids(request.user))
     for forum in forums:
         forum.has_unread = forum.pk in unread or any(
             child.pk in unread for child in forum.subforums
@@ -208,6 +214,7 @@ def thread_detail(request, pk, slug):
     thread.view_count = thread.count_view()
     if request.user.is_authenticated and posts and thread.read_to < posts[-1].number:
         record_reading(request.user, thread, posts[-1].number)
+        forget_shared(unread_forums_shared_name(request.user.pk))
         if thread.first_unread_number and thread.first_unread_number <= posts[-1].number:
             # This page was the unread part: what stays unread starts after it.
             unread_left = posts[-1].number < thread.last_number
