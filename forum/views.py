@@ -17,13 +17,11 @@ from community import online
 from community.models import MovedStub
 from community.polls import poll_for_page
 from following.models import (
-    add_read_state,
+    add_forum_reading_state,
     add_reading_state,
     record_reading,
     unread_forum_ids,
     unread_forums_shared_name,
-    with_follow_state,
-    with_forum_mark,
 )
 from forum import actions
 from forum.archive import archive_of
@@ -33,6 +31,7 @@ from forum.markup import render_bbcode
 from forum.models import (
     LISTING_SORTS,
     READ,
+    SEE,
     Announcement,
     Forum,
     Post,
@@ -87,15 +86,12 @@ def board_index_data() -> dict:
 
 @cached_for_visitors(params=("page", "sort", "order"))
 def forum_detail(request, slug):
-    # 1: the forum, its category, whether the member follows it and their mark on it; 2: a
-    # page of threads (shared by every reader: pagecache.shared); 3: for a member, their read
-    # marks on those threads, if one is recent enough to be unread (add_read_state);
-    # with announcements, 4: those shown here; with subforums, 5: the board's forums (these
-    # two shared by every reader: pagecache.shared); while a "Moved:" stub is live, page 1 in
+    # 1: the board's forums with categories (the forum is one of them); 2: a page of threads
+    # (both shared by every reader: pagecache.shared); 3: for a member, their subscription
+    # and mark on the forum and their read marks on those threads (add_forum_reading_state);
+    # with announcements, 4: those shown here (shared too); while a "Moved:" stub is live, page 1 in
     # the default order adds the stubs (shared too).
-    forums = Forum.objects.select_related("category")
-    forums = with_forum_mark(with_follow_state(forums, request.user, field="forum"), request.user)
-    forum = get_visible_forum_or_404(request, slug, forums)
+    forum = shared_forum_or_404(request, slug)
     readable = forum.permits(request.user, READ)
     sort, order = listing_sort(request)
     is_default = (sort, order) == ("last_post", "desc")
@@ -110,12 +106,14 @@ def forum_detail(request, slug):
                 .listing_page(page, settings.BOARD_THREADS_PER_PAGE, listing_order(sort, order))
             ),
         )
-        add_read_state(threads, request.user, forum.read_marked_at)
+        add_forum_reading_state(forum, threads, request.user)
         Thread.pending_views(threads)
         render_thread_rows(threads)
         stubs_until = forum.moved_stubs_until
         if page == 1 and is_default and stubs_until and stubs_until > timezone.now():
             stubs = moved_stubs_for(forum, request.user)
+    else:
+        add_forum_reading_state(forum, [], request.user)
     announcements = []
     if forum.announcement_count:
         announcements = shared(
@@ -123,8 +121,7 @@ def forum_detail(request, slug):
         )
     subforums = []
     if forum.subforum_count:
-        board = shared("board-forums", lambda: list(Forum.objects.for_index()))
-        subforums = arrange_forums(board, request.user, under=forum.pk)
+        subforums = arrange_forums(shared_board_forums(), request.user, under=forum.pk)
     return render(
         request,
         "forum/forum_detail.html",
@@ -161,6 +158,20 @@ def moved_stubs_for(forum: Forum, user) -> list:
     now stands in a forum the reader may not read (no query: the forum rows come with them)."""
     stubs = shared(f"moved-stubs:{forum.pk}", lambda: list(MovedStub.objects.live_in(forum)))
     return [stub for stub in stubs if stub.thread.forum.permits(user, READ)]
+
+
+def shared_board_forums() -> list[Forum]:
+    """The board's forums with their categories and last posts, shared by every reader."""
+    return shared("board-forums", lambda: list(Forum.objects.for_index()))
+
+
+def shared_forum_or_404(request, slug) -> Forum:
+    """The forum `slug` if the user may see it (Forum.objects.visible_to's rule, in Python),
+    from the board's shared forums: no query of its own with a shared cache."""
+    for forum in shared_board_forums():
+        if forum.slug == slug and forum.permits(request.user, SEE):
+            return forum
+    raise Http404("No such forum.")
 
 
 def get_visible_forum_or_404(request, slug, forums=Forum.objects) -> Forum:
