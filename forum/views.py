@@ -8,6 +8,7 @@ from django.db.models.functions import Length
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -208,18 +209,25 @@ def thread_detail(request, pk, slug):
         query = request.META.get("QUERY_STRING", "")
         return redirect(thread.get_absolute_url() + (f"?{query}" if query else ""))
     page = page_from_request(request, thread.page_count())
-    page_name = f"{Thread.shared_name(pk)}:page:{page}"
-    posts = shared(page_name, lambda: list(Post.objects.page_of(thread, page)))
+    moderates = request.user.is_authenticated and request.user.moderates(thread.forum_id)
+    # The page's posts are kept with their postbits, so one look at the cache brings both: a
+    # copy per language, time zone and whether the reader moderates (the postbits differ).
+    looks = f"{get_language()}:{timezone.get_current_timezone_name()}:{moderates:d}"
+    posts = shared(
+        f"{Thread.shared_name(pk)}:page:{page}:{looks}",
+        lambda: posts_with_postbits(thread, page, moderates=moderates),
+    )
     # Held replies, for their author and the moderators, under the last page. A query only
     # when the thread has some (Thread.held_reply_count).
     held = list(Post.objects.held_in(thread, request.user)) if page == thread.page_count() else []
     add_reading_state(thread, request.user)
-    moderates = request.user.is_authenticated and request.user.moderates(thread.forum_id)
+    for post in held:
+        post.thread = thread
+    render_postbits(held, moderates=moderates)
     now = timezone.now()
     for post in posts + held:
         post.thread = thread
         post.is_editable = post.may_be_edited_by(request.user, now)
-    render_postbits(posts + held, moderates=moderates)
     for post in posts:
         post.is_thanked = any(entry[0] == request.user.pk for entry in post.thanked_by)
     thread.view_count = thread.count_view()
@@ -249,6 +257,15 @@ def thread_detail(request, pk, slug):
             "poll": poll_for_page(thread, request.user),
         },
     )
+
+
+def posts_with_postbits(thread: Thread, page: int, *, moderates: bool) -> list[Post]:
+    """Page `page` of the thread's posts, each with its postbit rendered (render_postbits)."""
+    posts = list(Post.objects.page_of(thread, page))
+    for post in posts:
+        post.thread = thread
+    render_postbits(posts, moderates=moderates)
+    return posts
 
 
 def get_visible_post_or_404(request, pk, *related: str) -> Post:
