@@ -206,6 +206,24 @@ def test_a_members_index_drops_new_posts_as_soon_as_they_read_them(ross_client, 
     assert "New posts</span>" not in ross_client.get("/").text
 
 
+def test_members_in_other_zones_see_shared_pages_in_their_own_time(ross_client, ross, sample):
+    from django.utils import timezone
+
+    from forum.models import Post
+
+    first = Post.objects.get(thread=1, number=1)
+    here = timezone.localtime(first.created_at).strftime("%I:%M %p")
+    tokyo = timezone.localtime(first.created_at, timezone.get_fixed_timezone(9 * 60))
+    assert here in ross_client.get(SAMPLE_THREAD).text
+    traveller = make_member("Traveller")
+    User.objects.filter(pk=traveller.pk).update(time_zone="Asia/Tokyo")
+    other = Client()
+    other.force_login(traveller)
+    page = other.get(SAMPLE_THREAD).text
+    assert tokyo.strftime("%I:%M %p") in page and here not in page
+    assert here in ross_client.get(SAMPLE_THREAD).text
+
+
 def test_a_members_forum_page_takes_the_threads_from_the_shared_data(
     ross_client, sample, django_assert_num_queries
 ):
