@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models.functions import Length
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
@@ -490,9 +491,16 @@ def search(request):
             "form": form,
             "search": search,
             "count": count,
-            "results": shared(f"search:{search.key}:{page}", lambda: search.page(page))
+            # The page of results kept rendered, in the reader's language (the key holds
+            # their time zone).
+            "results_html": shared(
+                f"search:{search.key}:{page}:{get_language()}",
+                lambda: render_to_string(
+                    "forum/search.html#results", {"search": search, "results": search.page(page)}
+                ),
+            )
             if count
-            else [],
+            else "",
             "page": page,
             "page_count": page_count,
             "page_window": page_window(page, page_count),
