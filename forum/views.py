@@ -25,7 +25,7 @@ from following.models import (
     unread_forum_ids,
     unread_forums_shared_name,
 )
-from forum import actions
+from forum import actions, pagecache
 from forum.archive import archive_of
 from forum.forms import BODY_MAX_LENGTH, PostEditForm, ReplyForm, ThreadForm
 from forum.fragments import render_postbits, render_thread_rows
@@ -88,11 +88,11 @@ def board_index_data() -> dict:
 
 @cached_for_visitors(params=("page", "sort", "order"))
 def forum_detail(request, slug):
-    # 1: the board's forums with categories (the forum is one of them); 2: a page of threads
-    # (both shared by every reader: pagecache.shared); 3: for a member, their subscription
-    # and mark on the forum and their read marks on those threads (add_forum_reading_state);
-    # with announcements, 4: those shown here (shared too); while a "Moved:" stub is live, page 1 in
-    # the default order adds the stubs (shared too).
+    # 1: the board's forums with categories, the forum among them (without a shared cache,
+    # the forum alone); 2: a page of threads (both shared by every reader: pagecache.shared);
+    # 3: for a member, their subscription and mark on the forum and their read marks on those
+    # threads (add_forum_reading_state); with announcements, 4: those shown here (shared too);
+    # while a "Moved:" stub is live, page 1 in the default order adds the stubs (shared too).
     forum = shared_forum_or_404(request, slug)
     readable = forum.permits(request.user, READ)
     sort, order = listing_sort(request)
@@ -169,7 +169,10 @@ def shared_board_forums() -> list[Forum]:
 
 def shared_forum_or_404(request, slug) -> Forum:
     """The forum `slug` if the user may see it (Forum.objects.visible_to's rule, in Python),
-    from the board's shared forums: no query of its own with a shared cache."""
+    from the board's shared forums: no query of its own with a shared cache. Without one,
+    the forum alone (the board's forums with their last posts would be computed each time)."""
+    if not pagecache.is_enabled():
+        return get_visible_forum_or_404(request, slug, Forum.objects.select_related("category"))
     for forum in shared_board_forums():
         if forum.slug == slug and forum.permits(request.user, SEE):
             return forum

@@ -56,8 +56,7 @@ def test_forum_page_runs_two_queries_whatever_it_shows(
         actions.create_thread(
             forum=forum, author=make_member(f"Starter{n}"), title=f"T{n}", body="x"
         )
-    # 1: the board's forums with their categories; 2: a page of threads with starter and
-    # last poster
+    # 1: the forum and its category; 2: a page of threads with starter and last poster
     with django_assert_num_queries(2):
         assert client.get("/forums/running/").status_code == 200
 
