@@ -13,6 +13,12 @@ import re
 from collections import Counter, defaultdict
 
 WIDTH, ROW = 1200, 16
+# The request's way through the test client, the handler and the middleware: left out, so
+# that the graph starts near the view (the middleware's own work still shows under them).
+PASSING = re.compile(
+    r"django/test/|deprecation\.py|core/handlers/|Middleware\.__call__|functional\.py"
+    r"|utils/decorators\.py|health\.py|config/views\.py|retry\.py"
+)
 FRAME = re.compile(r"^(?P<name>.*?) \((?P<file>[^()]*?)(?::(?P<line>\d+))?\)$")
 
 
@@ -35,7 +41,8 @@ def read_stacks(path: str, root: str) -> Counter:
         at = next((i for i, frame in enumerate(frames) if root in frame), None)
         if at is None:
             continue
-        stacks[tuple(short(frame) for frame in frames[at + 1 :])] += int(count)
+        kept = (short(frame) for frame in frames[at + 1 :])
+        stacks[tuple(frame for frame in kept if not PASSING.search(frame))] += int(count)
     return stacks
 
 
