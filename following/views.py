@@ -11,9 +11,16 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
-from following.models import ForumRead, Subscription, subscribe, with_read_state
+from following.models import (
+    ForumRead,
+    Subscription,
+    subscribe,
+    unread_forums_shared_name,
+    with_read_state,
+)
 from following.notifications import subscription_from_token
 from forum.models import Forum, Post, Thread
+from forum.pagecache import forget_shared
 from forum.paging import paginate
 
 
@@ -69,6 +76,7 @@ def forum_mark_read(request, slug):
     ForumRead.objects.update_or_create(
         user=request.user, forum=forum, defaults={"marked_at": timezone.now()}
     )
+    forget_shared(unread_forums_shared_name(request.user.pk))
     messages.success(
         request, _("Every thread in %(forum)s is marked read.") % {"forum": forum.name}
     )
@@ -79,6 +87,7 @@ def forum_mark_read(request, slug):
 @require_POST
 def mark_all_read(request):
     User.objects.filter(pk=request.user.pk).update(marked_all_read_at=timezone.now())
+    forget_shared(unread_forums_shared_name(request.user.pk))
     messages.success(request, _("Every forum is marked read."))
     return redirect("forum:index")
 

@@ -7,10 +7,11 @@ from django.core.exceptions import PermissionDenied
 from django.db.models.functions import Length
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import number_format
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -20,11 +21,11 @@ from community import online
 from community.models import MovedStub
 from community.polls import poll_for_page
 from following.models import (
+    add_forum_reading_state,
     add_reading_state,
     record_reading,
     unread_forum_ids,
-    with_follow_state,
-    with_read_state,
+    unread_forums_shared_name,
 )
 from forum import actions, pagecache
 from forum.archive import archive_of
@@ -34,6 +35,7 @@ from forum.markup import render_bbcode
 from forum.models import (
     LISTING_SORTS,
     READ,
+    SEE,
     Announcement,
     Forum,
     Post,
@@ -41,7 +43,7 @@ from forum.models import (
     arrange_forums,
     listing_order,
 )
-from forum.pagecache import LISTS, cached_for_visitors, shared
+from forum.pagecache import LISTS, cached_for_visitors, forget_shared, shared
 from forum.paging import page_from_request, page_window
 from forum.search import SearchForm, forums_for_filter
 from pictures import actions as pictures_actions
@@ -51,12 +53,17 @@ from pictures import actions as pictures_actions
 def board_index(request):
     # 1: forums with category and last post; 2: member statistics (both shared by every
     # reader: pagecache.shared); 3: who is online (shared until a process writes who it saw);
-    # 4: for a member, the forums with unread posts. Each reader gets the forums they may
-    # see, counts and last posts from those they may read.
+    # 4: for a member, the forums with unread posts (kept for them: unread_forums_shared_name).
+    # Each reader gets the forums they may see, counts and last posts from those they may read.
     index = shared("board-index", board_index_data, [LISTS])
     forums = arrange_forums(index["forums"], request.user)
     active = online.summary() if settings.BOARD_WHOS_ONLINE else None
-    unread = unread_forum_ids(request.user)
+    unread = set()
+    if request.user.is_authenticated:
+        # Kept for the member until the next write or until their read marks move; a thread
+        # growing older than read tracking goes may count as unread a few minutes longer.
+        name = unread_forums_shared_name(request.user.pk)
+        unread = shared(name, lambda: unread_forum_ids(request.user))
     for forum in forums:
         forum.has_unread = forum.pk in unread or any(
             child.pk in unread for child in forum.subforums
@@ -83,29 +90,35 @@ def board_index_data() -> dict:
 
 @cached_for_visitors(params=("page", "sort", "order"), scopes=lambda slug: [])
 def forum_detail(request, slug):
-    # 1: the forum, its category and whether the member follows it; 2: a page of threads;
-    # with announcements, 3: those shown here; with subforums, 4: the board's forums (these
-    # two shared by every reader: pagecache.shared); while a "Moved:" stub is live, page 1 in
-    # the default order adds the stubs (shared too).
-    forums = Forum.objects.select_related("category")
-    forums = with_follow_state(forums, request.user, field="forum")
-    forum = get_visible_forum_or_404(request, slug, forums)
-    pagecache.depends_on(pagecache.forum_scope(forum.pk))
+    # 1: the forum with its category; 2: a page of threads (both shared by every reader until
+    # the forum goes stale: pagecache.shared);
+    # 3: for a member, their subscription and mark on the forum and their read marks on those
+    # threads (add_forum_reading_state); with announcements, 4: those shown here (shared too);
+    # while a "Moved:" stub is live, page 1 in the default order adds the stubs (shared too).
+    forum = shared_forum_or_404(request, slug)
     readable = forum.permits(request.user, READ)
     sort, order = listing_sort(request)
     is_default = (sort, order) == ("last_post", "desc")
     page = page_from_request(request, forum.page_count() if readable else 1)
     threads, stubs = [], []
     if readable:
-        listing = Thread.objects.visible().in_forum(forum)
-        order_by = listing_order(sort, order)
-        listing = listing.listing_page(page, settings.BOARD_THREADS_PER_PAGE, order_by)
-        threads = list(with_read_state(listing, request.user))
+        threads = shared(
+            f"forum:{forum.pk}:threads:{page}:{sort}:{order}",
+            lambda: list(
+                Thread.objects.visible()
+                .in_forum(forum)
+                .listing_page(page, settings.BOARD_THREADS_PER_PAGE, listing_order(sort, order))
+            ),
+            [pagecache.forum_scope(forum.pk)],
+        )
+        add_forum_reading_state(forum, threads, request.user)
         Thread.pending_views(threads)
         render_thread_rows(threads)
         stubs_until = forum.moved_stubs_until
         if page == 1 and is_default and stubs_until and stubs_until > timezone.now():
             stubs = moved_stubs_for(forum, request.user)
+    else:
+        add_forum_reading_state(forum, [], request.user)
     announcements = []
     if forum.announcement_count:
         announcements = shared(
@@ -115,8 +128,7 @@ def forum_detail(request, slug):
         )
     subforums = []
     if forum.subforum_count:
-        board = shared("board-forums", lambda: list(Forum.objects.for_index()), [LISTS])
-        subforums = arrange_forums(board, request.user, under=forum.pk)
+        subforums = arrange_forums(shared_board_forums(), request.user, under=forum.pk)
     return render(
         request,
         "forum/forum_detail.html",
@@ -159,6 +171,29 @@ def moved_stubs_for(forum: Forum, user) -> list:
     return [stub for stub in stubs if stub.thread.forum.permits(user, READ)]
 
 
+def shared_board_forums() -> list[Forum]:
+    """The board's forums with their categories and last posts, shared by every reader until
+    any post (their counts and last posts change)."""
+    return shared("board-forums", lambda: list(Forum.objects.for_index()), [LISTS])
+
+
+def shared_forum_or_404(request, slug) -> Forum:
+    """The forum `slug` if the user may see it (Forum.objects.visible_to's rule, in Python),
+    shared by every reader until that forum goes stale (pagecache.forum_scope): a reply in
+    another forum leaves its page cached. An unknown slug is not kept."""
+    if not pagecache.is_enabled():
+        return get_visible_forum_or_404(request, slug, Forum.objects.select_related("category"))
+    forum = shared(
+        f"forum-by-slug:{slug}",
+        lambda: get_object_or_404(Forum.objects.select_related("category"), slug=slug),
+        [],
+        depends=lambda forum: [pagecache.forum_scope(forum.pk)],
+    )
+    if not forum.permits(request.user, SEE):
+        raise Http404(_("No such forum."))
+    return forum
+
+
 def get_visible_forum_or_404(request, slug, forums=Forum.objects) -> Forum:
     """The forum `slug` if the user may see it (Forum.objects.visible_to)."""
     return get_object_or_404(forums.visible_to(request.user), slug=slug)
@@ -173,7 +208,9 @@ def load_thread(pk: int) -> Thread | None:
     related = ["forum__category", "merged_into__forum"]
     if settings.BOARD_POLLS:
         related.append("poll")
-    return Thread.objects.select_related(*related).filter(pk=pk).first()
+    # Sliced rather than first(): one row by its key needs no ORDER BY (compiling one cost
+    # about as much as the rest of the query).
+    return next(iter(Thread.objects.select_related(*related).filter(pk=pk)[:1]), None)
 
 
 @cached_for_visitors(
@@ -196,11 +233,12 @@ def thread_detail(request, pk, slug):
         query = request.META.get("QUERY_STRING", "")
         return redirect(thread.get_absolute_url() + (f"?{query}" if query else ""))
     page = page_from_request(request, thread.page_count())
-    page_name = f"{Thread.shared_name(pk)}:page:{page}"
-    # The authors' and editors' post counts, titles, avatars and signatures show in postbits.
+    moderates = request.user.is_authenticated and request.user.moderates(thread.forum_id)
+    # The page's posts are kept with their postbits, so one look at the cache brings both: a
+    # copy per language, time zone and whether the reader moderates (the postbits differ).
+    looks = f"{get_language()}:{timezone.get_current_timezone_name()}:{moderates:d}"
     posts = shared(
-        page_name,
-        lambda: list(Post.objects.page_of(thread, page)),
+        f"{Thread.shared_name(pk)}:page:{page}:{looks}",
         [pagecache.thread_scope(pk)],
         depends=posters_shown,
     )
@@ -208,17 +246,20 @@ def thread_detail(request, pk, slug):
     # when the thread has some (Thread.held_reply_count).
     held = list(Post.objects.held_in(thread, request.user)) if page == thread.page_count() else []
     add_reading_state(thread, request.user)
-    moderates = request.user.is_authenticated and request.user.moderates(thread.forum_id)
+    if held:
+        for post in held:
+            post.thread = thread
+        render_postbits(held, moderates=moderates)
     now = timezone.now()
     for post in posts + held:
         post.thread = thread
         post.is_editable = post.may_be_edited_by(request.user, now)
-    render_postbits(posts + held, moderates=moderates)
     for post in posts:
         post.is_thanked = any(entry[0] == request.user.pk for entry in post.thanked_by)
     thread.view_count = thread.count_view()
     if request.user.is_authenticated and posts and thread.read_to < posts[-1].number:
         record_reading(request.user, thread, posts[-1].number)
+        forget_shared(unread_forums_shared_name(request.user.pk))
         if thread.first_unread_number and thread.first_unread_number <= posts[-1].number:
             # This page was the unread part: what stays unread starts after it.
             unread_left = posts[-1].number < thread.last_number
@@ -248,6 +289,15 @@ def posters_shown(posts) -> list[str]:
     """The member scopes a page of posts shows: its authors and editors (pagecache)."""
     ids = {post.author_id for post in posts} | {post.edited_by_id for post in posts}
     return [pagecache.member_scope(pk) for pk in ids if pk is not None]
+
+
+def posts_with_postbits(thread: Thread, page: int, *, moderates: bool) -> list[Post]:
+    """Page `page` of the thread's posts, each with its postbit rendered (render_postbits)."""
+    posts = list(Post.objects.page_of(thread, page))
+    for post in posts:
+        post.thread = thread
+    render_postbits(posts, moderates=moderates)
+    return posts
 
 
 def get_visible_post_or_404(request, pk, *related: str) -> Post:
@@ -479,9 +529,17 @@ def search(request):
             "form": form,
             "search": search,
             "count": count,
-            "results": shared(f"search:{search.key}:{page}", lambda: search.page(page), [LISTS])
+            # The page of results kept rendered, in the reader's language (the key holds
+            # their time zone).
+            "results_html": shared(
+                f"search:{search.key}:{page}:{get_language()}",
+                lambda: render_to_string(
+                    "forum/search.html#results", {"search": search, "results": search.page(page)}
+                ),
+                [LISTS],
+            )
             if count
-            else [],
+            else "",
             "page": page,
             "page_count": page_count,
             "page_window": page_window(page, page_count),

@@ -1,4 +1,8 @@
+from functools import cache
+
 from django import template
+from django.conf import settings
+from django.templatetags.static import static
 from django.utils.dateformat import format as format_date
 from django.utils.formats import get_format_modules
 from django.utils.timezone import localtime
@@ -65,3 +69,15 @@ def smilie_choices() -> list[tuple[str, str, str]]:
 def link(name: str, *args) -> str:
     """{% url %} for the links repeated down a page (forum/links.py)."""
     return board_link(name, *args)
+
+
+@register.simple_tag
+def asset(path: str) -> str:
+    """{% static %} for the files every page links (base.html), looked up once per process: the
+    manifest's lookup cost about 0.1 ms a file, seven times a page."""
+    return static_once(path, settings.STATIC_URL)
+
+
+@cache
+def static_once(path: str, static_url: str) -> str:
+    return static(path)

@@ -285,13 +285,75 @@ def test_a_members_index_shows_the_newest_post_at_once(ross_client, sample):
     assert "Fresh_Poster" in ross_client.get("/").text
 
 
-def test_a_members_index_comes_from_the_shared_data_in_three_queries(
+def test_a_members_index_comes_from_the_shared_data_in_two_queries(
     ross_client, sample, django_assert_num_queries
 ):
     ross_client.get("/")
-    # 1: session (not cached in tests); 2: member; 3: forums with unread posts
-    with django_assert_num_queries(3):
+    # 1: session (not cached in tests); 2: member (the forums with unread posts are kept for
+    # them until the next write or until their read marks move)
+    with django_assert_num_queries(2):
         ross_client.get("/")
+
+
+def test_a_members_index_drops_new_posts_as_soon_as_they_read_them(ross_client, sample):
+    poster = Client()
+    poster.force_login(make_member("Fresh_Poster"))
+
+    def reply():
+        poster.post("/threads/1/reply/", {"body": "Hi all", "submission_key": str(uuid.uuid4())})
+
+    reply()
+    assert "New posts</span>" in ross_client.get("/").text
+    last_page = Thread.objects.get(pk=1).page_count()
+    ross_client.get(f"{SAMPLE_THREAD}?page={last_page}")  # a GET: no write empties the cache
+    assert "New posts</span>" not in ross_client.get("/").text
+    reply()
+    assert "New posts</span>" in ross_client.get("/").text
+    ross_client.post("/forums/cardio/mark-read/")
+    assert "New posts</span>" not in ross_client.get("/").text
+
+
+def test_members_in_other_zones_see_shared_pages_in_their_own_time(ross_client, ross, sample):
+    from django.utils import timezone
+
+    from forum.models import Post
+
+    first = Post.objects.get(thread=1, number=1)
+    here = timezone.localtime(first.created_at).strftime("%I:%M %p")
+    tokyo = timezone.localtime(first.created_at, timezone.get_fixed_timezone(9 * 60))
+    assert here in ross_client.get(SAMPLE_THREAD).text
+    traveller = make_member("Traveller")
+    User.objects.filter(pk=traveller.pk).update(time_zone="Asia/Tokyo")
+    other = Client()
+    other.force_login(traveller)
+    page = other.get(SAMPLE_THREAD).text
+    assert tokyo.strftime("%I:%M %p") in page and here not in page
+    assert here in ross_client.get(SAMPLE_THREAD).text
+
+
+def test_a_members_forum_page_takes_the_threads_from_the_shared_data(
+    ross_client, sample, django_assert_num_queries
+):
+    ross_client.get("/forums/cardio/")
+    # 1: session (not cached in tests); 2: member; 3: their subscription and mark on the
+    # forum and their read marks on its threads
+    with django_assert_num_queries(3):
+        assert "Back pain" in ross_client.get("/forums/cardio/").text
+
+
+def test_a_members_forum_page_shows_new_posts_and_their_own_reading_at_once(
+    ross_client, ross, sample
+):
+    page = ross_client.get("/forums/cardio/").text
+    assert "is-unread" not in page  # the sample's posts are older than read tracking goes
+    poster = Client()
+    poster.force_login(make_member("Fresh_Poster"))
+    poster.post("/threads/1/reply/", {"body": "Hi all", "submission_key": str(uuid.uuid4())})
+    page = ross_client.get("/forums/cardio/").text
+    assert "Fresh_Poster" in page and "is-unread" in page
+    last_page = Thread.objects.get(pk=1).page_count()
+    ross_client.get(f"{SAMPLE_THREAD}?page={last_page}")  # all of it read
+    assert "is-unread" not in ross_client.get("/forums/cardio/").text
 
 
 def test_a_members_search_is_answered_from_the_shared_results_until_a_write(

@@ -12,7 +12,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 from zoneinfo import available_timezones
 
-import pytest
 from django.conf import settings
 from django.test import Client
 
