@@ -239,6 +239,7 @@ def thread_detail(request, pk, slug):
     looks = f"{get_language()}:{timezone.get_current_timezone_name()}:{moderates:d}"
     posts = shared(
         f"{Thread.shared_name(pk)}:page:{page}:{looks}",
+        lambda: posts_with_postbits(thread, page, moderates=moderates),
         [pagecache.thread_scope(pk)],
         depends=posters_shown,
     )
