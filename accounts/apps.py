@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.utils.translation import gettext_lazy
 
 
 def note_login_address(sender, request, user, **kwargs) -> None:
@@ -13,7 +14,7 @@ def note_login_address(sender, request, user, **kwargs) -> None:
 
 class AccountsConfig(AppConfig):
     name = "accounts"
-    verbose_name = "Members"
+    verbose_name = gettext_lazy("Members")
 
     def ready(self):
         from accounts import personal_data, sessions  # noqa: F401  (registers accounts' part)

@@ -28,7 +28,10 @@ def loaded_name(instance, field: str, kind: str) -> str:
         related = getattr(instance, field)
         return f"“{related}”" if kind == "thread" else str(related)
     related_id = getattr(instance, f"{field}_id")
-    return f"{kind} {related_id}" if related_id is not None else f"no {kind}"
+    kinds = {"thread": _("thread"), "member": _("member"), "post": _("post")}
+    if related_id is None:
+        return _("no %(kind)s") % {"kind": kinds.get(kind, kind)}
+    return f"{kinds.get(kind, kind)} {related_id}"
 
 
 def username_key(username: str) -> str:
@@ -319,12 +322,13 @@ class User(AbstractUser):
 
     @property
     def rank(self) -> str:
-        """The title earned by post count, from the BOARD_RANKS ladder."""
+        """The title earned by post count, from the BOARD_RANKS ladder, in the active language
+        (the ladder's titles are English; a title the catalog lacks is shown as written)."""
         earned = settings.BOARD_RANKS[0][1]
         for threshold, title in settings.BOARD_RANKS:
             if self.post_count >= threshold:
                 earned = title
-        return earned
+        return _(earned)
 
     @property
     def display_title(self) -> str:
@@ -504,7 +508,10 @@ class Ban(models.Model):
         verbose_name_plural = gettext_lazy("bans")
 
     def __str__(self) -> str:
-        return f"Ban of {loaded_name(self, 'member', 'member')} from {self.created_at:%Y-%m-%d}"
+        return _("Ban of %(member)s from %(day)s") % {
+            "member": loaded_name(self, "member", "member"),
+            "day": f"{self.created_at:%Y-%m-%d}",
+        }
 
     @property
     def is_in_force(self) -> bool:

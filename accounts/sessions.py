@@ -21,6 +21,7 @@ from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import MemberSession, User
 from accounts.throttle import client_address
@@ -144,7 +145,7 @@ def device_name(user_agent: str) -> str:
             ]
             if token in agent
         ),
-        "A browser",
+        _("A browser"),
     )
     system = next(
         (
@@ -162,4 +163,6 @@ def device_name(user_agent: str) -> str:
         ),
         "",
     )
-    return f"{browser} on {system}" if system else browser
+    if not system:
+        return browser
+    return _("%(browser)s on %(system)s") % {"browser": browser, "system": system}

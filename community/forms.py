@@ -51,7 +51,10 @@ class PollForm(forms.Form):
 
 class ReputationForm(forms.Form):
     amount = forms.TypedChoiceField(
-        choices=[(1, "I approve of this post"), (-1, "I disapprove of this post")],
+        choices=[
+            (1, gettext_lazy("I approve of this post")),
+            (-1, gettext_lazy("I disapprove of this post")),
+        ],
         coerce=int,
         widget=forms.RadioSelect,
         label=gettext_lazy("Your opinion"),

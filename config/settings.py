@@ -12,6 +12,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
+from django.utils.translation import gettext_noop
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 BASE_DIR = PACKAGE_DIR.parent
@@ -370,7 +371,13 @@ BOARD_PAGE_CACHE_SECONDS = env_int("BOARD_PAGE_CACHE_SECONDS", 300) if REDIS_URL
 # would count alone and lose its share on exit: every view goes straight to the row (1).
 BOARD_VIEW_FLUSH_EVERY = env_int("BOARD_VIEW_FLUSH_EVERY", 100) if REDIS_URL else 1
 # Rank ladder: (posts needed, title), shown under members without a custom title.
-BOARD_RANKS = [(0, "Junior Member"), (30, "Member"), (100, "Senior Member"), (500, "Veteran")]
+# The titles are in English; pages show them in the reader's language (User.rank).
+BOARD_RANKS = [
+    (0, gettext_noop("Junior Member")),
+    (30, gettext_noop("Member")),
+    (100, gettext_noop("Senior Member")),
+    (500, gettext_noop("Veteran")),
+]
 FIXTURE_DIRS = [FILES_DIR / "fixtures"]
 # Posting rules.
 BOARD_FLOOD_SECONDS = env_int("BOARD_FLOOD_SECONDS", 15)

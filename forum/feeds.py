@@ -18,6 +18,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from accounts.validators import fold_lines
+from forum.markup import in_reader_language
 from forum.models import Forum, Post, Thread
 
 FEED_LENGTH = 20
@@ -79,7 +80,7 @@ class LatestThreadsFeed(BoardFeed):
 
     def item_description(self, thread: Thread) -> str:
         first = thread.first_post
-        return first.body_html if first and not first.is_removed else ""
+        return in_reader_language(first.body_html) if first and not first.is_removed else ""
 
     def item_link(self, thread: Thread) -> str:
         return thread.get_absolute_url()
@@ -150,10 +151,15 @@ class ThreadPostsFeed(BoardFeed):
         return posts
 
     def item_title(self, post: Post) -> str:
-        return escape(f"#{post.number} {post.thread.title}, by {post.author.username}")
+        title = _("#%(number)d %(title)s, by %(author)s") % {
+            "number": post.number,
+            "title": post.thread.title,
+            "author": post.author.username,
+        }
+        return escape(title)
 
     def item_description(self, post: Post) -> str:
-        return post.body_html
+        return in_reader_language(post.body_html)
 
     def item_link(self, post: Post) -> str:
         return post.get_absolute_url()

@@ -220,6 +220,7 @@ class QueueDecisionForm(forms.Form):
 
 class SpammerForm(forms.Form):
     reason = forms.CharField(
+        label=gettext_lazy("Reason"),
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=gettext_lazy(
             "Kept in the moderation log and shown to the member if they try to log in."

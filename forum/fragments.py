@@ -28,6 +28,8 @@ RENDERING_SOURCES = [
     (settings.BASE_DIR / "forum" / "templatetags", "*.py"),
     (settings.BASE_DIR / "community" / "templatetags", "*.py"),
     (settings.BASE_DIR / "pictures" / "templatetags", "*.py"),
+    # in_reader_language(), which puts a post's quote headers in the reader's language.
+    (settings.BASE_DIR / "forum", "markup.py"),
     # The translations the fragments are rendered with (keys also hold the reader's language).
     (settings.FILES_DIR / "locale", "*.mo"),
 ]

@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 
 import nh3
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 MAX_QUOTE_DEPTH = 10
 # Deeper nesting than this is never legitimate and would only make the browser (and nh3) work.
@@ -385,6 +385,8 @@ class _Parser:
 
 
 def _quote_open(arg: str | None) -> str:
+    # Stored in English, whoever reads it: in_reader_language() translates these words when the
+    # post is shown, so the stored HTML (and every post written before) serves every language.
     heading = "Quote:"
     if arg:
         name, post_id = arg.strip(), None
@@ -416,6 +418,39 @@ def _inline_html(name: str, arg: str | None) -> tuple[str, str]:
     if name == "url" and (url := safe_url(html.unescape(value).strip("\"'"))):
         return f'<a href="{html.escape(url)}">', "</a>"
     return "", ""
+
+
+# The board's words in stored post HTML, as _quote_open and _smilie write them (a member's text
+# is escaped, so it can never contain these tags): the quote headers and the smilies' titles.
+_BOARD_WORDS_RE = re.compile(
+    r'(?<=<div class="bbquote-by">)'
+    r"(?:Quote:(?=</div>)|Originally Posted by (<strong>[^<]*</strong>))"
+    r'|(?<= class="bbquote-link" )title="View post"'
+    r'|(?<=<img class="smilie" src="/static/smilies/)([a-z]+\.svg" alt="[^"]*" title=")([^"]*)"'
+)
+
+
+def _in_reader_language(match: re.Match) -> str:
+    text = match.group()
+    if text == "Quote:":
+        return html.escape(gettext("Quote:"))
+    if match.group(1):
+        # The name is already escaped member text, inside the markup we wrote.
+        return gettext("Originally Posted by %(name)s") % {"name": match.group(1)}
+    if match.group(2):
+        return f'{match.group(2)}{html.escape(gettext(match.group(3)))}"'
+    title = html.escape(gettext("View post"))
+    return f'title="{title}"'
+
+
+def in_reader_language(body_html: str) -> str:
+    """Stored post HTML (render_bbcode's) with the board's words in it, the quote headers
+    ("Originally Posted by", "Quote:", "View post") and the smilies' titles, in the active
+    language. Pages that show post HTML call it (the |post_html filter), so the stored HTML
+    stays one English copy for every reader and needs no migration when languages change."""
+    if "bbquote-by" not in body_html and 'class="smilie"' not in body_html:
+        return body_html
+    return _BOARD_WORDS_RE.sub(_in_reader_language, body_html)
 
 
 # Links and images a post shows to other sites: quote headers link inside the board ("/posts/").

@@ -997,8 +997,12 @@ class Post(models.Model):
         ]
 
     def __str__(self) -> str:
-        where = loaded_name(self, "thread", "thread")
-        return f"#{self.number or 'held'} in {where} by {loaded_name(self, 'author', 'member')}"
+        # A sentence: the admin's lists and history show it, in the reader's language.
+        return _("#%(number)s in %(thread)s by %(author)s") % {
+            "number": self.number or _("held"),
+            "thread": loaded_name(self, "thread", "thread"),
+            "author": loaded_name(self, "author", "member"),
+        }
 
     def get_absolute_url(self) -> str:
         return link("forum:post_permalink", self.pk)
@@ -1063,7 +1067,10 @@ class PostRevision(models.Model):
         ordering = ["post", "-replaced_at"]
 
     def __str__(self) -> str:
-        return f"{self.post} before {self.replaced_at:%Y-%m-%d %H:%M}"
+        return _("%(post)s before %(time)s") % {
+            "post": self.post,
+            "time": f"{self.replaced_at:%Y-%m-%d %H:%M}",
+        }
 
 
 class ReportQuerySet(models.QuerySet):
@@ -1124,7 +1131,7 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         reporter, post = loaded_name(self, "reporter", "member"), loaded_name(self, "post", "post")
-        return f"Report by {reporter} on {post}"
+        return _("Report by %(reporter)s on %(post)s") % {"reporter": reporter, "post": post}
 
 
 class SpammerCleanup(models.Model):
@@ -1187,9 +1194,10 @@ class SpammerCleanup(models.Model):
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
-        return (
-            f"Spammer ban of {loaded_name(self, 'member', 'member')} on {self.created_at:%Y-%m-%d}"
-        )
+        return _("Spammer ban of %(member)s on %(day)s") % {
+            "member": loaded_name(self, "member", "member"),
+            "day": f"{self.created_at:%Y-%m-%d}",
+        }
 
 
 # Warnings and infractions, as vBulletin 3.6 gives them: a moderator marks a post with a
@@ -1246,7 +1254,10 @@ class InfractionLevel(models.Model):
         ordering = ["points"]
 
     def __str__(self) -> str:
-        return f"{self.points} points: banned {self.ban_days} days"
+        return _("%(points)d points: banned %(days)d days") % {
+            "points": self.points,
+            "days": self.ban_days,
+        }
 
 
 class InfractionQuerySet(models.QuerySet):
@@ -1327,8 +1338,13 @@ class Infraction(models.Model):
         indexes = [models.Index(fields=["member", "-created_at"], name="infraction_by_member")]
 
     def __str__(self) -> str:
-        kind = "Warning" if self.is_warning else f"Infraction ({self.points} points)"
-        return f"{kind} for {loaded_name(self, 'post', 'post')}"
+        post = loaded_name(self, "post", "post")
+        if self.is_warning:
+            return _("Warning for %(post)s") % {"post": post}
+        return _("Infraction (%(points)d points) for %(post)s") % {
+            "points": self.points,
+            "post": post,
+        }
 
     @property
     def is_warning(self) -> bool:

@@ -338,7 +338,9 @@ class SearchForm(forms.Form):
         required=False,
         max_length=QUERY_MAX_LENGTH,
         widget=forms.SearchInput,
-        help_text='Use "quotes" for a phrase, -word to leave a word out, "or" for either word.',
+        help_text=gettext_lazy(
+            'Use "quotes" for a phrase, -word to leave a word out, "or" for either word.'
+        ),
     )
     forum = forms.TypedChoiceField(
         label=gettext_lazy("Forum"), required=False, coerce=int, empty_value=None

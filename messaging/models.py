@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from forum.paging import page_count
@@ -218,7 +219,10 @@ class Message(models.Model):
         indexes = [models.Index(fields=["author", "-created_at"], name="message_author_time")]
 
     def __str__(self) -> str:
-        return f"Message #{self.number} in {self.conversation_id}"
+        return _("Message #%(number)s in %(conversation)s") % {
+            "number": self.number,
+            "conversation": self.conversation_id,
+        }
 
     def page_for(self, place: Participant) -> int:
         shown = self.number - place.cleared_through
@@ -280,7 +284,10 @@ class MessageReport(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Report of message {self.message_id} by {self.reporter}"
+        return _("Report of message %(message)s by %(reporter)s") % {
+            "message": self.message_id,
+            "reporter": self.reporter,
+        }
 
     @property
     def is_open(self) -> bool:

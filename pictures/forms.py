@@ -105,9 +105,9 @@ class AvatarForm(forms.Form):
     place = forms.ChoiceField(
         label=gettext_lazy("Which part to keep"),
         choices=[
-            ("centre", "The middle"),
-            ("start", "The top (or left) part"),
-            ("end", "The bottom (or right) part"),
+            ("centre", gettext_lazy("The middle")),
+            ("start", gettext_lazy("The top (or left) part")),
+            ("end", gettext_lazy("The bottom (or right) part")),
         ],
         initial="centre",
         widget=forms.RadioSelect,

@@ -5,12 +5,13 @@ from django.conf import settings
 from django.templatetags.static import static
 from django.utils.dateformat import format as format_date
 from django.utils.formats import get_format_modules
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from config.formats.en import formats as formats_en
 from forum.links import link as board_link
-from forum.markup import SMILIE_PATH, SMILIES
+from forum.markup import SMILIE_PATH, SMILIES, in_reader_language
 
 register = template.Library()
 
@@ -31,6 +32,13 @@ def board_time(value) -> str:
     if not value:
         return ""
     return format_date(localtime(value), board_format("BOARD_TIME_FORMAT"))
+
+
+@register.filter
+def post_html(body_html: str) -> SafeString:
+    """A post's, message's or signature's stored HTML (sanitised when it was written: see
+    forum/markup.py) with the board's words in it in the reader's language."""
+    return mark_safe(in_reader_language(body_html or ""))  # noqa: S308 - sanitised when stored
 
 
 @register.filter
