@@ -209,3 +209,12 @@ def test_every_feed_is_well_formed_xml_whatever_characters_are_stored(client, th
         # The channel's title and description are escaped once more, like the items' titles.
         assert "IronWorks Fitness Forums: R&amp;D &lt;b&gt;" in titles[0]
         assert "About &lt;i&gt;it&lt;/i&gt;" in text
+
+
+def test_a_thread_feed_in_german_shows_the_board_words_in_german(client, thread, member, settings):
+    reply = actions.add_reply(thread=thread, author=member, body="[quote=Ross86;1]Hi[/quote] Yes")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "de"
+    newest = rss_items(client, f"/feeds/threads/{thread.pk}/rss/")[0]
+    assert newest["title"] == f"#{reply.number} {thread.title}, von {member.username}"
+    assert "Zitat von <strong>Ross86</strong>" in newest["description"]
+    assert 'title="Beitrag anzeigen"' in newest["description"]

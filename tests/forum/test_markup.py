@@ -3,6 +3,7 @@ from html.parser import HTMLParser
 
 import pytest
 from django.conf import settings as django_settings
+from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -477,3 +478,28 @@ def test_the_quick_paths_render_exactly_what_the_plain_ones_do(source):
         patch.setattr(markup, "_may_hold_url", lambda text: True)
         patch.setattr(markup, "_BLOCK_TAG_RE", re.compile(""))  # always "found"
         assert quick == render_bbcode(source)
+
+
+QUOTING = "[quote=Ross86;123]x [quote]y[/quote][/quote] :)"
+
+
+def test_the_board_words_of_stored_post_html_are_shown_in_the_readers_language():
+    with translation.override("de"):
+        shown = markup.in_reader_language(render_bbcode(QUOTING))
+    assert "Zitat von <strong>Ross86</strong>" in shown
+    assert 'class="bbquote-link" title="Beitrag anzeigen"' in shown
+    assert '<div class="bbquote-by">Zitat:</div>' in shown
+    assert 'title="lächeln"' in shown
+    assert "Originally" not in shown and "View post" not in shown
+
+
+def test_stored_post_html_is_shown_unchanged_in_english():
+    stored = render_bbcode(QUOTING)
+    with translation.override("en"):
+        assert markup.in_reader_language(stored) == stored
+
+
+def test_a_member_who_writes_the_header_words_keeps_them_in_every_language():
+    stored = render_bbcode('Originally Posted by <strong>Bo</strong> Quote: title="View post"')
+    with translation.override("de"):
+        assert markup.in_reader_language(stored) == stored

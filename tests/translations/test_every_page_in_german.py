@@ -7,6 +7,7 @@ board's name, numbers and dates, or one of the few words German spells alike (SA
 """
 
 import re
+import time
 from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
@@ -15,6 +16,7 @@ from zoneinfo import available_timezones
 from django.conf import settings
 from django.test import Client
 
+from accounts import two_factor
 from accounts.models import User
 from community.models import PollOption
 from forum.markup import SMILIES
@@ -102,6 +104,9 @@ PAGES = [
     ("Boss_Mod", "/messages/reports/{message_report}/"),
     ("Boss_Mod", "/admin/"),
     ("Boss_Mod", "/admin/forum/archive-upload/"),
+    # Pages reached through a step before them (STEPS).
+    (None, "/accounts/login/code/"),
+    ("Bo_Reader", "/accounts/two-factor/recovery-codes/"),
 ]
 
 # Words German writes as English does: not a sign of a missing translation.
@@ -185,9 +190,39 @@ def board_words(text: str, data: re.Pattern) -> list[str]:
     return [word for word in words if word not in SAME_IN_GERMAN and not word.isupper()]
 
 
+def pending_code_step(client: Client) -> None:
+    """The state the password step of a two-factor login leaves in the session."""
+    session = client.session
+    session[two_factor.PENDING_KEY] = {
+        "member": User.objects.get(username="Bo_Reader").pk,
+        "backend": settings.AUTHENTICATION_BACKENDS[0],
+        "at": time.time(),
+        "next": "",
+        "reopen": False,
+    }
+    session.save()
+
+
+def two_factor_on(client: Client) -> None:
+    User.objects.filter(username="Bo_Reader").update(has_two_factor=True)
+
+
+# Address -> (what prepares the client, the form posted, or None for a GET).
+STEPS = {
+    "/accounts/login/code/": (pending_code_step, None),
+    "/accounts/two-factor/recovery-codes/": (two_factor_on, {"password": "a-long-pass-42"}),
+}
+
+
 def rendered(client: Client, path: str, language: str):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
-    return client.get(path, follow=True)
+    prepare, posted = STEPS.get(path, (None, None))
+    if prepare is None:
+        return client.get(path, follow=True)
+    prepare(client)
+    response = client.post(path, posted) if posted is not None else client.get(path)
+    assert response.status_code == 200, f"{path}: the step before it did not lead there"
+    return response
 
 
 def untranslated_on(page: tuple, ids: dict, data: re.Pattern) -> list[str]:
