@@ -420,13 +420,15 @@ def _inline_html(name: str, arg: str | None) -> tuple[str, str]:
     return "", ""
 
 
-# The board's words in stored post HTML, as _quote_open and _smilie write them (a member's text
-# is escaped, so it can never contain these tags): the quote headers and the smilies' titles.
+# The board's words in stored post HTML, as _quote_open and _smilies write them (a member's text
+# is escaped, so it can never contain these tags): the quote headers, the smilies' titles and
+# the heading of the attached files' list (pictures/rendering.py).
 _BOARD_WORDS_RE = re.compile(
     r'(?<=<div class="bbquote-by">)'
     r"(?:Quote:(?=</div>)|Originally Posted by (<strong>[^<]*</strong>))"
     r'|(?<= class="bbquote-link" )title="View post"'
     r'|(?<=<img class="smilie" src="/static/smilies/)([a-z]+\.svg" alt="[^"]*" title=")([^"]*)"'
+    r'|(?<=<p class="mb-1 small">)Attached files:(?=</p><ul class="attachment-files">)'
 )
 
 
@@ -434,6 +436,8 @@ def _in_reader_language(match: re.Match) -> str:
     text = match.group()
     if text == "Quote:":
         return html.escape(gettext("Quote:"))
+    if text == "Attached files:":
+        return html.escape(gettext("Attached files:"))
     if match.group(1):
         # The name is already escaped member text, inside the markup we wrote.
         return gettext("Originally Posted by %(name)s") % {"name": match.group(1)}
@@ -443,12 +447,16 @@ def _in_reader_language(match: re.Match) -> str:
     return f'title="{title}"'
 
 
+_BOARD_WORD_MARKS = ("bbquote-by", 'class="smilie"', "attachment-files")
+
+
 def in_reader_language(body_html: str) -> str:
     """Stored post HTML (render_bbcode's) with the board's words in it, the quote headers
-    ("Originally Posted by", "Quote:", "View post") and the smilies' titles, in the active
-    language. Pages that show post HTML call it (the |post_html filter), so the stored HTML
-    stays one English copy for every reader and needs no migration when languages change."""
-    if "bbquote-by" not in body_html and 'class="smilie"' not in body_html:
+    ("Originally Posted by", "Quote:", "View post"), the smilies' titles and "Attached files:",
+    in the active language. Pages that show post HTML call it (the |post_html filter), so the
+    stored HTML stays one English copy for every reader and needs no migration when languages
+    change."""
+    if not any(mark in body_html for mark in _BOARD_WORD_MARKS):
         return body_html
     return _BOARD_WORDS_RE.sub(_in_reader_language, body_html)
 

@@ -59,6 +59,7 @@ def with_attachments(body_html: str, attachments) -> str:
             )
         )
     if files:
+        # Stored in English: forum.markup.in_reader_language translates it when shown.
         parts.append(
             format_html(
                 '<p class="mb-1 small">Attached files:</p><ul class="attachment-files">{}</ul>',

@@ -14,6 +14,8 @@ def open_report_count(user) -> int:
 # What each kind of logged object's name (__str__) shows besides its own fields.
 NAMED_WITH = {
     ("forum", "post"): ["thread", "author"],
+    ("forum", "postrevision"): ["post__thread", "post__author"],
+    ("messaging", "participant"): ["user"],
     ("forum", "infraction"): ["post__thread", "post__author"],
     ("forum", "report"): ["reporter", "post__thread", "post__author"],
     ("forum", "spammercleanup"): ["member"],

@@ -503,3 +503,9 @@ def test_a_member_who_writes_the_header_words_keeps_them_in_every_language():
     stored = render_bbcode('Originally Posted by <strong>Bo</strong> Quote: title="View post"')
     with translation.override("de"):
         assert markup.in_reader_language(stored) == stored
+
+
+def test_the_heading_of_a_posts_attached_files_is_shown_in_the_readers_language():
+    stored = '<p class="mb-1 small">Attached files:</p><ul class="attachment-files"></ul>'
+    with translation.override("de"):
+        assert "Angehängte Dateien:" in markup.in_reader_language(stored)
