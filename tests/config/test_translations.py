@@ -11,6 +11,7 @@ from django.core import mail
 from django.core.management import call_command
 
 from accounts.mail import confirmation_mail
+from forum import actions
 from forum.forms import ThreadForm
 
 CATALOG = Path(settings.BASE_DIR) / "locale" / "de" / "LC_MESSAGES"
@@ -118,3 +119,23 @@ def test_the_catalog_has_no_untranslated_or_fuzzy_entries():
 @pytest.mark.django_db
 def test_translated_verbose_names_and_help_texts_make_no_migration():
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+@pytest.mark.django_db
+def test_the_admins_recent_actions_name_objects_in_the_readers_language(
+    client, superuser, thread, member
+):
+    post = actions.add_reply(thread=thread, author=member, body="Rude words.")
+    # Logged in English: the LogEntry keeps "Warning for #2 ...".
+    actions.give_infraction(
+        post=post, moderator=superuser, reason="Rude", points=0, expires_at=None
+    )
+    client.force_login(superuser)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "de"
+
+    index = client.get("/admin/").content.decode()
+
+    assert f"Verwarnung für #{post.number} in “{thread.title}” von {member.username}" in index
+    assert "Warning for" not in index
+    for app in ("Abonnements", "Verwaltung", "Private Nachrichten", "Gemeinschaft"):
+        assert f">{app}<" in index
