@@ -21,6 +21,7 @@ import os
 import secrets
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -67,6 +68,8 @@ class Round:
     errors: str = ""
     missed: list = field(default_factory=list)
     load: float = 0.0
+    post_ms: list = field(default_factory=list)
+    check_ms: list = field(default_factory=list)
 
 
 def parse_args():
@@ -75,20 +78,39 @@ def parse_args():
     parser.add_argument("--db-url")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--rates", default="0,1,5,20", help="Replies per second, per round.")
-    parser.add_argument("--threads", type=int, default=60, help="Threads in the wide set.")
+    parser.add_argument(
+        "--threads", dest="wide_threads", type=int, default=60, help="Threads in the wide set."
+    )
     parser.add_argument("--members", type=int, default=400, help="Members who post, in turn.")
     parser.add_argument("--duration", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--worker-class", default="sync")
+    parser.add_argument(
+        "--server-threads",
+        dest="threads",
+        type=int,
+        default=1,
+        help="gunicorn's --threads (more than 1 makes the workers gthread ones).",
+    )
     parser.add_argument("--posts-per-page", type=int, default=10)
     parser.add_argument("--threads-per-page", type=int, default=20)
     parser.add_argument("--page-cache-seconds", type=int, default=300)
     parser.add_argument("--label", default="", help="A name for this run in the output.")
-    args = parser.parse_args()
-    args.threads_option = args.threads
-    return args
+    parser.add_argument(
+        "--count",
+        action="store_true",
+        help="Serve bench/counted_wsgi.py: print the page cache's hits, misses, builds and "
+        "refusals per round (adds a little work per request).",
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="DIR",
+        help="Record the workers with py-spy (raw, for bench/flamegraph.py) during each "
+        "round's measured seconds, into DIR/rate-N.txt.",
+    )
+    return parser.parse_args()
 
 
 def wide_set(args) -> tuple[list[str], list[int]]:
@@ -102,7 +124,7 @@ def wide_set(args) -> tuple[list[str], list[int]]:
         Thread.objects.visible()
         .filter(is_locked=False)
         .order_by("-last_post_at")
-        .select_related("forum")[: args.threads_option]
+        .select_related("forum")[: args.wide_threads]
     )
     paths += [thread.get_absolute_url() for thread in threads]
     return paths, [thread.pk for thread in threads]
@@ -148,6 +170,7 @@ class Writer:
                 "submission_key": str(uuid.uuid4()),
             }
         )
+        started = time.perf_counter()
         status, location, answer = self.request(
             "POST",
             f"/threads/{thread_id}/reply/",
@@ -157,6 +180,7 @@ class Writer:
                 "Content-Type": "application/x-www-form-urlencoded",
             },
         )
+        posted = time.perf_counter()
         if status != 302 or "#post" not in (location or ""):
             with self.lock:
                 result.refused += 1
@@ -166,6 +190,8 @@ class Writer:
         path = location.split("#")[0]
         status, _, page = self.request("GET", path)
         with self.lock:
+            result.post_ms.append((posted - started) * 1000)
+            result.check_ms.append((time.perf_counter() - posted) * 1000)
             result.confirmed += 1
             if status == 200 and marker.encode() in page:
                 result.seen += 1
@@ -187,17 +213,85 @@ class Writer:
                 pool.submit(self.reply, result)
 
 
-def measure(args, base: str, script: Path, writer: Writer, rate: float) -> Round:
+def measure(args, server: Server, script: Path, writer: Writer, rate: float) -> Round:
     result = Round(rate)
+    base = server.base
     wrk(base, args.warmup, args.connections, None, script)
+    if args.count:
+        reset_counts(server)
+    profiler = start_profiler(args, server, rate)
     thread = threading.Thread(target=writer.run, args=(rate, args.duration, result))
     thread.start()
     read_wrk(wrk(base, args.duration, args.connections, None, script), result)
     thread.join()
+    if profiler is not None:
+        profiler.wait()
+    if args.count:
+        print_counts(server, result, args.duration)
     result.load = os.getloadavg()[0]  # at the end of the writes too
     if result.errors:
         print("wrk socket errors:", result.errors)
     return result
+
+
+def start_profiler(args, server: Server, rate: float):
+    """py-spy sampling the server's workers for the measured seconds (--profile)."""
+    if not args.profile:
+        return None
+    Path(args.profile).mkdir(parents=True, exist_ok=True)
+    output = Path(args.profile) / f"rate-{rate:g}.txt"
+    command = [
+        str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(server.process.pid),
+        "--subprocesses", "--duration", str(args.duration), "--rate", "100",
+        "--format", "raw", "--output", str(output), "--nonblocking",
+    ]  # fmt: skip
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def counts_client():
+    import redis
+
+    return redis.Redis.from_url(os.environ["BENCH_REDIS_URL"])
+
+
+def reset_counts(server: Server) -> None:
+    from bench.counted_wsgi import COUNTS_KEY
+
+    counts_client().delete(COUNTS_KEY)
+
+
+def print_counts(server: Server, result: Round, seconds: float) -> None:
+    """The workers' counts for the round (bench/counted_wsgi.py), per second of the round."""
+    from bench.counted_wsgi import COUNTS_KEY
+
+    time.sleep(0.5)  # the workers add their counts at most every 0.2 s
+    counts = {
+        name.decode(): float(value) for name, value in counts_client().hgetall(COUNTS_KEY).items()
+    }
+    replies = max(result.confirmed, 1)
+    print(f"  counts at {result.rate:g} replies/s ({seconds} s; per reply in brackets):")
+    for name in sorted(counts):
+        value = counts[name]
+        head, _, last = name.rpartition(" | ")
+        if last.endswith("ms"):
+            if last == "build ms":
+                calls = counts.get(f"{head} | stored", 0) + counts.get(f"{head} | not stored", 0)
+            else:
+                calls = counts.get(f"{head} | requests", 0)
+            print(
+                f"    {name}: {value / max(calls, 1):.1f} ms each, "
+                f"{value / seconds / 1000:.2f} s a second"
+            )
+        else:
+            print(f"    {name}: {value / seconds:.1f}/s ({value / replies:.1f})")
+    if result.post_ms:
+        result.post_ms.sort()
+        result.check_ms.sort()
+        middle = len(result.post_ms) // 2
+        print(
+            f"    client: reply POST median {result.post_ms[middle]:.0f} ms, "
+            f"the check's GET median {result.check_ms[middle]:.0f} ms"
+        )
 
 
 def table(args, rounds: list[Round]) -> str:
@@ -237,12 +331,14 @@ def main() -> None:
         args.cookies = posters(args.members)
         script = static_root / "wide.lua"
         script.write_text(WRK_SCRIPT % ", ".join(f'"{path}"' for path in args.paths))
-        server = Server("board", "config.wsgi", "config.settings", args, env)
+        app = "bench.counted_wsgi" if args.count else "config.wsgi"
+        os.environ["BENCH_REDIS_URL"] = args.redis_url
+        server = Server("board", app, "config.settings", args, env)
         server.wait_ready()
         writer = Writer(server.base, args.cookies, args.thread_ids)
         rounds = []
         for rate in (float(rate) for rate in args.rates.split(",")):
-            rounds.append(measure(args, server.base, script, writer, rate))
+            rounds.append(measure(args, server, script, writer, rate))
             print(table(args, rounds[-1:]).splitlines()[-1], flush=True)
             for path, status in rounds[-1].missed[:5]:
                 print(f"  not seen on the next GET: {path} ({status})")

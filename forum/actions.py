@@ -305,25 +305,32 @@ def add_reply(
         limit_links=not archived,
     )
     AddressRecord.note(author, address, AddressRecord.POST, post_id=post.pk)
-    count_new_reply(thread=locked, post=post, notify=not archived)
-    stale_post(post, locked.forum_id)
+    was_on_top = count_new_reply(thread=locked, post=post, notify=not archived)
+    stale_post(post, locked.forum_id, only_forum_top=was_on_top)
     return post
 
 
-def count_new_reply(*, thread: Thread, post: Post, notify: bool) -> None:
+def count_new_reply(*, thread: Thread, post: Post, notify: bool) -> bool:
     """What a numbered reply changes once everyone sees it: its thread's and forum's counters
-    and last post, its author's post count, and mail to the followers. `thread` is locked."""
-    Thread.objects.filter(pk=thread.pk).update(
-        last_number=post.number, post_count=F("post_count") + 1, **newer_last_post(post)
-    )
+    and last post, its author's post count, and mail to the followers. `thread` is locked.
+    Returns whether the thread was on page 1 of its forum's listing (default order) before
+    the reply: then the reply reorders that page only (stale_post)."""
+    was_on_top = False
     if not thread.is_removed:
+        # The forum's row first: its lock, held until commit, orders the replies in a forum
+        # (and stick_thread), so the listing read next is the one this reply changes.
         Forum.objects.filter(pk=thread.forum_id).update(
             post_count=F("post_count") + 1, **newer_last_post(post)
         )
+        was_on_top = thread.is_on_first_page()
+    Thread.objects.filter(pk=thread.pk).update(
+        last_number=post.number, post_count=F("post_count") + 1, **newer_last_post(post)
+    )
     count_member_post(post.author, post.created_at)
     if notify:
         enqueue_notifications(post)
         enqueue_post_notices(post)
+    return was_on_top
 
 
 @transaction.atomic
@@ -520,10 +527,13 @@ def stale_scopes(obj) -> dict:
     return {"board": True, "lists": True}
 
 
-def stale_post(post: Post, forum_id: int) -> None:
+def stale_post(post: Post, forum_id: int, *, only_forum_top: bool = False) -> None:
     """A written post makes stale, on commit: its thread's pages, its forum's lists, the
-    board's lists (index, search, member list) and its author's profile and postbits."""
-    scopes = {"thread": post.thread_id, "forum": forum_id, "member": post.author_id}
+    board's lists (index, search, member list) and its author's profile and postbits. A reply
+    to a thread that was already on page 1 of its forum's listing (`only_forum_top`) leaves
+    the forum's other pages as they were, and stale only that page."""
+    forum = {"forum_top": forum_id} if only_forum_top else {"forum": forum_id}
+    scopes = {"thread": post.thread_id, "member": post.author_id, **forum}
     transaction.on_commit(lambda: pagecache.stale(lists=True, **scopes))
 
 
@@ -565,6 +575,9 @@ def stick_thread(
 ) -> Thread:
     """Pins a thread to the top of its forum (or unpins it)."""
     thread = locked_thread(thread, moderator)
+    # The forum's row locked as a reply locks it: a reply deciding that its thread is on the
+    # forum's page 1 (count_new_reply) must not see the stickies change under it.
+    list(Forum.objects.select_for_update().filter(pk=thread.forum_id).values_list("pk"))
     Thread.objects.filter(pk=thread.pk).update(is_sticky=sticky)
     thread.is_sticky = sticky
     log_moderation(

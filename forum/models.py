@@ -733,6 +733,11 @@ class Thread(models.Model):
     def page_count(self) -> int:
         return max(1, -(-self.last_number // settings.BOARD_POSTS_PER_PAGE))
 
+    def is_on_first_page(self) -> bool:
+        """Whether the thread is listed on page 1 of its forum in the default order."""
+        first = Thread.objects.visible().filter(forum_id=self.forum_id).order_by(*LISTING_ORDER)
+        return self.pk in first.values_list("pk", flat=True)[: settings.BOARD_THREADS_PER_PAGE]
+
     def page_links(self) -> list[int]:
         """The page numbers a forum list shows beside a thread of several pages: the first
         three (the last page gets its own link), vBulletin's "1 2 3 ... Last Page"."""

@@ -14,7 +14,9 @@ while rendering (depends_on(), e.g. the authors of a thread page's posts, whose 
 title, avatar and signature show in every postbit). It is served only while each of those
 tokens is unchanged, so a reply in thread T makes T's pages, its forum's list pages, the index,
 search results, the member list and the author's profile and postbits stale, and leaves thread
-U's pages (where the author does not post) cached.
+U's pages (where the author does not post) cached. A reply to a thread already on page 1 of its
+forum's default listing reorders that page only: it stales forum_top_scope, not forum_scope,
+and the forum's other pages stay cached.
 
 The clock is read before anything is rendered, and a page or value is stored only if every
 token it records is no newer than that clock: a write that committed while the page rendered
@@ -67,6 +69,12 @@ def forum_scope(forum_id) -> str:
     return f"forum:{forum_id}"
 
 
+def forum_top_scope(forum_id) -> str:
+    """Page 1 of the forum's threads in the default order (last post first): what a reply to a
+    thread already on that page changes in the forum's listing (forum_scope is the rest)."""
+    return f"forum-top:{forum_id}"
+
+
 def thread_scope(thread_id) -> str:
     return f"thread:{thread_id}"
 
@@ -87,6 +95,7 @@ def stale(
     lists: bool = False,
     thread=None,
     forum=None,
+    forum_top=None,
     member=None,
     threads=(),
     forums=(),
@@ -101,6 +110,7 @@ def stale(
     scopes += [LISTS] if lists else []
     scopes += [thread_scope(pk) for pk in ids(thread, threads)]
     scopes += [forum_scope(pk) for pk in ids(forum, forums)]
+    scopes += [forum_top_scope(pk) for pk in ids(forum_top, ())]
     scopes += [member_scope(pk) for pk in ids(member, members)]
     try:
         try:

@@ -102,6 +102,9 @@ def forum_detail(request, slug):
     page = page_from_request(request, forum.page_count() if readable else 1)
     threads, stubs = [], []
     if readable:
+        # Page 1 in the default order also goes stale with a reply to a thread on it, which
+        # leaves the other pages as they were (actions.count_new_reply).
+        top = [pagecache.forum_top_scope(forum.pk)] if page == 1 and is_default else []
         threads = shared(
             f"forum:{forum.pk}:threads:{page}:{sort}:{order}",
             lambda: list(
@@ -109,7 +112,7 @@ def forum_detail(request, slug):
                 .in_forum(forum)
                 .listing_page(page, settings.BOARD_THREADS_PER_PAGE, listing_order(sort, order))
             ),
-            [pagecache.forum_scope(forum.pk)],
+            [pagecache.forum_scope(forum.pk), *top],
         )
         add_forum_reading_state(forum, threads, request.user)
         Thread.pending_views(threads)
@@ -180,7 +183,9 @@ def shared_board_forums() -> list[Forum]:
 def shared_forum_or_404(request, slug) -> Forum:
     """The forum `slug` if the user may see it (Forum.objects.visible_to's rule, in Python),
     shared by every reader until that forum goes stale (pagecache.forum_scope): a reply in
-    another forum leaves its page cached. An unknown slug is not kept."""
+    another forum leaves its page cached. An unknown slug is not kept. Its post count and last
+    post may be older than the row's (a reply to a thread on its page 1 leaves it shared):
+    the forum's page does not show them."""
     if not pagecache.is_enabled():
         return get_visible_forum_or_404(request, slug, Forum.objects.select_related("category"))
     forum = shared(

@@ -443,3 +443,58 @@ def test_a_moved_thread_leaves_both_forums_pages_fresh(client, sample, forum):
     assert Thread.objects.get(pk=1).forum_id == forum.pk
     assert "Back pain" in client.get(f"/forums/{forum.slug}/").text
     assert client.get("/forums/cardio/").text != old_forum  # its thread count, a stub
+
+
+@pytest.fixture
+def three_threads(settings, forum, member):
+    """Threads A (oldest), B and C in `forum`, two to a page: page 1 lists C and B, page 2 A."""
+    settings.BOARD_THREADS_PER_PAGE = 2
+    return [
+        actions.create_thread(forum=forum, author=member, title=title, body="Which shoes?").thread
+        for title in ("Thread Alpha", "Thread Bravo", "Thread Charlie")
+    ]
+
+
+def test_a_reply_to_a_thread_on_its_forums_first_page_leaves_the_other_pages_cached(
+    client, forum, three_threads, django_assert_num_queries
+):
+    page_2 = client.get(f"/forums/{forum.slug}/?page=2").text
+    page_1 = client.get(f"/forums/{forum.slug}/").text
+    assert page_1.index("Thread Charlie") < page_1.index("Thread Bravo")
+    reply_as(make_member("Quinn"), three_threads[1].pk, "Trail shoes.")  # Bravo, on page 1
+    page_1 = client.get(f"/forums/{forum.slug}/").text
+    assert page_1.index("Thread Bravo") < page_1.index("Thread Charlie")
+    with django_assert_num_queries(0):
+        assert client.get(f"/forums/{forum.slug}/?page=2").text == page_2
+
+
+def test_a_reply_to_a_thread_on_a_later_page_of_its_forum_stales_every_page(
+    client, forum, three_threads
+):
+    assert "Thread Alpha" in client.get(f"/forums/{forum.slug}/?page=2").text
+    client.get(f"/forums/{forum.slug}/")
+    reply_as(make_member("Quinn"), three_threads[0].pk, "Trail shoes.")  # Alpha, on page 2
+    assert "Thread Alpha" in client.get(f"/forums/{forum.slug}/").text
+    page_2 = client.get(f"/forums/{forum.slug}/?page=2").text
+    assert "Thread Alpha" not in page_2 and "Thread Bravo" in page_2
+
+
+def test_a_reply_on_a_forums_first_page_stales_its_pages_in_other_orders(
+    client, forum, three_threads
+):
+    # By replies (ties by newest id): Charlie, Bravo | Alpha. Alpha's reply puts it first and
+    # Bravo on page 2, then Bravo's (a thread on page 1 in the default order) brings it back.
+    by_replies = f"/forums/{forum.slug}/?sort=replies&page=2"
+    before = client.get(by_replies).text
+    reply_as(make_member("Quinn"), three_threads[0].pk, "Trail shoes.")
+    reply_as(make_member("Rhea"), three_threads[1].pk, "Road shoes.")
+    assert client.get(by_replies).text != before
+
+
+def test_a_sticky_thread_change_stales_every_page_of_its_forum(client, forum, three_threads):
+    assert "Thread Alpha" in client.get(f"/forums/{forum.slug}/?page=2").text
+    moderator = Client()
+    moderator.force_login(make_moderator("Mod_Squad"))
+    moderator.post(f"/threads/{three_threads[0].pk}/moderate/", {"step": "stick", "reason": ""})
+    assert Thread.objects.get(pk=three_threads[0].pk).is_sticky
+    assert "Thread Alpha" not in client.get(f"/forums/{forum.slug}/?page=2").text
