@@ -1,4 +1,6 @@
+import fcntl
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -173,9 +175,10 @@ def member_client(client, member):
 
 class SqliteBoard:
     """A fresh embedded SQLite board in `folder`, driven through subprocesses: the test process
-    itself is bound to PostgreSQL."""
+    itself is bound to PostgreSQL. It migrates, or starts as a copy of `migrated` (the
+    migrated_sqlite fixture's folder: migrating takes most of a minute on a busy machine)."""
 
-    def __init__(self, folder, *commands: list[str]):
+    def __init__(self, folder, *commands: list[str], migrated=None):
         from django.conf import settings
 
         self.base_dir = settings.BASE_DIR
@@ -187,7 +190,11 @@ class SqliteBoard:
             "DEBUG": "true",
             "ALLOWED_HOSTS": "testserver",
         }
-        for command in (["migrate", "--noinput"], *commands):
+        if migrated:
+            shutil.copytree(migrated, folder, dirs_exist_ok=True)
+        else:
+            commands = (["migrate", "--noinput"], *commands)
+        for command in commands:
             self.run([str(self.base_dir / "manage.py"), *command], timeout=120)
 
     def run(self, arguments: list[str], timeout: int = 60) -> str:
@@ -199,6 +206,29 @@ class SqliteBoard:
     def script(self, source: str) -> str:
         """Runs Python source with Django set up on this board; returns what it printed."""
         return self.run(["-c", "import django\ndjango.setup()\n" + source])
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory, worker_id):
+    """A SQLite board folder that `migrate` built from nothing, once per test run: the xdist
+    workers share it (a lock lets the first build it), and SqliteBoard(..., migrated=it)
+    copies it. Only the board file and its secret key are in it, never a test's writes."""
+    # Each run's workers share the parent of their base folders; without xdist, the parent
+    # would hold earlier runs' folders too, so a lone process keeps its own.
+    root = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        root = root.parent
+    folder = root / "sqlite-migrated"
+    with open(root / "sqlite-migrated.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not folder.exists():
+            building = root / "sqlite-migrating"
+            shutil.rmtree(building, ignore_errors=True)  # a worker that died while building
+            building.mkdir()
+            SqliteBoard(building)
+            assert (building / "board.sqlite3").is_file()
+            building.rename(folder)
+    return folder
 
 
 @pytest.fixture

@@ -98,6 +98,34 @@ def browser():
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+def emptying_statements(ops, tables) -> list[str]:
+    # Django's FKs are deferrable: inside one transaction the tables empty in any order.
+    return ["SET CONSTRAINTS ALL DEFERRED", *(f"DELETE FROM {ops.quote_name(t)}" for t in tables)]
+
+
+@pytest.fixture(scope="package", autouse=True)
+def flush_by_delete():
+    """The live server's tests end by flushing every table (pytest-django's transactional_db).
+    Django flushes PostgreSQL with one TRUNCATE of a hundred tables, which creates new files
+    for each and took seconds per test on a busy disk; the tables here hold a few rows, so a
+    DELETE of each, in the flush's one transaction, empties them in a fraction of that. Same
+    result: empty tables, sequences left as they are (the flush resets none here either)."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    truncate = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        if reset_sequences or allow_cascade:
+            return truncate(
+                self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+            )
+        return emptying_statements(self, tables)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DatabaseOperations, "sql_flush", sql_flush)
+        yield
+
+
 class Tab:
     """A browser page plus what the tests need around it: console errors and screenshots."""
 
@@ -177,6 +205,43 @@ def board(transactional_db):
     from django.core.management import call_command
 
     call_command("loaddata", "sample_thread", verbosity=0)
+
+
+def copy_rows() -> dict[str, bytes]:
+    """Every row of the board's tables, as PostgreSQL's binary COPY of each table that has
+    any (generated columns, such as the search vectors, are left out and recomputed on load)."""
+    from django.db import connection
+
+    rows = {}
+    with connection.cursor() as cursor:
+        for table in connection.introspection.django_table_names(only_existing=True):
+            name = connection.ops.quote_name(table)
+            with cursor.cursor.copy(f"COPY {name} TO STDOUT (FORMAT binary)") as copy:
+                data = b"".join(bytes(block) for block in copy)
+            cursor.execute(f"SELECT EXISTS (SELECT FROM {name})")
+            if cursor.fetchone()[0]:
+                rows[table] = data
+    return rows
+
+
+def put_back_rows(rows: dict[str, bytes]) -> None:
+    """Makes the database hold exactly `rows` (from copy_rows) again, in one transaction: the
+    foreign keys are deferred, so the tables empty and load in any order. Sequences stay ahead,
+    so new rows never take a copied row's id."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection, transaction
+
+    tables = connection.introspection.django_table_names(only_existing=True)
+    with transaction.atomic(), connection.cursor() as cursor:
+        for statement in emptying_statements(connection.ops, tables):  # as flush_by_delete
+            cursor.execute(statement)
+        for table, data in rows.items():
+            name = connection.ops.quote_name(table)
+            with cursor.cursor.copy(f"COPY {name} FROM STDIN (FORMAT binary)") as copy:
+                copy.write(data)
+    # The flush before re-created the content types under new ids, and this process (the
+    # live server's threads too) may have cached those.
+    ContentType.objects.clear_cache()
 
 
 def log_in(tab: Tab, user) -> None:

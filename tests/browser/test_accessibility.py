@@ -9,13 +9,14 @@ import json
 import re
 
 import pytest
+from django.core.management import call_command
 from playwright.sync_api import expect
 
 from accounts.models import User
 from community import actions as community_actions
 from forum import actions
 from forum.models import Announcement, Forum, Post, Thread
-from tests.browser.conftest import AXE, DESKTOP, PHONE, log_in
+from tests.browser.conftest import AXE, DESKTOP, PHONE, copy_rows, log_in, put_back_rows
 from tests.conftest import make_member
 
 pytestmark = pytest.mark.browser
@@ -108,11 +109,33 @@ AXE_RUNS = [
 ]
 
 
+@pytest.fixture(scope="module")
+def busy_board_copy() -> dict:
+    """busy_board's ids and rows, filled by the first test of this module (on each xdist
+    worker) that asks for it."""
+    return {}
+
+
 @pytest.fixture
-def busy_board(board):
+def busy_board(transactional_db, busy_board_copy):
     """The sample plus what other pages show: a sticky thread, a closed one and a long one
     with quotes, code, lists, links, smilies and an edited post, so axe sees every badge,
-    pager and widget. The new threads are unread for members."""
+    pager and widget. The new threads are unread for members.
+
+    Building it took most of each page's test time, so it is built once and then copied back
+    for each test: after the flush that ends every live-server test, the tables hold exactly
+    the rows the built board had (a member, read mark or session one test wrote is gone), in
+    any test order. Only the cache starts empty, as on a restarted server."""
+    if busy_board_copy:
+        put_back_rows(busy_board_copy["rows"])
+    else:
+        call_command("loaddata", "sample_thread", verbosity=0)
+        busy_board_copy["ids"] = build_busy_board()
+        busy_board_copy["rows"] = copy_rows()
+    return busy_board_copy["ids"]
+
+
+def build_busy_board() -> dict:
     forum = Forum.objects.get(slug="cardio")
     author = make_member("Busy_Bee")
     moderator = User.objects.create_superuser("Axe_Mod", "axe-mod@example.com", "a-long-pass-42")

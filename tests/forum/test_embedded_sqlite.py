@@ -5,7 +5,7 @@ import pytest
 
 from tests.conftest import SqliteBoard
 
-pytestmark = pytest.mark.slow  # each test migrates a SQLite file in subprocesses
+pytestmark = pytest.mark.slow  # each test runs commands on a SQLite file in subprocesses
 
 RENDER = """
 from django.test import Client
@@ -32,8 +32,9 @@ print(statuses, Thread.objects.get(pk=1).post_count)
 """
 
 
-def test_a_fresh_sqlite_board_migrates_loads_the_sample_and_renders_it(tmp_path):
-    board = SqliteBoard(tmp_path, ["load_sample", "--demo"])
+def test_a_fresh_sqlite_board_migrates_loads_the_sample_and_renders_it(tmp_path, migrated_sqlite):
+    # migrated_sqlite ran `migrate` on an empty folder: this board is a copy of that file.
+    board = SqliteBoard(tmp_path, ["load_sample", "--demo"], migrated=migrated_sqlite)
     assert (tmp_path / "board.sqlite3").exists()
     rendered = board.script(RENDER)
     assert rendered.startswith("200\n")
@@ -71,10 +72,10 @@ print(recount())
 """
 
 
-def test_a_sqlite_board_imports_an_archive_with_exact_counters(tmp_path):
+def test_a_sqlite_board_imports_an_archive_with_exact_counters(tmp_path, migrated_sqlite):
     archive = tmp_path / "spring-meet.txt"
     archive.write_text(ARCHIVE, encoding="utf-8")
-    board = SqliteBoard(tmp_path, ["load_sample", "--demo"])
+    board = SqliteBoard(tmp_path, ["load_sample", "--demo"], migrated=migrated_sqlite)
     importing = ["import_archive", str(archive), "--forum", "running", "--time-zone", "UTC"]
     board.run([str(board.base_dir / "manage.py"), *importing])
     again = board.run([str(board.base_dir / "manage.py"), *importing])

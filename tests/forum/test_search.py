@@ -385,8 +385,9 @@ for query in ("q=shoes", "q=stretch", "q=shoes+-cross", "q=cardio&titles=1", "me
 
 
 @pytest.mark.slow
-def test_search_works_on_the_embedded_sqlite_board_without_full_text(tmp_path):
-    lines = SqliteBoard(tmp_path, ["loaddata", "sample_thread"]).script(SQLITE_SEARCH).splitlines()
+def test_search_works_on_the_embedded_sqlite_board_without_full_text(tmp_path, migrated_sqlite):
+    board = SqliteBoard(tmp_path, ["loaddata", "sample_thread"], migrated=migrated_sqlite)
+    lines = board.script(SQLITE_SEARCH).splitlines()
     # Newest first; "stretch" is found inside "stretching" and "Stretching".
     assert lines == [
         "200 q=shoes 10,9",
