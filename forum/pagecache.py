@@ -254,13 +254,27 @@ def is_storable(request, response) -> bool:
     )
 
 
+# The scopes each page or value recorded, as this process last read it: asked for in the same
+# round trip as the page, so that a hit on a thread page (whose posters' scopes its view cannot
+# name in advance) costs one round trip, not two. A guess only: is_current() still checks
+# every recorded token and reads any the guess missed.
+recorded_scopes: dict[str, tuple[str, ...]] = {}
+RECORDED_SCOPES_KEPT = 20_000  # a few MB at most; emptied whole when full
+
+
 def read(key: str, scopes) -> tuple[dict, object | None]:
-    """One round trip: the clock, the tokens of `scopes` (and the board's), and what `key`
-    holds if every token it recorded is current (else None)."""
-    scopes = [BOARD, *scopes]
-    found = cache.get_many([key, CLOCK_KEY, *(scope_key(scope) for scope in scopes)])
+    """One round trip: the clock, the tokens of `scopes` (and the board's, and those `key`
+    recorded when this process last read it), and what `key` holds if every token it
+    recorded is current (else None)."""
+    wanted = dict.fromkeys([BOARD, *scopes, *recorded_scopes.get(key, ())])
+    found = cache.get_many([key, CLOCK_KEY, *(scope_key(scope) for scope in wanted)])
     stored = found.get(key)
-    if stored is not None and is_current(stored[0], found):
+    if stored is None or not isinstance(stored[0], dict):
+        return found, None
+    if len(recorded_scopes) >= RECORDED_SCOPES_KEPT:
+        recorded_scopes.clear()
+    recorded_scopes[key] = tuple(stored[0])
+    if is_current(stored[0], found):
         return found, stored
     return found, None
 

@@ -15,7 +15,7 @@ from django.utils import translation
 
 from accounts.models import User
 from community import online
-from forum import actions
+from forum import actions, pagecache
 from forum.models import Category, Forum
 
 # What config/settings.py hashes passwords with; the production_password_hashers fixture puts it
@@ -70,6 +70,7 @@ def board_settings(settings, media_root):
     # (community.online.flush), so no request's query count depends on the clock.
     settings.BOARD_ONLINE_FLUSH_SECONDS = 10**9
     online.forget_noted()
+    pagecache.recorded_scopes.clear()
     cache.clear()
     yield
     cache.clear()

@@ -61,6 +61,20 @@ def test_a_visitors_second_request_is_answered_without_a_query(
     assert second.content == first.content
 
 
+def test_a_visitors_repeated_thread_page_costs_one_cache_round_trip(client, sample, monkeypatch):
+    # The page depends on its posters' scopes, which the view cannot name before the page is
+    # read; the process remembers them from the first hit, so later hits ask in one get_many.
+    client.get(SAMPLE_THREAD)
+    client.get(SAMPLE_THREAD)
+    reads = []
+    get_many = cache.get_many
+    monkeypatch.setattr(cache, "get_many", lambda keys: reads.append(keys) or get_many(keys))
+
+    assert client.get(SAMPLE_THREAD).status_code == 200
+
+    assert len(reads) == 1
+
+
 def test_a_profile_is_cached_for_visitors_too(client, ross, django_assert_num_queries):
     client.get(f"/members/{ross.pk}/")
     with django_assert_num_queries(0):
