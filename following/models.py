@@ -246,11 +246,17 @@ def add_forum_reading_state(forum: Forum, threads: list, user) -> None:
         else:
             read_to[thread_id] = number
     horizon = tracking_horizon(user)
-    cutoff = max(forum_mark or horizon, horizon)
+    since = max(forum_mark or horizon, horizon)
     for thread in threads:
-        is_recent = thread.last_post_at is not None and thread.last_post_at > cutoff
-        if is_recent and thread.last_number > read_to.get(thread.pk, 0):
-            thread.first_unread_number = read_to.get(thread.pk, 0) + 1
+        thread.first_unread_number = first_unread_number(thread, read_to.get(thread.pk, 0), since)
+
+
+def first_unread_number(thread: Thread, read_to: int, since) -> int | None:
+    """with_read_state()'s rule for one loaded thread: the post after the member's read mark,
+    if the thread has posts past it and its last post is newer than `since` (their tracking
+    horizon, or their mark on the forum if later)."""
+    is_recent = thread.last_post_at is not None and thread.last_post_at > since
+    return read_to + 1 if is_recent and thread.last_number > read_to else None
 
 
 def database_time(value):
@@ -282,9 +288,9 @@ def add_reading_state(thread: Thread, user) -> None:
         read_to, forum_marked_since, followed = cursor.fetchone()
     thread.read_to = read_to or 0
     thread.is_followed = bool(followed)
-    is_recent = thread.last_post_at is not None and thread.last_post_at > tracking_horizon(user)
-    if is_recent and not forum_marked_since and thread.last_number > thread.read_to:
-        thread.first_unread_number = thread.read_to + 1
+    if not forum_marked_since:
+        horizon = tracking_horizon(user)
+        thread.first_unread_number = first_unread_number(thread, thread.read_to, horizon)
 
 
 def unread_forums_shared_name(user_id: int) -> str:
