@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from django.core.cache import BaseCache, caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError, ReadOnlyError, TimeoutError
 from redis.retry import Retry
@@ -66,6 +66,28 @@ _breakers: dict[tuple, Breaker] = {}
 _breakers_lock = threading.Lock()
 
 
+class ReusedClientRedisCacheClient(RedisCacheClient):
+    """Django's Redis cache client, keeping one redis-py client per connection pool.
+
+    Django builds a new redis.Redis for every cache call; its constructor fills a table of
+    about 170 response callbacks, which costs more CPU (about 0.2 ms here) than the round trip
+    to Redis itself. A redis.Redis only holds its pool and those callbacks, and is safe to
+    share between threads (each command takes a connection from the pool), so one per pool
+    serves every call.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
 class ResilientRedisCache(RedisCache):
     """RedisCache that degrades to a cold cache while Redis is unreachable (module docstring)."""
 
@@ -74,6 +96,7 @@ class ResilientRedisCache(RedisCache):
     def __init__(self, server, params):
         params = {**params, "OPTIONS": {**CONNECTION_OPTIONS, **params.get("OPTIONS", {})}}
         super().__init__(server, params)
+        self._class = ReusedClientRedisCacheClient
         self.is_strict = False
         with _breakers_lock:
             self.breaker = _breakers.setdefault((tuple(self._servers), self.key_prefix), Breaker())
