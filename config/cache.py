@@ -76,16 +76,32 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
     serves every call.
     """
 
+    # INCRBY only if the key exists, in one round trip (Django's incr() sends EXISTS, then
+    # INCRBY: two round trips, and a key expiring between them came back without its timeout).
+    INCR_IF_EXISTS = """
+    if redis.call('exists', KEYS[1]) == 1 then return redis.call('incrby', KEYS[1], ARGV[1]) end
+    return false
+    """
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._clients = {}
 
     def get_client(self, key=None, *, write=False):
         pool = self._get_connection_pool(write)
-        client = self._clients.get(id(pool))
-        if client is None:
-            client = self._clients[id(pool)] = self._client(connection_pool=pool)
-        return client
+        found = self._clients.get(id(pool))
+        if found is None:
+            client = self._client(connection_pool=pool)
+            found = self._clients[id(pool)] = (client, client.register_script(self.INCR_IF_EXISTS))
+        return found[0]
+
+    def incr(self, key, delta):
+        client = self.get_client(key, write=True)
+        incr_if_exists = self._clients[id(client.connection_pool)][1]
+        value = incr_if_exists(keys=[key], args=[delta])
+        if value is None:
+            raise ValueError(f"Key '{key}' not found.")
+        return value
 
 
 class ResilientRedisCache(RedisCache):

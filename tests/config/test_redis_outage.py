@@ -5,6 +5,7 @@ import os
 import signal
 
 import pytest
+import redis
 from django.core.cache import caches
 from django.test import Client
 
@@ -138,3 +139,26 @@ def test_cache_calls_share_one_redis_client_and_still_reconnect_after_a_restart(
     board_on_redis.start()
     cache.set("kept", 2)
     assert cache.get("kept") == 2
+
+
+def test_incr_counts_existing_keys_in_one_round_trip_and_refuses_missing_ones(
+    board_on_redis, monkeypatch
+):
+    board_on_redis.start()
+    cache = caches["default"]
+    cache.set("views", 4, timeout=60)
+    assert cache.incr("views") == 5  # the first call also loads the script into Redis
+    sent = []
+    send = redis.Redis.execute_command
+    monkeypatch.setattr(
+        redis.Redis,
+        "execute_command",
+        lambda self, *args, **kw: sent.append(args[0]) or send(self, *args, **kw),
+    )
+    assert cache.incr("views") == 6
+    assert cache.decr("views", 2) == 4
+    assert sent == ["EVALSHA", "EVALSHA"]
+    assert 0 < cache._cache.get_client().ttl(cache.make_key("views")) <= 60
+    with pytest.raises(ValueError):
+        cache.incr("never-set")
+    assert cache.get("never-set") is None
