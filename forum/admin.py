@@ -12,6 +12,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -30,6 +31,7 @@ from accounts.admin import (
 )
 from accounts.models import Ban, User
 from accounts.validators import TextRulesAdmin
+from community.actions import recount_notices_about, recount_unread_notices
 from forum import actions
 from forum.forms import ThreadAdminForm
 from forum.markup import render_bbcode
@@ -249,6 +251,7 @@ class ForumAdmin(RebuildsForumTree, TextRulesAdmin, admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         actions.rebuild_forum_tree()
+        recount_notices_about(forums=[form.instance.pk])  # its moderators may have changed
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "moderators":
@@ -573,9 +576,11 @@ class PostAdmin(ModeratedAdmin):
             ngettext_lazy("Rejected %(count)d post.", "Rejected %(count)d posts.", "count"),
         )
 
+    @transaction.atomic
     def delete_queryset(self, request, queryset):
         """A superuser's hard delete, with the counters the posts were in rebuilt."""
         rows = list(queryset.values_list("thread_id", "thread__forum_id", "author_id"))
+        recount_notices_about(posts=queryset.values("pk"))
         super().delete_queryset(request, queryset)
         actions.recount(
             threads=Thread.objects.filter(pk__in={row[0] for row in rows}),
@@ -977,6 +982,12 @@ admin.site.unregister(User)
 class MemberAdmin(accounts_admin.MemberAdmin):
     list_display = [*accounts_admin.MemberAdmin.list_display, "posts"]
     actions = ["ban", "unban", "recount_members", *accounts_admin.MemberAdmin.actions]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Groups, staff and superuser flags decide which notices the member may see.
+        member_id = form.instance.pk
+        transaction.on_commit(lambda: recount_unread_notices([member_id]))
 
     def save_model(self, request, obj, form, change):
         if "signature" in form.changed_data:
