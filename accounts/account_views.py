@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import DEVICE_ID_SESSION_KEY
 
@@ -61,6 +62,7 @@ class LoginView(auth_views.LoginView):
         return redirect("accounts:login_code")
 
 
+@sensitive_post_parameters("code")
 @never_cache
 @require_http_methods(["GET", "POST"])
 def login_code(request):
@@ -186,6 +188,9 @@ def email_undo(request, token):
     return email_link(request, token, "undo")
 
 
+# Error reports and logs never show a code or the codes made here.
+@sensitive_post_parameters("code", "password")
+@sensitive_variables("codes")
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -216,6 +221,7 @@ def two_factor_setup(request):
     )
 
 
+@sensitive_post_parameters("password")
 @never_cache
 @login_required
 @require_POST
@@ -230,6 +236,8 @@ def two_factor_off(request):
     return redirect("accounts:two_factor")
 
 
+@sensitive_post_parameters("password")
+@sensitive_variables("codes")
 @never_cache
 @login_required
 @require_POST

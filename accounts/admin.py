@@ -5,21 +5,29 @@ superusers; of ordinary members they may change only what members show on the bo
 location, time zone, signature): never the username, email, password, active or staff flags,
 groups or permissions, since whoever changes those could take the account over. Only
 moderators of the whole board ban, through forum.actions.ban_member.
+
+accounts is the lower layer and imports no forum module: forum/admin.py extends MemberAdmin
+and BanAdmin with what needs the forum (the member's posts, bans, recounts, signatures) and
+registers them in place of these. The admin helpers below are shared the same way.
 """
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import AdminSite
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -34,11 +42,6 @@ from accounts.forms import (
 )
 from accounts.models import AccountEvent, AddressBan, Ban, EmailDomainBan, HumanQuestion, User
 from accounts.validators import TextRulesAdmin
-from forum import actions
-from forum.admin import DateDrillDownInRange, changelist_link, run_each, step_form, step_page
-from forum.markup import render_bbcode
-from forum.models import Forum, Post, Thread
-from forum.moderation import BanForm, OptionalReasonForm
 
 # The admin's login and password change check passwords: throttled like the board's.
 admin.site.login_form = AdminLoginForm
@@ -86,6 +89,53 @@ WHY_READ_ONLY = gettext_lazy(
 )
 
 
+def changelist_link(model, text: str, **filters) -> str:
+    opts = model._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+    query = "&".join(f"{key}={value}" for key, value in filters.items())
+    return format_html('<a href="{}?{}">{}</a>', url, query, text)
+
+
+def step_page(modeladmin, request, queryset, *, form, action: str, title: str):
+    """The intermediate page of an admin action that needs a reason or a choice."""
+    return TemplateResponse(
+        request,
+        "admin/forum/moderation_step.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": title,
+            "opts": modeladmin.model._meta,
+            "queryset": queryset,
+            "form": form,
+            "action": action,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        },
+    )
+
+
+def step_form(request, form_class, **kwargs):
+    """The action's form, bound once the intermediate page was submitted."""
+    return form_class(request.POST if "apply" in request.POST else None, **kwargs)
+
+
+class InRangeChangeList(ChangeList):
+    """Django's date drill-down adds a day, a month or a year to the one in the address and
+    overflows past 9999 (a 500 for ?created_at__year=9999): answer it as any bad filter."""
+
+    def get_filters(self, request):
+        try:
+            return super().get_filters(request)
+        except (ValueError, OverflowError) as error:
+            raise IncorrectLookupParameters(error) from error
+
+
+class DateDrillDownInRange:
+    """For every ModelAdmin with a date_hierarchy."""
+
+    def get_changelist(self, request, **kwargs):
+        return InRangeChangeList
+
+
 def may_ban(user) -> bool:
     return user.is_active and user.is_staff and user.moderated_forum_ids is None
 
@@ -111,7 +161,6 @@ class MemberAdmin(DateDrillDownInRange, TextRulesAdmin, UserAdmin):
         "is_staff",
         "is_active",
         "is_banned",
-        "posts",
     ]
     list_filter = ["is_staff", "is_superuser", "is_active", "is_banned", "is_imported", "groups"]
     search_fields = ["username", "username_key", "email"]
@@ -149,7 +198,7 @@ class MemberAdmin(DateDrillDownInRange, TextRulesAdmin, UserAdmin):
         "date_joined",
         "last_activity_at",
     ]
-    actions = ["ban", "unban", "recount_members", "erase", "turn_off_two_factor"]
+    actions = ["erase", "turn_off_two_factor"]
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -183,11 +232,6 @@ class MemberAdmin(DateDrillDownInRange, TextRulesAdmin, UserAdmin):
             f for f in every_field if f not in MODERATOR_EDITABLE_FIELDS and f not in readonly
         ]
 
-    def save_model(self, request, obj, form, change):
-        if "signature" in form.changed_data:
-            obj.signature_html = render_bbcode(obj.signature)
-        super().save_model(request, obj, form, change)
-
     def has_change_permission(self, request, obj=None):
         if obj is not None and obj.is_staff and not request.user.is_superuser:
             return False  # moderators do not edit other staff, nor themselves, here
@@ -204,58 +248,9 @@ class MemberAdmin(DateDrillDownInRange, TextRulesAdmin, UserAdmin):
             raise PermissionDenied  # a moderator setting a password could take the account
         return super().user_change_password(request, id, form_url)
 
-    @admin.display(description=gettext_lazy("posts"))
-    def posts(self, member):
-        return changelist_link(Post, _("posts"), author__id__exact=member.pk)
-
     @admin.display(description=gettext_lazy("bans"))
     def bans(self, member):
         return changelist_link(Ban, _("ban history"), member__id__exact=member.pk)
-
-    def has_ban_permission(self, request):
-        return may_ban(request.user) and request.user.has_perm("accounts.add_ban")
-
-    @admin.action(description=gettext_lazy("Ban the selected members…"), permissions=["ban"])
-    def ban(self, request, queryset):
-        form = step_form(request, BanForm)
-        if not form.is_valid():
-            return step_page(
-                self, request, queryset, form=form, action="ban", title=gettext_lazy("Ban")
-            )
-        run_each(
-            self,
-            request,
-            queryset,
-            lambda member: actions.ban_member(
-                member=member, moderator=request.user, **form.cleaned_data
-            ),
-            ngettext_lazy("Banned %(count)d member.", "Banned %(count)d members.", "count"),
-        )
-
-    @admin.action(description=gettext_lazy("Lift the selected members' bans"), permissions=["ban"])
-    def unban(self, request, queryset):
-        run_each(
-            self,
-            request,
-            queryset.filter(is_banned=True),
-            lambda member: actions.unban_member(member=member, moderator=request.user),
-            ngettext_lazy("Lifted %(count)d ban.", "Lifted %(count)d bans.", "count"),
-        )
-
-    def has_recount_permission(self, request):
-        return request.user.is_superuser or request.user.moderated_forum_ids is None
-
-    @admin.action(
-        description=gettext_lazy("Recount the selected members' posts"), permissions=["recount"]
-    )
-    def recount_members(self, request, queryset):
-        changed = actions.recount(
-            threads=Thread.objects.none(), forums=Forum.objects.none(), members=queryset
-        )
-        self.message_user(
-            request,
-            _("Recounted: %(count)d members had wrong counts.") % {"count": changed["members"]},
-        )
 
     def has_erase_permission(self, request):
         return request.user.is_active and request.user.is_superuser
@@ -352,6 +347,9 @@ class BanStatusFilter(admin.SimpleListFilter):
 
 @admin.register(Ban)
 class BanAdmin(DateDrillDownInRange, TextRulesAdmin, admin.ModelAdmin):
+    """The ban history. Banning and lifting write through forum.actions (the member's flags
+    and the moderation log with them): forum/admin.py adds them to this admin."""
+
     list_display = [
         "member",
         "reason",
@@ -368,7 +366,6 @@ class BanAdmin(DateDrillDownInRange, TextRulesAdmin, admin.ModelAdmin):
     autocomplete_fields = ["member"]
     show_full_result_count = False
     form = BanAddForm
-    actions = ["lift"]
 
     def get_fields(self, request, obj=None):
         if obj is None:
@@ -379,7 +376,7 @@ class BanAdmin(DateDrillDownInRange, TextRulesAdmin, admin.ModelAdmin):
         return [] if obj is None else self.get_fields(request, obj)
 
     def has_add_permission(self, request):
-        return may_ban(request.user) and super().has_add_permission(request)
+        return False  # a ban saved as a bare row would leave the member's flags unbanned
 
     def has_change_permission(self, request, obj=None):
         return may_ban(request.user) and super().has_change_permission(request, obj)
@@ -390,38 +387,6 @@ class BanAdmin(DateDrillDownInRange, TextRulesAdmin, admin.ModelAdmin):
     @admin.display(boolean=True, description=gettext_lazy("in force"))
     def in_force(self, ban):
         return ban.is_in_force
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            return
-        ban = actions.ban_member(
-            member=obj.member, moderator=request.user, reason=obj.reason, ends_at=obj.ends_at
-        )
-        obj.pk, obj.created_at, obj.created_by = ban.pk, ban.created_at, ban.created_by
-
-    @admin.action(description=gettext_lazy("Lift the selected bans…"), permissions=["change"])
-    def lift(self, request, queryset):
-        form = step_form(request, OptionalReasonForm)
-        if not form.is_valid():
-            return step_page(
-                self, request, queryset, form=form, action="lift", title=gettext_lazy("Lift")
-            )
-        members = User.objects.filter(pk__in=queryset.values("member"), is_banned=True)
-        run_each(
-            self,
-            request,
-            members,
-            lambda member: actions.unban_member(
-                member=member, moderator=request.user, reason=form.cleaned_data["reason"]
-            ),
-            ngettext_lazy(
-                "Lifted the ban of %(count)d member.",
-                "Lifted the bans of %(count)d members.",
-                "count",
-            ),
-        )
-        if not members:
-            self.message_user(request, _("None of these members is banned."), messages.WARNING)
 
 
 class NetworkBanAdmin(DateDrillDownInRange, TextRulesAdmin, admin.ModelAdmin):

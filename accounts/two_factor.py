@@ -8,6 +8,11 @@ and the time in the session, and the code step (accounts.views.login_code) logs 
 code is right. Wrong codes count as failed logins of the account (accounts.throttle), so the
 password and the code share one limit; django-otp also slows each device after failures.
 
+Recovery codes are stored as keyed hashes (recovery_code_hash), never as they were shown: a
+copy of the database, the admin or an export shows no code that logs in. django-otp's own
+StaticDevice.verify_token compares the stored text with what was typed, so it would take a
+stored hash as a code: verified_device checks recovery codes itself and nothing calls it.
+
 The session remembers which device passed (django-otp's key), so a staff member's admin pages
 need no query to know it: User.has_two_factor is on the member's row, the key in the session.
 """
@@ -21,8 +26,10 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy
+from django.views.decorators.debug import sensitive_variables
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -75,6 +82,7 @@ def clean_code(raw: str) -> str:
     return "".join((raw or "").split()).replace("-", "").lower()[:40]
 
 
+@sensitive_variables("code", "codes")
 @transaction.atomic
 def turn_on(request: HttpRequest, device: TOTPDevice, code: str) -> list[str] | None:
     """Confirms the device with a code from the app and makes new recovery codes, returned to
@@ -93,12 +101,59 @@ def turn_on(request: HttpRequest, device: TOTPDevice, code: str) -> list[str] | 
     return codes
 
 
+@sensitive_variables("codes")
 def new_recovery_codes(member: User) -> list[str]:
+    """Replaces the member's recovery codes; the new ones are returned to show once and only
+    their hashes are kept."""
     StaticDevice.objects.filter(user=member).delete()
     static = StaticDevice.objects.create(user=member, name="recovery codes")
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
-    StaticToken.objects.bulk_create(StaticToken(device=static, token=code) for code in codes)
+    StaticToken.objects.bulk_create(
+        StaticToken(device=static, token=recovery_code_hash(member.pk, code)) for code in codes
+    )
     return codes
+
+
+RECOVERY_HASH_SALT = "accounts.two_factor.recovery_code"
+
+
+def recovery_code_hash(member_id: int, code: str, secret: str | None = None) -> str:
+    """What is stored for a recovery code: an HMAC-SHA256 keyed with SECRET_KEY, of the member's
+    id and the code (the same code of two members hashes apart), 96 bits in base64 to fit
+    django-otp's 16-character column. The codes are random (40 bits), so a fast keyed hash is
+    enough: without the key, a copy of the table cannot be tried against. The data migration
+    accounts/0017_fixes_hashed_recovery_codes has its own copy of this: keep them equal."""
+    digest = salted_hmac(
+        RECOVERY_HASH_SALT, f"{member_id}:{code}", secret=secret, algorithm="sha256"
+    ).digest()
+    return base64.urlsafe_b64encode(digest[:12]).decode("ascii")
+
+
+@sensitive_variables("code", "hashes")
+def use_recovery_code(member: User, code: str) -> StaticDevice | None:
+    """The member's recovery-code device if `code` is one of their codes, which is then used
+    up; None otherwise. Compared in constant time against every stored hash (under the current
+    key and SECRET_KEY_FALLBACKS', so rotating the key keeps the codes working); the delete
+    that uses a code up is the test, so two logins racing with one code cannot both pass.
+    django-otp's throttling of the device (a wait doubling with each failure) is kept."""
+    static = StaticDevice.objects.filter(user=member).first()
+    if static is None or not static.verify_is_allowed()[0]:
+        return None
+    hashes = [
+        recovery_code_hash(member.pk, code, secret)
+        for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    ]
+    match = None
+    for token in StaticToken.objects.filter(device=static).only("pk", "token"):
+        if any(constant_time_compare(token.token, wanted) for wanted in hashes):
+            match = token
+    if match is None or not StaticToken.objects.filter(pk=match.pk).delete()[0]:
+        static.throttle_increment()
+        return None
+    static.throttle_reset(commit=False)
+    static.set_last_used_timestamp(commit=False)
+    static.save()
+    return static
 
 
 @transaction.atomic
@@ -110,6 +165,7 @@ def turn_off(member: User, *, by: User) -> None:
     AccountEvent.objects.create(member=member, by=by, kind=AccountEvent.TWO_FACTOR_OFF)
 
 
+@sensitive_variables("code")
 def verified_device(member: User, code: str):
     """The member's device that accepts `code` (the app's code, or a recovery code, used up),
     or None."""
@@ -119,8 +175,7 @@ def verified_device(member: User, code: str):
     if code.isdigit():
         device = confirmed_device(member)
         return device if device is not None and device.verify_token(code) else None
-    static = StaticDevice.objects.filter(user=member).first()
-    return static if static is not None and static.verify_token(code) else None
+    return use_recovery_code(member, code)
 
 
 WRONG_CODE = gettext_lazy(

@@ -1,13 +1,20 @@
 """Every community write, each in one transaction with the counters it changes.
 
 Locks follow forum.actions' order: member rows first, then the thread or post.
+
+The bell's count (User.unread_notice_count, read on every page with the member's row) counts
+the unread notices the member may see: Notice.objects.for_member, which the notices page
+lists. A notice is counted when it is written; a write that changes who may see notices
+(a post or thread removed, restored, held, moved, merged, split or deleted, a forum's
+permissions, a member's groups) calls recount_notices_about, which counts its recipients
+again once it commits. Filtering at read time instead would cost every page a query.
 """
 
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, OuterRef, Subquery, Sum
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -73,10 +80,47 @@ def mark_notices_read(*, member: User, notice_ids: list[int] | None = None) -> i
     if notice_ids is not None:
         unread = unread.filter(pk__in=notice_ids)
     marked = unread.update(is_read=True)
-    left = Notice.objects.filter(recipient=member, is_read=False).count()
+    left = Notice.objects.for_member(member).filter(is_read=False).count()
     User.objects.filter(pk=member.pk).update(unread_notice_count=left)
     member.unread_notice_count = left
     return marked
+
+
+def recount_unread_notices(member_ids) -> int:
+    """Sets each member's bell count to the unread notices they may see, each under their row
+    lock (a notice written meanwhile counts itself after it, with F()); returns how many
+    counts were wrong. One transaction per member: a long list locks one row at a time."""
+    changed = 0
+    for member_id in sorted(set(member_ids)):
+        with transaction.atomic():
+            member = User.objects.select_for_update().filter(pk=member_id).first()
+            if member is None:
+                continue
+            unread = Notice.objects.for_member(member).filter(is_read=False).count()
+            changed += (
+                User.objects.filter(pk=member_id)
+                .exclude(unread_notice_count=unread)
+                .update(unread_notice_count=unread)
+            )
+    return changed
+
+
+def recount_notices_about(*, threads=None, posts=None, forums=None) -> None:
+    """For a write that changes who may see these threads, these posts or the threads of these
+    forums (ids, or a query of ids): once it commits, the bell counts of the members with
+    unread notices about them are counted again. The members are found now, in the write's
+    transaction, so that notices deleted with their post or thread are found too."""
+    about = Q(pk__in=[])
+    if threads is not None:
+        about |= Q(thread__in=threads)
+    if posts is not None:
+        about |= Q(post__in=posts)
+    if forums is not None:
+        about |= Q(thread__forum__in=forums)
+    unread = Notice.objects.filter(about, is_read=False)
+    recipients = set(unread.values_list("recipient_id", flat=True).distinct())
+    if recipients:
+        transaction.on_commit(lambda: recount_unread_notices(recipients))
 
 
 def set_notice_mail(*, member: User, kinds: list[str]) -> None:
@@ -246,15 +290,21 @@ def total_per_row(rows, group_by: str, value=None):
 def recount() -> dict[str, int]:
     """Rebuilds every community counter from its rows; returns how many rows were wrong."""
     members = User.objects.annotate(
-        rep=total_per_row(Reputation.objects.all(), "receiver", "amount"),
-        unread=total_per_row(Notice.objects.filter(is_read=False), "recipient"),
-    ).exclude(reputation=F("rep"), unread_notice_count=F("unread"))
-    fixed_members = 0
+        rep=total_per_row(Reputation.objects.all(), "receiver", "amount")
+    ).exclude(reputation=F("rep"))
+    fixed_members = set()
     for member in members.only("pk"):
-        User.objects.filter(pk=member.pk).update(
-            reputation=member.rep, unread_notice_count=member.unread
-        )
-        fixed_members += 1
+        User.objects.filter(pk=member.pk).update(reputation=member.rep)
+        fixed_members.add(member.pk)
+    # The bell counts only what each member may see: one count per member with a count or
+    # an unread notice.
+    unread_of = Notice.objects.filter(is_read=False).values("recipient")
+    counted = User.objects.filter(Q(unread_notice_count__gt=0) | Q(pk__in=unread_of))
+    for member in counted.order_by("pk"):
+        unread = Notice.objects.for_member(member).filter(is_read=False).count()
+        if unread != member.unread_notice_count:
+            User.objects.filter(pk=member.pk).update(unread_notice_count=unread)
+            fixed_members.add(member.pk)
     posts = Post.objects.annotate(thanks=total_per_row(Thanks.objects.all(), "post")).exclude(
         thanks_count=F("thanks")
     )
@@ -276,4 +326,4 @@ def recount() -> dict[str, int]:
     for poll in polls:
         Poll.objects.filter(pk=poll.pk).update(voter_count=poll.voters)
         fixed_polls.add(poll.pk)
-    return {"members": fixed_members, "posts": fixed_posts, "polls": len(fixed_polls)}
+    return {"members": len(fixed_members), "posts": fixed_posts, "polls": len(fixed_polls)}

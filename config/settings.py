@@ -437,6 +437,8 @@ BOARD_ONLINE_MINUTES = env_int("BOARD_ONLINE_MINUTES", 15)
 BOARD_ONLINE_FLUSH_SECONDS = env_int("BOARD_ONLINE_FLUSH_SECONDS", 30)
 # A "Moved:" stub stays in the old forum this many days (0: no stub).
 BOARD_MOVED_STUB_DAYS = env_int("BOARD_MOVED_STUB_DAYS", 7)
+# Read notices older than this many days are deleted by `manage.py prune_notices` (0: kept).
+BOARD_NOTICE_DAYS = env_int("BOARD_NOTICE_DAYS", 180)
 # Staff must log in with two-factor (accounts/two_factor.py): the admin refuses a staff session
 # that did not pass the code step, and sends them to set it up.
 BOARD_STAFF_TWO_FACTOR = env_bool("BOARD_STAFF_TWO_FACTOR", False)

@@ -30,8 +30,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import AddressBan, AddressRecord, EmailDomainBan, User
+from community.actions import recount_notices_about
 from community.mentions import link_mentions, mentioned_members
-from community.models import MovedStub
+from community.models import MovedStub, Notice
 from community.notices import enqueue_post_notices
 from following.models import subscribe
 from following.notifications import enqueue_notifications
@@ -598,6 +599,7 @@ def move_thread(*, thread: Thread, moderator: User, to_forum: Forum, reason: str
     from_forum_name = Forum.objects.values_list("name", flat=True).get(pk=from_forum_id)
     Thread.objects.filter(pk=thread.pk).update(forum=to_forum)
     thread.forum = to_forum
+    recount_notices_about(threads=[thread.pk])  # the new forum may be closed to some
     # The old forum's pages and stubs (log_moderation stales the new forum's).
     transaction.on_commit(lambda: pagecache.stale(forum=from_forum_id, lists=True))
     leave_moved_stub(thread=thread, from_forum_id=from_forum_id)
@@ -643,6 +645,7 @@ def remove_thread(*, thread: Thread, moderator: User, reason: str) -> Thread:
     )
     thread.is_removed, thread.removed_at, thread.removed_reason = True, now, reason
     recount_threads([thread.pk], [thread.forum_id])
+    recount_notices_about(threads=[thread.pk])
     log_moderation(moderator=moderator, obj=thread, message="Removed thread.", reason=reason)
     return thread
 
@@ -656,6 +659,7 @@ def restore_thread(*, thread: Thread, moderator: User, reason: str = "") -> Thre
     )
     thread.is_removed = False
     recount_threads([thread.pk], [thread.forum_id])
+    recount_notices_about(threads=[thread.pk])
     log_moderation(moderator=moderator, obj=thread, message="Restored thread.", reason=reason)
     return thread
 
@@ -674,6 +678,7 @@ def remove_post(*, post: Post, moderator: User, reason: str) -> Post:
         is_removed=True, removed_at=now, removed_by=moderator, removed_reason=reason
     )
     post.is_removed, post.removed_at, post.removed_reason = True, now, reason
+    recount_notices_about(posts=[post.pk])
     recount(
         threads=Thread.objects.filter(pk=thread.pk),
         forums=Forum.objects.filter(pk=thread.forum_id),
@@ -690,6 +695,7 @@ def restore_post(*, post: Post, moderator: User, reason: str = "") -> Post:
         is_removed=False, removed_at=None, removed_by=None, removed_reason=""
     )
     post.is_removed = False
+    recount_notices_about(posts=[post.pk])
     recount(
         threads=Thread.objects.filter(pk=thread.pk),
         forums=Forum.objects.filter(pk=thread.forum_id),
@@ -786,6 +792,9 @@ def merge_threads(*, source: Thread, target: Thread, moderator: User, reason: st
     Post.objects.filter(thread=source).update(
         thread=target, number=F("number") + 2 * RENUMBER_OFFSET
     )
+    # The notices about the moved posts follow them (the source is removed: they would vanish).
+    Notice.objects.filter(thread=source).update(thread=target)
+    recount_notices_about(threads=[target.pk])
     renumber(target.pk)
     now = timezone.now()
     Thread.objects.filter(pk=source.pk).update(
@@ -829,6 +838,7 @@ def split_posts(
         created_at=earliest.created_at,
     )
     moving.update(thread=new, number=F("number") + RENUMBER_OFFSET)
+    Notice.objects.filter(post__thread=new).update(thread=new)  # they follow their posts
     renumber(new.pk)
     renumber(thread.pk)
     recount_threads([thread.pk, new.pk], [thread.forum_id])
@@ -909,6 +919,7 @@ def ban_spammer(
     post_rows = list(posts.select_for_update().values_list("pk", "thread_id"))
     Thread.objects.filter(pk__in=thread_ids).update(**removed, removed_reason=reason)
     Post.objects.filter(pk__in=[pk for pk, _ in post_rows]).update(**removed, removed_reason=reason)
+    recount_notices_about(threads=thread_ids, posts=[pk for pk, _ in post_rows])
     address_ban = ban_registration_address(member, moderator, reason) if ban_address else None
     touched = set(thread_ids) | {thread_id for _, thread_id in post_rows}
     forum_ids = Thread.objects.filter(pk__in=touched).values_list("forum_id", flat=True)
@@ -963,6 +974,7 @@ def undo_ban_spammer(*, cleanup: SpammerCleanup, superuser: User) -> SpammerClea
     restored = {"is_removed": False, "removed_at": None, "removed_by": None, "removed_reason": ""}
     Thread.objects.filter(pk__in=cleanup.thread_ids, **still_removed).update(**restored)
     Post.objects.filter(pk__in=cleanup.post_ids, **still_removed).update(**restored)
+    recount_notices_about(threads=cleanup.thread_ids, posts=cleanup.post_ids)
     member = cleanup.member
     if member.is_banned and cleanup.ban_id and cleanup.ban.lifted_at is None:
         unban_member(member=member, moderator=superuser, reason="Spammer ban undone.")
@@ -1182,6 +1194,7 @@ def rebuild_forum_tree() -> int:
     for forum_id in Announcement.objects.values_list("forum_id", flat=True):
         announced[forum_id] = announced.get(forum_id, 0) + 1
     changed = []
+    opened_or_closed = []  # forums whose permissions changed: who may see their notices too
 
     def resolve(forum, inherited: dict[str, set[str]], ancestry: list, category, shown: int):
         grants = {**inherited, **rows.get(forum.pk, {})}
@@ -1196,6 +1209,8 @@ def rebuild_forum_tree() -> int:
         category = category or forum.category_id
         state = (access_tokens(grants), ancestry, len(kids), category, shown)
         if state != tuple(getattr(forum, field) for field in fields):
+            if state[0] != forum.access:
+                opened_or_closed.append(forum.pk)
             for field, value in zip(fields, state, strict=True):
                 setattr(forum, field, value)
             changed.append(forum)
@@ -1206,6 +1221,7 @@ def rebuild_forum_tree() -> int:
     for forum in children.get(None, []):
         resolve(forum, top, [], None, announced.get(None, 0))
     Forum.objects.bulk_update(changed, fields)
+    recount_notices_about(forums=opened_or_closed)
     # Every page may show these forums differently now.
     transaction.on_commit(note_write)
     return len(changed)

@@ -10,21 +10,28 @@ Changelists are built for a large board: related rows joined, no full-table coun
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
-from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
-from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 
-from accounts.models import User
+from accounts import admin as accounts_admin
+from accounts.admin import (
+    DateDrillDownInRange,
+    changelist_link,
+    may_ban,
+    step_form,
+    step_page,
+)
+from accounts.models import Ban, User
 from accounts.validators import TextRulesAdmin
+from community.actions import recount_notices_about, recount_unread_notices
 from forum import actions
 from forum.forms import ThreadAdminForm
 from forum.markup import render_bbcode
@@ -45,7 +52,7 @@ from forum.models import (
     Thread,
     forum_permits,
 )
-from forum.moderation import MoveForm, OptionalReasonForm, ReasonForm
+from forum.moderation import BanForm, MoveForm, OptionalReasonForm, ReasonForm
 
 admin.site.site_header = gettext_lazy("Board administration")
 admin.site.site_title = gettext_lazy("Board admin")
@@ -54,41 +61,12 @@ admin.site.site_title = gettext_lazy("Board admin")
 admin.site.enable_nav_sidebar = False
 
 
-def changelist_link(model, text: str, **filters) -> str:
-    opts = model._meta
-    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
-    query = "&".join(f"{key}={value}" for key, value in filters.items())
-    return format_html('<a href="{}?{}">{}</a>', url, query, text)
-
-
 def change_link(obj) -> str:
     if obj is None:
         return "-"
     opts = obj._meta
     url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
     return format_html('<a href="{}">{}</a>', url, obj)
-
-
-def step_page(modeladmin, request, queryset, *, form, action: str, title: str):
-    """The intermediate page of an admin action that needs a reason or a choice."""
-    return TemplateResponse(
-        request,
-        "admin/forum/moderation_step.html",
-        {
-            **modeladmin.admin_site.each_context(request),
-            "title": title,
-            "opts": modeladmin.model._meta,
-            "queryset": queryset,
-            "form": form,
-            "action": action,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        },
-    )
-
-
-def step_form(request, form_class, **kwargs):
-    """The action's form, bound once the intermediate page was submitted."""
-    return form_class(request.POST if "apply" in request.POST else None, **kwargs)
 
 
 def run_each(modeladmin, request, objects, step, done) -> None:
@@ -107,24 +85,6 @@ def run_each(modeladmin, request, objects, step, done) -> None:
     if count:
         said = done(count) if callable(done) else done % {"count": count}
         modeladmin.message_user(request, said, messages.SUCCESS)
-
-
-class InRangeChangeList(ChangeList):
-    """Django's date drill-down adds a day, a month or a year to the one in the address and
-    overflows past 9999 (a 500 for ?created_at__year=9999): answer it as any bad filter."""
-
-    def get_filters(self, request):
-        try:
-            return super().get_filters(request)
-        except (ValueError, OverflowError) as error:
-            raise IncorrectLookupParameters(error) from error
-
-
-class DateDrillDownInRange:
-    """For every ModelAdmin with a date_hierarchy."""
-
-    def get_changelist(self, request, **kwargs):
-        return InRangeChangeList
 
 
 class VisibleForumFilter(admin.RelatedFieldListFilter):
@@ -291,6 +251,7 @@ class ForumAdmin(RebuildsForumTree, TextRulesAdmin, admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         actions.rebuild_forum_tree()
+        recount_notices_about(forums=[form.instance.pk])  # its moderators may have changed
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "moderators":
@@ -615,9 +576,11 @@ class PostAdmin(ModeratedAdmin):
             ngettext_lazy("Rejected %(count)d post.", "Rejected %(count)d posts.", "count"),
         )
 
+    @transaction.atomic
     def delete_queryset(self, request, queryset):
         """A superuser's hard delete, with the counters the posts were in rebuilt."""
         rows = list(queryset.values_list("thread_id", "thread__forum_id", "author_id"))
+        recount_notices_about(posts=queryset.values("pk"))
         super().delete_queryset(request, queryset)
         actions.recount(
             threads=Thread.objects.filter(pk__in={row[0] for row in rows}),
@@ -1007,3 +970,118 @@ class InfractionAdmin(ModeratedAdmin):
             ),
             gettext_lazy("Reversed %(count)d."),
         )
+
+
+# Members and bans: accounts/admin.py holds what is the account's own; the forum adds what
+# reaches into the board (posts, bans through forum.actions, recounts, signatures rendered
+# with the board's markup), so that accounts imports no forum module.
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class MemberAdmin(accounts_admin.MemberAdmin):
+    list_display = [*accounts_admin.MemberAdmin.list_display, "posts"]
+    actions = ["ban", "unban", "recount_members", *accounts_admin.MemberAdmin.actions]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Groups, staff and superuser flags decide which notices the member may see.
+        member_id = form.instance.pk
+        transaction.on_commit(lambda: recount_unread_notices([member_id]))
+
+    def save_model(self, request, obj, form, change):
+        if "signature" in form.changed_data:
+            obj.signature_html = render_bbcode(obj.signature)
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description=gettext_lazy("posts"))
+    def posts(self, member):
+        return changelist_link(Post, _("posts"), author__id__exact=member.pk)
+
+    def has_ban_permission(self, request):
+        return may_ban(request.user) and request.user.has_perm("accounts.add_ban")
+
+    @admin.action(description=gettext_lazy("Ban the selected members…"), permissions=["ban"])
+    def ban(self, request, queryset):
+        form = step_form(request, BanForm)
+        if not form.is_valid():
+            return step_page(
+                self, request, queryset, form=form, action="ban", title=gettext_lazy("Ban")
+            )
+        run_each(
+            self,
+            request,
+            queryset,
+            lambda member: actions.ban_member(
+                member=member, moderator=request.user, **form.cleaned_data
+            ),
+            ngettext_lazy("Banned %(count)d member.", "Banned %(count)d members.", "count"),
+        )
+
+    @admin.action(description=gettext_lazy("Lift the selected members' bans"), permissions=["ban"])
+    def unban(self, request, queryset):
+        run_each(
+            self,
+            request,
+            queryset.filter(is_banned=True),
+            lambda member: actions.unban_member(member=member, moderator=request.user),
+            ngettext_lazy("Lifted %(count)d ban.", "Lifted %(count)d bans.", "count"),
+        )
+
+    def has_recount_permission(self, request):
+        return request.user.is_superuser or request.user.moderated_forum_ids is None
+
+    @admin.action(
+        description=gettext_lazy("Recount the selected members' posts"), permissions=["recount"]
+    )
+    def recount_members(self, request, queryset):
+        changed = actions.recount(
+            threads=Thread.objects.none(), forums=Forum.objects.none(), members=queryset
+        )
+        self.message_user(
+            request,
+            _("Recounted: %(count)d members had wrong counts.") % {"count": changed["members"]},
+        )
+
+
+admin.site.unregister(Ban)
+
+
+@admin.register(Ban)
+class BanAdmin(accounts_admin.BanAdmin):
+    actions = ["lift"]
+
+    def has_add_permission(self, request):
+        return may_ban(request.user) and admin.ModelAdmin.has_add_permission(self, request)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        ban = actions.ban_member(
+            member=obj.member, moderator=request.user, reason=obj.reason, ends_at=obj.ends_at
+        )
+        obj.pk, obj.created_at, obj.created_by = ban.pk, ban.created_at, ban.created_by
+
+    @admin.action(description=gettext_lazy("Lift the selected bans…"), permissions=["change"])
+    def lift(self, request, queryset):
+        form = step_form(request, OptionalReasonForm)
+        if not form.is_valid():
+            return step_page(
+                self, request, queryset, form=form, action="lift", title=gettext_lazy("Lift")
+            )
+        members = User.objects.filter(pk__in=queryset.values("member"), is_banned=True)
+        run_each(
+            self,
+            request,
+            members,
+            lambda member: actions.unban_member(
+                member=member, moderator=request.user, reason=form.cleaned_data["reason"]
+            ),
+            ngettext_lazy(
+                "Lifted the ban of %(count)d member.",
+                "Lifted the bans of %(count)d members.",
+                "count",
+            ),
+        )
+        if not members:
+            self.message_user(request, _("None of these members is banned."), messages.WARNING)

@@ -118,9 +118,11 @@ def rename_quotes_in(rows, old_name: str, new_name: str, *, render) -> int:
 
 
 def remove_posts(member: User) -> None:
+    from community.actions import recount_notices_about
     from forum.actions import recount_threads
 
     posts = Post.objects.filter(author=member)
+    recount_notices_about(posts=posts.values("pk"))  # their mentions and quotes of others
     thread_ids = set(posts.values_list("thread_id", flat=True))
     PostRevision.objects.filter(post__author=member).delete()
     posts.update(

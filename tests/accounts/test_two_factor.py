@@ -1,10 +1,18 @@
+import importlib
+import io
+import re
+import zipfile
+
 import pytest
+from django.apps import apps
+from django.core import mail
 from django.test import Client
+from django.views.debug import SafeExceptionReporterFilter
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import throttle
+from accounts import throttle, two_factor
 from accounts.models import AccountEvent, User
 
 PASSWORD = "a-long-pass-42"
@@ -77,7 +85,7 @@ def test_a_recovery_code_logs_in_once(member_client, member):
     guest = Client()
     log_in(guest)
     assert guest.post("/accounts/login/code/", {"code": codes[0].upper()}).status_code == 302
-    assert not StaticToken.objects.filter(token=codes[0]).exists()
+    assert StaticToken.objects.filter(device__user=member).count() == 9
     again = Client()
     log_in(again)
     assert again.post("/accounts/login/code/", {"code": codes[0]}).status_code == 200
@@ -193,3 +201,103 @@ def test_a_superuser_turns_off_a_members_two_factor_from_the_admin(
 def test_the_admin_shows_no_page_of_device_secrets(client, superuser):
     client.force_login(superuser)
     assert client.get("/admin/otp_totp/totpdevice/").status_code == 404
+
+
+def stored_codes(member) -> list[str]:
+    return list(StaticToken.objects.filter(device__user=member).values_list("token", flat=True))
+
+
+def test_recovery_codes_are_stored_only_as_keyed_hashes(member_client, member):
+    codes = turn_on(member_client, member)
+    stored = stored_codes(member)
+    assert len(stored) == 10 and not set(stored) & set(codes)
+    assert sorted(stored) == sorted(two_factor.recovery_code_hash(member.pk, c) for c in codes)
+
+
+def test_the_same_code_of_two_members_is_stored_apart(member, other_member):
+    assert two_factor.recovery_code_hash(member.pk, "abcdefgh") != two_factor.recovery_code_hash(
+        other_member.pk, "abcdefgh"
+    )
+
+
+def test_a_stored_hash_typed_as_a_code_does_not_log_in(member_client, member):
+    turn_on(member_client, member)
+    guest = Client()
+    log_in(guest)
+    response = guest.post("/accounts/login/code/", {"code": stored_codes(member)[0]})
+    assert response.status_code == 200 and guest.get("/accounts/profile/").status_code == 302
+
+
+def test_new_recovery_codes_replace_the_old_ones_and_are_shown_once(member_client, member):
+    old = turn_on(member_client, member)
+    response = member_client.post("/accounts/two-factor/recovery-codes/", {"password": PASSWORD})
+    new = response.context["codes"]
+    assert all(code in response.content.decode() for code in new)
+    page = member_client.get("/accounts/two-factor/").content.decode()
+    assert not any(code in page for code in new + stored_codes(member))
+    guest = Client()
+    log_in(guest)
+    assert guest.post("/accounts/login/code/", {"code": new[0]}).status_code == 302
+    again = Client()
+    log_in(again)
+    assert again.post("/accounts/login/code/", {"code": old[1]}).status_code == 200
+
+
+def test_recovery_codes_still_log_in_after_the_secret_key_is_rotated(
+    member_client, member, settings
+):
+    codes = turn_on(member_client, member)
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "a-new-secret-key-" * 4
+    guest = Client()
+    log_in(guest)
+    assert guest.post("/accounts/login/code/", {"code": codes[1]}).status_code == 302
+
+
+def test_a_plaintext_code_from_before_the_upgrade_logs_in_once_after_the_migration(
+    member_client, member
+):
+    turn_on(member_client, member)
+    StaticToken.objects.filter(device__user=member).update(token="plaincod")
+    StaticToken.objects.filter(device__user=member).exclude(
+        pk=StaticToken.objects.filter(device__user=member).order_by("pk")[0].pk
+    ).delete()
+    migration = importlib.import_module("accounts.migrations.0017_fixes_hashed_recovery_codes")
+    migration.hash_codes(apps, None)
+    migration.hash_codes(apps, None)  # a second run leaves hashes alone
+    assert stored_codes(member) == [two_factor.recovery_code_hash(member.pk, "plaincod")]
+    guest = Client()
+    log_in(guest)
+    assert guest.post("/accounts/login/code/", {"code": "PLAINCOD"}).status_code == 302
+    again = Client()
+    log_in(again)
+    assert again.post("/accounts/login/code/", {"code": "plaincod"}).status_code == 200
+
+
+def test_error_reports_hide_the_code_typed_at_the_code_step(member_client, member):
+    turn_on(member_client, member)
+    guest = Client()
+    log_in(guest)
+    response = guest.post("/accounts/login/code/", {"code": "abcdefgh"})
+    reported = SafeExceptionReporterFilter().get_post_parameters(response.wsgi_request)
+    assert reported["code"] != "abcdefgh" and "*" in reported["code"]
+
+
+def test_neither_the_admin_nor_the_data_export_shows_a_stored_code(
+    client, member_client, member, superuser, django_capture_on_commit_callbacks
+):
+    codes = turn_on(member_client, member)
+    secrets = codes + stored_codes(member)
+    client.force_login(superuser)
+    for url in [f"/admin/accounts/user/{member.pk}/change/", "/admin/accounts/accountevent/"]:
+        page = client.get(url).content.decode()
+        assert not any(secret in page for secret in secrets), url
+    assert client.get("/admin/otp_static/staticdevice/").status_code == 404
+    with django_capture_on_commit_callbacks(execute=True):
+        member_client.post("/accounts/data/")
+    link = re.search(r"http://testserver(/accounts/data/\S+/)", mail.outbox[-1].body)[1]
+    response = member_client.get(link)
+    content = b"".join(response.streaming_content if response.streaming else [response.content])
+    archive = zipfile.ZipFile(io.BytesIO(content))
+    text = "".join(archive.read(name).decode("utf-8", "replace") for name in archive.namelist())
+    assert "two_factor" in text and not any(secret in text for secret in secrets)
