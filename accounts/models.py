@@ -467,8 +467,10 @@ class User(AbstractUser):
             return None
 
 
-# The index's member statistics, compiled once per process (config/prepared.py).
+# Compiled once per process (config/prepared.py): the index's member statistics, and the
+# member a profile shows (list(User.objects.filter(is_active=True, pk=pk)[:1])).
 NEWEST_MEMBER = PreparedQuery(User, lambda: User.objects.newest_with_count())
+ACTIVE_MEMBER = PreparedQuery(User, lambda pk: User.objects.filter(is_active=True, pk=pk)[:1])
 
 
 class Ban(models.Model):

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -1385,6 +1386,22 @@ THREADS_LISTED = PreparedQuery(
     ),
     max_shapes=64,
 )
+
+
+# A member's profile as guests see it (members may read other forums: theirs run uncached).
+GUESTS_RECENT_POSTS = PreparedQuery(
+    Post,
+    lambda member_id, *, count: Post.objects.recent_by(
+        get_user_model()(pk=member_id), AnonymousUser()
+    )[:count],
+)
+
+
+def recent_posts_by(member, reader, count: int) -> list[Post]:
+    """list(Post.objects.recent_by(member, reader)[:count])."""
+    if reader.is_authenticated:
+        return list(Post.objects.recent_by(member, reader)[:count])
+    return GUESTS_RECENT_POSTS.fetch(member.pk, count=count)
 
 
 def page_of_posts(thread: Thread, page: int) -> list[Post]:

@@ -2,15 +2,17 @@
 queryset gives, select_related included, and anything it cannot be sure of runs uncached."""
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.db import connections
 from django.test.utils import CaptureQueriesContext
 
-from accounts.models import NEWEST_MEMBER, User
+from accounts.models import ACTIVE_MEMBER, NEWEST_MEMBER, User
 from config import replicas
 from config.prepared import PreparedQuery
 from forum import actions
 from forum.models import (
     FORUMS_FOR_INDEX,
+    GUESTS_RECENT_POSTS,
     LISTING_ORDER,
     POSTS_NUMBERED,
     THREAD_FOR_PAGE,
@@ -21,7 +23,9 @@ from forum.models import (
     listing_order,
     listing_page_of,
     page_of_posts,
+    recent_posts_by,
 )
+from forum.search import GUESTS_POSTS_PAGE, Search
 from forum.views import load_thread
 
 
@@ -45,9 +49,11 @@ def compiled_shapes(prepared: PreparedQuery) -> list:
 @pytest.fixture(autouse=True)
 def fresh_shapes():
     """Each test compiles from nothing (another test's database may have other ids)."""
-    for prepared in (FORUMS_FOR_INDEX, THREAD_FOR_PAGE, POSTS_NUMBERED, THREADS_LISTED):
+    for prepared in (
+        FORUMS_FOR_INDEX, THREAD_FOR_PAGE, POSTS_NUMBERED, THREADS_LISTED, NEWEST_MEMBER,
+        ACTIVE_MEMBER, GUESTS_RECENT_POSTS, GUESTS_POSTS_PAGE,
+    ):  # fmt: skip
         prepared.compiled.clear()
-    NEWEST_MEMBER.compiled.clear()
 
 
 @pytest.fixture
@@ -124,6 +130,40 @@ def test_the_index_forums_and_member_statistics_are_the_querysets(thread, other_
         assert loaded(statistics["newest"]) == loaded(plain)
         assert statistics["count"] == 2
     assert compiled_shapes(FORUMS_FOR_INDEX) and compiled_shapes(NEWEST_MEMBER)
+
+
+def test_a_profiles_member_and_recent_posts_are_the_querysets(busy_thread, member, other_member):
+    other_member.is_active = False
+    other_member.save(update_fields=["is_active"])
+    for _ in range(2):
+        for pk in (member.pk, other_member.pk, 999_999):
+            plain = list(User.objects.filter(is_active=True, pk=pk)[:1])
+            assert all_loaded(ACTIVE_MEMBER.fetch(pk)) == all_loaded(plain)
+        for author in (member, other_member):
+            plain = list(Post.objects.recent_by(author, AnonymousUser())[:3])
+            assert all_loaded(recent_posts_by(author, AnonymousUser(), 3)) == all_loaded(plain)
+    assert compiled_shapes(ACTIVE_MEMBER) and compiled_shapes(GUESTS_RECENT_POSTS)
+
+
+@pytest.mark.parametrize("titles", [False, True])
+def test_a_guests_search_page_is_the_querysets_posts_ranked_with_snippets(
+    busy_thread, forum, member, titles
+):
+    actions.create_thread(forum=forum, author=member, title="Shin care", body="Ice the shins.")
+    for _ in range(2):
+        for words, forum_id in [("shins", None), ("shin -ice", forum.pk), ("reply", forum.pk + 1)]:
+            search = Search(words=words, forum_id=forum_id, titles_only=titles)
+            for page in (1, 2):
+                plain = list(search.posts_on_page(page))
+                forum_value = (forum_id,) if forum_id else ()
+                prepared = GUESTS_POSTS_PAGE.fetch(
+                    words, *forum_value, page=page, per_page=search.per_page, titles=titles
+                )
+                assert all_loaded(prepared) == all_loaded(plain)
+    assert len(compiled_shapes(GUESTS_POSTS_PAGE)) == 4
+    assert [post.body for post in Search(words="shins").page(1)] == [
+        "Ice the shins.", "My shins hurt."
+    ]  # fmt: skip
 
 
 def test_a_value_written_into_the_sql_runs_uncached(thread, other_member):
