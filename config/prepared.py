@@ -30,7 +30,9 @@ It runs the queryset as built, uncached, whenever it cannot be sure the SQL is t
 
 `build` must depend on its arguments only: anything else the SQL depends on (a setting, a
 sort order, a slice) goes into `**shape`, which is part of the cache key and passed to
-`build` as keyword arguments.
+`build` as keyword arguments. Nor may it branch on a value (`forum_id or None`, `if words:`):
+the stand-ins take one branch, and the checks cannot see a real value take the other. An
+optional filter is a shape (or a value left out: the count of values is part of the key).
 """
 
 import copy

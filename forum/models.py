@@ -1372,6 +1372,9 @@ class Infraction(models.Model):
 # The reads every rendered page makes, compiled once per process (config/prepared.py): each is
 # list() of the queryset method it names, the same instances.
 FORUMS_FOR_INDEX = PreparedQuery(Forum, lambda: Forum.objects.for_index())
+FORUM_BY_SLUG = PreparedQuery(
+    Forum, lambda slug: Forum.objects.select_related("category").filter(slug=slug)[:1]
+)
 THREAD_FOR_PAGE = PreparedQuery(
     Thread, lambda pk, *, related: Thread.objects.select_related(*related).filter(pk=pk)[:1]
 )

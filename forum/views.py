@@ -33,6 +33,7 @@ from forum.forms import BODY_MAX_LENGTH, PostEditForm, ReplyForm, ThreadForm
 from forum.fragments import render_postbits, render_thread_rows
 from forum.markup import render_bbcode
 from forum.models import (
+    FORUM_BY_SLUG,
     FORUMS_FOR_INDEX,
     LISTING_SORTS,
     READ,
@@ -188,15 +189,24 @@ def shared_forum_or_404(request, slug) -> Forum:
     another forum leaves its page cached. An unknown slug is not kept. Its post count and last
     post may be older than the row's (a reply to a thread on its page 1 leaves it shared):
     the forum's page does not show them."""
-    if not pagecache.is_enabled():
-        return get_visible_forum_or_404(request, slug, Forum.objects.select_related("category"))
-    forum = shared(
-        f"forum-by-slug:{slug}",
-        lambda: get_object_or_404(Forum.objects.select_related("category"), slug=slug),
-        [],
-        depends=lambda forum: [pagecache.forum_scope(forum.pk)],
-    )
+    if pagecache.is_enabled():
+        forum = shared(
+            f"forum-by-slug:{slug}",
+            lambda: forum_by_slug_or_404(slug),
+            [],
+            depends=lambda forum: [pagecache.forum_scope(forum.pk)],
+        )
+    else:
+        forum = forum_by_slug_or_404(slug)
     if not forum.permits(request.user, SEE):
+        raise Http404(_("No such forum."))
+    return forum
+
+
+def forum_by_slug_or_404(slug) -> Forum:
+    """The forum `slug` with its category, whoever asks."""
+    forum = next(iter(FORUM_BY_SLUG.fetch(slug)), None)
+    if forum is None:
         raise Http404(_("No such forum."))
     return forum
 

@@ -11,6 +11,7 @@ from config import replicas
 from config.prepared import PreparedQuery
 from forum import actions
 from forum.models import (
+    FORUM_BY_SLUG,
     FORUMS_FOR_INDEX,
     GUESTS_RECENT_POSTS,
     LISTING_ORDER,
@@ -50,8 +51,8 @@ def compiled_shapes(prepared: PreparedQuery) -> list:
 def fresh_shapes():
     """Each test compiles from nothing (another test's database may have other ids)."""
     for prepared in (
-        FORUMS_FOR_INDEX, THREAD_FOR_PAGE, POSTS_NUMBERED, THREADS_LISTED, NEWEST_MEMBER,
-        ACTIVE_MEMBER, GUESTS_RECENT_POSTS, GUESTS_POSTS_PAGE,
+        FORUMS_FOR_INDEX, FORUM_BY_SLUG, THREAD_FOR_PAGE, POSTS_NUMBERED, THREADS_LISTED,
+        NEWEST_MEMBER, ACTIVE_MEMBER, GUESTS_RECENT_POSTS, GUESTS_POSTS_PAGE,
     ):  # fmt: skip
         prepared.compiled.clear()
 
@@ -130,6 +131,15 @@ def test_the_index_forums_and_member_statistics_are_the_querysets(thread, other_
         assert loaded(statistics["newest"]) == loaded(plain)
         assert statistics["count"] == 2
     assert compiled_shapes(FORUMS_FOR_INDEX) and compiled_shapes(NEWEST_MEMBER)
+
+
+def test_a_forum_by_its_slug_is_the_querysets_forum_with_its_category(forum):
+    for _ in range(2):
+        for slug in ("running", "walking"):
+            plain = list(Forum.objects.select_related("category").filter(slug=slug)[:1])
+            assert all_loaded(FORUM_BY_SLUG.fetch(slug)) == all_loaded(plain)
+    assert FORUM_BY_SLUG.fetch("running")[0].category.name == "Training"
+    assert compiled_shapes(FORUM_BY_SLUG)
 
 
 def test_a_profiles_member_and_recent_posts_are_the_querysets(busy_thread, member, other_member):
