@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.validators import is_invisible
+from config.prepared import PreparedQuery
 from forum.links import link
 
 
@@ -80,14 +81,18 @@ class MemberManager(UserManager):
         return {member.pk: member for member in rows} if ids else {}
 
     def board_statistics(self) -> dict:
-        """The member count and the newest member, in one query."""
-        newest = (
+        """The member count and the newest member, in one query (compiled once per process:
+        config/prepared.py)."""
+        newest = next(iter(NEWEST_MEMBER.fetch()), None)
+        return {"count": newest.total if newest else 0, "newest": newest}
+
+    def newest_with_count(self):
+        """The newest active member, annotated with the count of active members (`total`)."""
+        return (
             self.filter(is_active=True)
             .annotate(total=Window(Count("pk")))
-            .order_by("-date_joined", "-pk")
-            .first()
+            .order_by("-date_joined", "-pk")[:1]
         )
-        return {"count": newest.total if newest else 0, "newest": newest}
 
 
 class MessagesFrom(models.TextChoices):
@@ -460,6 +465,12 @@ class User(AbstractUser):
             return zoneinfo.ZoneInfo(self.time_zone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             return None
+
+
+# Compiled once per process (config/prepared.py): the index's member statistics, and the
+# member a profile shows (list(User.objects.filter(is_active=True, pk=pk)[:1])).
+NEWEST_MEMBER = PreparedQuery(User, lambda: User.objects.newest_with_count())
+ACTIVE_MEMBER = PreparedQuery(User, lambda pk: User.objects.filter(is_active=True, pk=pk)[:1])
 
 
 class Ban(models.Model):

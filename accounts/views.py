@@ -4,7 +4,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -25,9 +25,9 @@ from accounts.mail import (
     send_confirmation_mail,
     send_registration_attempt_mail,
 )
-from accounts.models import AddressBan, AddressRecord, User
+from accounts.models import ACTIVE_MEMBER, AddressBan, AddressRecord, User
 from forum import pagecache
-from forum.models import Post
+from forum.models import recent_posts_by
 from forum.pagecache import LISTS, cached_for_visitors
 from forum.paging import paginate
 
@@ -64,8 +64,10 @@ def member_list_columns(order: str) -> dict[str, dict]:
 @cached_for_visitors(scopes=lambda pk: [pagecache.member_scope(pk)])
 def member_detail(request, pk):
     # 1: the member; 2: their recent posts with threads
-    member = get_object_or_404(User.objects.filter(is_active=True), pk=pk)
-    recent_posts = list(Post.objects.recent_by(member, request.user)[:10])
+    member = next(iter(ACTIVE_MEMBER.fetch(pk)), None)
+    if member is None:
+        raise Http404("No User matches the given query.")  # as get_object_or_404 says
+    recent_posts = recent_posts_by(member, request.user, 10)
     # Each post shows its thread's title, which its thread's moderators may change.
     pagecache.depends_on(*{pagecache.thread_scope(post.thread_id) for post in recent_posts})
     return render(

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -16,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import loaded_name
 from config.cache import CacheUnavailable
+from config.prepared import PreparedQuery
 from forum.links import link
 from forum.markup import ATTACH_RE, without_quotes
 from forum.pagecache import forget_shared
@@ -870,16 +872,21 @@ class PostQuerySet(models.QuerySet):
 
     def page_of(self, thread: Thread, page: int):
         """One page of a thread, fetched by a range of post numbers: page 500 costs page 1."""
-        per_page = settings.BOARD_POSTS_PER_PAGE
+        return self.numbered(thread.pk, *post_numbers_on(page))
+
+    def numbered(self, thread_id: int, after: int, last: int):
+        """The thread's posts numbered `after` + 1 to `last`, with authors and editors."""
         return (
-            self.filter(
-                thread=thread,
-                number__gt=(page - 1) * per_page,
-                number__lte=page * per_page,
-            )
+            self.filter(thread_id=thread_id, number__gt=after, number__lte=last)
             .select_related("author", "edited_by")
             .order_by("number")
         )
+
+
+def post_numbers_on(page: int) -> tuple[int, int]:
+    """The post numbers on a thread's page `page`: after the first, up to the second."""
+    per_page = settings.BOARD_POSTS_PER_PAGE
+    return (page - 1) * per_page, page * per_page
 
 
 class Post(models.Model):
@@ -1360,3 +1367,51 @@ class Infraction(models.Model):
         if self.reversed_at is not None or self.is_warning:
             return False
         return self.expires_at is None or self.expires_at > timezone.now()
+
+
+# The reads every rendered page makes, compiled once per process (config/prepared.py): each is
+# list() of the queryset method it names, the same instances.
+FORUMS_FOR_INDEX = PreparedQuery(Forum, lambda: Forum.objects.for_index())
+FORUM_BY_SLUG = PreparedQuery(
+    Forum, lambda slug: Forum.objects.select_related("category").filter(slug=slug)[:1]
+)
+THREAD_FOR_PAGE = PreparedQuery(
+    Thread, lambda pk, *, related: Thread.objects.select_related(*related).filter(pk=pk)[:1]
+)
+POSTS_NUMBERED = PreparedQuery(
+    Post, lambda thread_id, after, last: Post.objects.numbered(thread_id, after, last)
+)
+# A shape per page, sort and page size: the first pages are the ones read.
+THREADS_LISTED = PreparedQuery(
+    Thread,
+    lambda forum_id, *, page, per_page, order: (
+        Thread.objects.visible().filter(forum_id=forum_id).listing_page(page, per_page, order)
+    ),
+    max_shapes=64,
+)
+
+
+# A member's profile as guests see it (members may read other forums: theirs run uncached).
+GUESTS_RECENT_POSTS = PreparedQuery(
+    Post,
+    lambda member_id, *, count: Post.objects.recent_by(
+        get_user_model()(pk=member_id), AnonymousUser()
+    )[:count],
+)
+
+
+def recent_posts_by(member, reader, count: int) -> list[Post]:
+    """list(Post.objects.recent_by(member, reader)[:count])."""
+    if reader.is_authenticated:
+        return list(Post.objects.recent_by(member, reader)[:count])
+    return GUESTS_RECENT_POSTS.fetch(member.pk, count=count)
+
+
+def page_of_posts(thread: Thread, page: int) -> list[Post]:
+    """list(Post.objects.page_of(thread, page))."""
+    return POSTS_NUMBERED.fetch(thread.pk, *post_numbers_on(page))
+
+
+def listing_page_of(forum: Forum, page: int, per_page: int, order: tuple[str, ...]) -> list:
+    """list(Thread.objects.visible().in_forum(forum).listing_page(page, per_page, order))."""
+    return THREADS_LISTED.fetch(forum.pk, page=page, per_page=per_page, order=order)

@@ -46,6 +46,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.validators import validate_sane_date
+from config.prepared import PreparedQuery
 from forum.markup import render_plain_snippet
 from forum.models import Forum, Post, Thread
 
@@ -286,15 +287,13 @@ class Search:
         window = slice((page - 1) * self.per_page, page * self.per_page)
         if self.by_threads:
             results = list(self.thread_results()[window])
+        elif self.is_guests_words_only():
+            forum = (self.forum_id,) if self.forum_id else ()
+            results = GUESTS_POSTS_PAGE.fetch(
+                self.words, *forum, page=page, per_page=self.per_page, titles=self.titles_only
+            )
         else:
-            # The page's ids first, then the snippets for those posts only: ts_headline parses
-            # a whole body, and PostgreSQL would run it for every row an OFFSET skips as well.
-            ranked = self.post_results()
-            posts = Post.objects.filter(pk__in=ranked.values("pk")[window])
-            if self.ranked():
-                posts = posts.annotate(rank=self.rank(), **self.highlights())
-            order = ranked.query.order_by
-            results = list(posts.select_related("thread__forum", "author").order_by(*order))
+            results = list(self.posts_on_page(page))
         for result in results:
             title = result.title if self.by_threads else result.thread.title
             result.title_html = marked(getattr(result, "title_headline", None) or title)
@@ -302,6 +301,36 @@ class Search:
                 headline = getattr(result, "headline", None)
                 result.snippet = marked(headline) if headline else plain(result.body)
         return results
+
+    def posts_on_page(self, page: int) -> QuerySet:
+        """Page `page` of the matching posts, ranked, with their snippets."""
+        window = slice((page - 1) * self.per_page, page * self.per_page)
+        # The page's ids first, then the snippets for those posts only: ts_headline parses
+        # a whole body, and PostgreSQL would run it for every row an OFFSET skips as well.
+        ranked = self.post_results()
+        posts = Post.objects.filter(pk__in=ranked.values("pk")[window])
+        if self.ranked():
+            posts = posts.annotate(rank=self.rank(), **self.highlights())
+        order = ranked.query.order_by
+        return posts.select_related("thread__forum", "author").order_by(*order)
+
+    def is_guests_words_only(self) -> bool:
+        """A guest's ranked search for words, in every forum or one (the most common: its
+        page of posts is compiled once per process, GUESTS_POSTS_PAGE)."""
+        guest = self.reader is None or not self.reader.is_authenticated
+        filtered = self.member or self.date_from or self.date_to
+        return guest and not filtered and not self.by_threads and self.ranked()
+
+
+# A guest's page of posts for words (Search.is_guests_words_only), compiled once per page,
+# page size and titles-only (config/prepared.py); the words and forum are its values.
+GUESTS_POSTS_PAGE = PreparedQuery(
+    Post,
+    lambda words, *forum, page, per_page, titles: Search(
+        words=words, forum_id=forum[0] if forum else None, titles_only=titles
+    ).posts_on_page(page),
+    max_shapes=64,
+)
 
 
 def union(querysets) -> QuerySet:

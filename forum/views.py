@@ -33,15 +33,20 @@ from forum.forms import BODY_MAX_LENGTH, PostEditForm, ReplyForm, ThreadForm
 from forum.fragments import render_postbits, render_thread_rows
 from forum.markup import render_bbcode
 from forum.models import (
+    FORUM_BY_SLUG,
+    FORUMS_FOR_INDEX,
     LISTING_SORTS,
     READ,
     SEE,
+    THREAD_FOR_PAGE,
     Announcement,
     Forum,
     Post,
     Thread,
     arrange_forums,
     listing_order,
+    listing_page_of,
+    page_of_posts,
 )
 from forum.pagecache import LISTS, cached_for_visitors, forget_shared, shared
 from forum.paging import page_from_request, page_window
@@ -85,7 +90,7 @@ def board_index(request):
 
 
 def board_index_data() -> dict:
-    return {"forums": list(Forum.objects.for_index()), "members": User.objects.board_statistics()}
+    return {"forums": FORUMS_FOR_INDEX.fetch(), "members": User.objects.board_statistics()}
 
 
 @cached_for_visitors(params=("page", "sort", "order"), scopes=lambda slug: [])
@@ -107,10 +112,8 @@ def forum_detail(request, slug):
         top = [pagecache.forum_top_scope(forum.pk)] if page == 1 and is_default else []
         threads = shared(
             f"forum:{forum.pk}:threads:{page}:{sort}:{order}",
-            lambda: list(
-                Thread.objects.visible()
-                .in_forum(forum)
-                .listing_page(page, settings.BOARD_THREADS_PER_PAGE, listing_order(sort, order))
+            lambda: listing_page_of(
+                forum, page, settings.BOARD_THREADS_PER_PAGE, listing_order(sort, order)
             ),
             [pagecache.forum_scope(forum.pk), *top],
         )
@@ -177,7 +180,7 @@ def moved_stubs_for(forum: Forum, user) -> list:
 def shared_board_forums() -> list[Forum]:
     """The board's forums with their categories and last posts, shared by every reader until
     any post (their counts and last posts change)."""
-    return shared("board-forums", lambda: list(Forum.objects.for_index()), [LISTS])
+    return shared("board-forums", FORUMS_FOR_INDEX.fetch, [LISTS])
 
 
 def shared_forum_or_404(request, slug) -> Forum:
@@ -186,15 +189,24 @@ def shared_forum_or_404(request, slug) -> Forum:
     another forum leaves its page cached. An unknown slug is not kept. Its post count and last
     post may be older than the row's (a reply to a thread on its page 1 leaves it shared):
     the forum's page does not show them."""
-    if not pagecache.is_enabled():
-        return get_visible_forum_or_404(request, slug, Forum.objects.select_related("category"))
-    forum = shared(
-        f"forum-by-slug:{slug}",
-        lambda: get_object_or_404(Forum.objects.select_related("category"), slug=slug),
-        [],
-        depends=lambda forum: [pagecache.forum_scope(forum.pk)],
-    )
+    if pagecache.is_enabled():
+        forum = shared(
+            f"forum-by-slug:{slug}",
+            lambda: forum_by_slug_or_404(slug),
+            [],
+            depends=lambda forum: [pagecache.forum_scope(forum.pk)],
+        )
+    else:
+        forum = forum_by_slug_or_404(slug)
     if not forum.permits(request.user, SEE):
+        raise Http404(_("No such forum."))
+    return forum
+
+
+def forum_by_slug_or_404(slug) -> Forum:
+    """The forum `slug` with its category, whoever asks."""
+    forum = next(iter(FORUM_BY_SLUG.fetch(slug)), None)
+    if forum is None:
         raise Http404(_("No such forum."))
     return forum
 
@@ -210,12 +222,13 @@ def get_thread_or_404(request, pk) -> Thread:
 
 
 def load_thread(pk: int) -> Thread | None:
-    related = ["forum__category", "merged_into__forum"]
-    if settings.BOARD_POLLS:
-        related.append("poll")
-    # Sliced rather than first(): one row by its key needs no ORDER BY (compiling one cost
-    # about as much as the rest of the query).
-    return next(iter(Thread.objects.select_related(*related).filter(pk=pk)[:1]), None)
+    related = (
+        "forum__category",
+        "merged_into__forum",
+        *(("poll",) if settings.BOARD_POLLS else ()),
+    )
+    # Sliced rather than first(): one row by its key needs no ORDER BY.
+    return next(iter(THREAD_FOR_PAGE.fetch(pk, related=related)), None)
 
 
 @cached_for_visitors(
@@ -299,7 +312,7 @@ def posters_shown(posts) -> list[str]:
 
 def posts_with_postbits(thread: Thread, page: int, *, moderates: bool) -> list[Post]:
     """Page `page` of the thread's posts, each with its postbit rendered (render_postbits)."""
-    posts = list(Post.objects.page_of(thread, page))
+    posts = page_of_posts(thread, page)
     for post in posts:
         post.thread = thread
     render_postbits(posts, moderates=moderates)

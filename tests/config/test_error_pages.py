@@ -66,12 +66,12 @@ def test_the_500_page_falls_back_to_plain_html_when_the_layout_cannot_render(set
 
 
 def test_a_bug_in_a_view_answers_with_the_layouts_500(db, monkeypatch):
-    from forum.models import Forum
+    from forum import views
 
     def broken(*args, **kwargs):
         raise ValueError("a bug")
 
-    monkeypatch.setattr(Forum.objects, "for_index", broken)
+    monkeypatch.setattr(views, "board_index_data", broken)
     response = Client(raise_request_exception=False).get("/")
     assert response.status_code == 500
     assert LAYOUT in response.content.decode()
