@@ -141,6 +141,7 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
+                "accounts.context_processors.member",
                 "django.contrib.messages.context_processors.messages",
                 "forum.context_processors.board",
             ],
