@@ -1,3 +1,5 @@
+import hashlib
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -27,9 +29,10 @@ from accounts.mail import (
 )
 from accounts.models import ACTIVE_MEMBER, AddressBan, AddressRecord, User
 from forum import pagecache
-from forum.models import recent_posts_by
-from forum.pagecache import LISTS, cached_for_visitors
+from forum.models import Post, recent_posts_by
+from forum.pagecache import LISTS, cached_for_visitors, shared
 from forum.paging import paginate
+from forum.views import readable_forum_ids
 
 # Each column sorts both ways: "-name" is "name" reversed (Z to A; the newest first; the
 # fewest posts first).
@@ -63,13 +66,18 @@ def member_list_columns(order: str) -> dict[str, dict]:
 
 @cached_for_visitors(scopes=lambda pk: [pagecache.member_scope(pk)])
 def member_detail(request, pk):
-    # 1: the member; 2: their recent posts with threads
-    member = next(iter(ACTIVE_MEMBER.fetch(pk)), None)
-    if member is None:
-        raise Http404("No User matches the given query.")  # as get_object_or_404 says
-    recent_posts = recent_posts_by(member, request.user, 10)
-    # Each post shows its thread's title, which its thread's moderators may change.
-    pagecache.depends_on(*{pagecache.thread_scope(post.thread_id) for post in recent_posts})
+    # 1: the member; 2: their recent posts with threads. With a shared cache both are kept
+    # for every reader who may read the same forums (their ids are in the name), until the
+    # member goes stale or one of the posts' threads does (pagecache.shared). The forums come
+    # from the board's shared ones: a member's visit queries only their session and row.
+    readable = readable_forum_ids(request.user) if pagecache.is_enabled() else ()
+    member, recent_posts = shared(
+        f"member:{pk}:recent:{forums_digest(readable)}",
+        lambda: member_with_recent_posts(pk, request.user),
+        [pagecache.member_scope(pk)],
+        # Each post shows its thread's title, which its thread's moderators may change.
+        depends=lambda found: [pagecache.thread_scope(post.thread_id) for post in found[1]],
+    )
     return render(
         request,
         "accounts/member_detail.html",
@@ -82,6 +90,17 @@ def member_detail(request, pk):
             and (request.user.pk == member.pk or request.user.moderated_forum_ids != frozenset()),
         },
     )
+
+
+def member_with_recent_posts(pk: int, reader) -> tuple[User, list[Post]]:
+    member = next(iter(ACTIVE_MEMBER.fetch(pk)), None)
+    if member is None:
+        raise Http404("No User matches the given query.")  # as get_object_or_404 says
+    return member, recent_posts_by(member, reader, 10)
+
+
+def forums_digest(forum_ids) -> str:
+    return hashlib.blake2b(repr(sorted(forum_ids)).encode(), digest_size=12).hexdigest()
 
 
 @cached_for_visitors(params=("sort", "page"), scopes=lambda: [LISTS])

@@ -142,10 +142,10 @@ def stored_summary() -> dict:
     }
 
 
-def summary() -> dict:
+def summary(*, ahead=None) -> dict:
     """Currently Active Users, as the index shows them: members (sorted by name), guests,
-    and the most ever online."""
-    stored = shared(SHARED_NAME, stored_summary, [LISTS])
+    and the most ever online. `ahead`: pagecache.read_ahead() that asked for SHARED_NAME."""
+    stored = shared(SHARED_NAME, stored_summary, [LISTS], ahead=ahead)
     visitors = dict(stored["visitors"])
     with _lock:
         for key, seen in _noted.items():

@@ -111,18 +111,31 @@ def render_postbits(posts, *, moderates: bool) -> None:
         post.postbit_html = html
 
 
+def with_row_digests(threads: list) -> list:
+    """Notes on each thread of a forum list (`row_digest`) a digest of the loaded fields its
+    row shows: the thread's, its starter's, its last post's and that post's author's. Done
+    when the list is loaded, so that a list shared by every reader (pagecache.shared) is not
+    read field by field again for each reader's keys (about 3 ms a page of 20 rows)."""
+    for thread in threads:
+        last_post = thread.last_post
+        author = last_post.author if last_post else None
+        shown = (thread, thread.starter, last_post, author)
+        wanted = repr(tuple(field_values(part) for part in shown))
+        thread.row_digest = hashlib.blake2b(wanted.encode(), digest_size=20).hexdigest()
+    return threads
+
+
 def render_thread_rows(threads) -> None:
-    """Sets `row_html` on each thread of a forum list, with its views and the reader's unread
-    mark already set (Thread.pending_views, with_read_state)."""
+    """Sets `row_html` on each thread of a forum list (with_row_digests), with its views and
+    the reader's unread mark already set (Thread.pending_views, with_read_state): the only
+    changes to a loaded thread that its row shows, besides those its digest holds."""
     fragments = render_fragments(
         threads,
         "forum/forum_detail.html#thread_row",
         context=lambda thread: {"thread": thread},
         shown=lambda thread: (
-            thread,
-            thread.starter,
-            thread.last_post,
-            thread.last_post.author if thread.last_post else None,
+            thread.row_digest,
+            thread.view_count,
             thread.first_unread_number is not None,  # the row shows only whether it is
         ),
     )

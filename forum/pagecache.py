@@ -254,41 +254,82 @@ def is_storable(request, response) -> bool:
     )
 
 
-# The scopes each page or value recorded, as this process last read it: asked for in the same
-# round trip as the page, so that a hit on a thread page (whose posters' scopes its view cannot
-# name in advance) costs one round trip, not two. A guess only: is_current() still checks
+# The scopes each page or value recorded, as this process last read or stored it: asked for in
+# the same round trip as the page, so that a hit on a thread page (whose posters' scopes its
+# view cannot name in advance) costs one round trip, not two. A guess only: is_current() still checks
 # every recorded token and reads any the guess missed.
 recorded_scopes: dict[str, tuple[str, ...]] = {}
 RECORDED_SCOPES_KEPT = 20_000  # a few MB at most; emptied whole when full
 
 
-def read(key: str, scopes) -> tuple[dict, object | None]:
-    """One round trip: the clock, the tokens of `scopes` (and the board's, and those `key`
-    recorded when this process last read it), and what `key` holds if every token it
-    recorded is current (else None)."""
-    wanted = dict.fromkeys([BOARD, *scopes, *recorded_scopes.get(key, ())])
-    found = cache.get_many([key, CLOCK_KEY, *(scope_key(scope) for scope in wanted)])
+def fetch(wanted: dict[str, list]) -> dict:
+    """One round trip: the clock, what each key of `wanted` holds, and the tokens of its scopes
+    (and the board's, and those the key recorded when this process last read it)."""
+    scopes = [BOARD]
+    for key, declared in wanted.items():
+        scopes += [*declared, *recorded_scopes.get(key, ())]
+    scope_keys = (scope_key(scope) for scope in dict.fromkeys(scopes))
+    return cache.get_many([*wanted, CLOCK_KEY, *scope_keys])
+
+
+def current(key: str, found: dict) -> object | None:
+    """What `found` holds under `key` if every token it recorded is current (else None)."""
     stored = found.get(key)
     if stored is None or not isinstance(stored[0], dict):
-        return found, None
+        return None
+    remember_scopes(key, stored[0])
+    return stored if is_current(stored[0], found) else None
+
+
+def remember_scopes(key: str, tokens: dict) -> None:
     if len(recorded_scopes) >= RECORDED_SCOPES_KEPT:
         recorded_scopes.clear()
-    recorded_scopes[key] = tuple(stored[0])
-    if is_current(stored[0], found):
-        return found, stored
-    return found, None
+    recorded_scopes[key] = tuple(tokens)
 
 
-def shared(name: str, compute, scopes=None, *, depends=None):
+def read(key: str, scopes) -> tuple[dict, object | None]:
+    """One round trip: fetch() for `key`, and what it holds if current (else None)."""
+    found = fetch({key: scopes})
+    return found, current(key, found)
+
+
+class ReadAhead:
+    """Several shared() values asked for in one round trip (read_ahead())."""
+
+    def __init__(self, found: dict, keys):
+        self.found, self.keys = found, frozenset(keys)
+
+
+def read_ahead(wanted: dict[str, list | None]) -> ReadAhead | None:
+    """Asks for the shared() values named in `wanted` (name: scopes, as shared() takes them)
+    in one round trip; pass what it returns to shared(..., ahead=) for each. A page that needs
+    several values, one of them under a name it can only guess before reading another (the
+    thread and its page of posts), asks for all at once; a name it did not guess is read
+    when shared() asks for it."""
+    if not is_enabled():
+        return None
+    keys = {
+        shared_key(name): [ANY] if scopes is None else list(scopes)
+        for name, scopes in wanted.items()
+    }
+    return ReadAhead(fetch(keys), keys)
+
+
+def shared(name: str, compute, scopes=None, *, depends=None, ahead: ReadAhead | None = None):
     """What `compute()` returns, kept while pages are cached until one of `scopes` goes stale
     (without scopes: until any write): data every reader sees alike, such as the board
     index's forums. `depends(value)` names the scopes found in the value (the members whose
-    postbits a page of posts shows). Pages built from it depend on its scopes too."""
+    postbits a page of posts shows). Pages built from it depend on its scopes too. `ahead`:
+    what read_ahead() fetched, used if it asked for this name (no round trip of its own)."""
     if not is_enabled():
         return compute()
     scopes = [ANY] if scopes is None else list(scopes)
     key = shared_key(name)
-    found, stored = read(key, scopes)
+    if ahead is not None and key in ahead.keys:
+        found = ahead.found
+        stored = current(key, found)
+    else:
+        found, stored = read(key, scopes)
     if stored is not None:
         outer = _reading.get()
         if outer is not None:
@@ -303,6 +344,7 @@ def shared(name: str, compute, scopes=None, *, depends=None):
 
     def store(tokens, value):
         cache.set(key, (tokens, value), settings.BOARD_PAGE_CACHE_SECONDS)
+        remember_scopes(key, tokens)
 
     return built(found, [BOARD, *scopes], build, store)
 
@@ -350,6 +392,7 @@ def cached_for_visitors(params: tuple[str, ...] = ("page",), on_hit=None, scopes
                 if is_storable(request, response):
                     page = (response["Content-Type"], response.content)
                     cache.set(key, (tokens, page), settings.BOARD_PAGE_CACHE_SECONDS)
+                    remember_scopes(key, tokens)
 
             return built(found, [BOARD, *declared], render, store)
 

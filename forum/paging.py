@@ -8,13 +8,19 @@ def page_from_request(request, page_count: int) -> int:
     `?page=abc`, `?page=0`, `?page=-1` and pages past the end all 404, consistently; so does a
     number too long to be a page.
     """
-    raw = request.GET.get("page", "1")
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
-        raise Http404(_("No such page."))
-    page = int(raw)
-    if not 1 <= page <= page_count:
+    page = requested_page(request)
+    if page is None or not 1 <= page <= page_count:
         raise Http404(_("No such page."))
     return page
+
+
+def requested_page(request) -> int | None:
+    """The page number in ?page= (1 without it), before it is checked against the list's
+    pages; None for anything that is not a number."""
+    raw = request.GET.get("page", "1")
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
+        return None
+    return int(raw)
 
 
 def page_count(total: int, per_page: int) -> int:

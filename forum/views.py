@@ -30,7 +30,7 @@ from following.models import (
 from forum import actions, pagecache
 from forum.archive import archive_of
 from forum.forms import BODY_MAX_LENGTH, PostEditForm, ReplyForm, ThreadForm
-from forum.fragments import render_postbits, render_thread_rows
+from forum.fragments import render_postbits, render_thread_rows, with_row_digests
 from forum.markup import render_bbcode
 from forum.models import (
     FORUM_BY_SLUG,
@@ -49,7 +49,7 @@ from forum.models import (
     page_of_posts,
 )
 from forum.pagecache import LISTS, cached_for_visitors, forget_shared, shared
-from forum.paging import page_from_request, page_window
+from forum.paging import page_from_request, page_window, requested_page
 from forum.search import SearchForm, forums_for_filter
 from pictures import actions as pictures_actions
 
@@ -60,15 +60,21 @@ def board_index(request):
     # reader: pagecache.shared); 3: who is online (shared until a process writes who it saw);
     # 4: for a member, the forums with unread posts (kept for them: unread_forums_shared_name).
     # Each reader gets the forums they may see, counts and last posts from those they may read.
-    index = shared("board-index", board_index_data, [LISTS])
+    # The three shared values in one round trip.
+    member = request.user if request.user.is_authenticated else None
+    wanted = {"board-index": [LISTS], online.SHARED_NAME: [LISTS]}
+    if member:
+        wanted[unread_forums_shared_name(member.pk)] = None
+    ahead = pagecache.read_ahead(wanted)
+    index = shared("board-index", board_index_data, [LISTS], ahead=ahead)
     forums = arrange_forums(index["forums"], request.user)
-    active = online.summary() if settings.BOARD_WHOS_ONLINE else None
+    active = online.summary(ahead=ahead) if settings.BOARD_WHOS_ONLINE else None
     unread = set()
-    if request.user.is_authenticated:
+    if member:
         # Kept for the member until the next write or until their read marks move; a thread
         # growing older than read tracking goes may count as unread a few minutes longer.
-        name = unread_forums_shared_name(request.user.pk)
-        unread = shared(name, lambda: unread_forum_ids(request.user))
+        name = unread_forums_shared_name(member.pk)
+        unread = shared(name, lambda: unread_forum_ids(member), ahead=ahead)
     for forum in forums:
         forum.has_unread = forum.pk in unread or any(
             child.pk in unread for child in forum.subforums
@@ -100,10 +106,16 @@ def forum_detail(request, slug):
     # 3: for a member, their subscription and mark on the forum and their read marks on those
     # threads (add_forum_reading_state); with announcements, 4: those shown here (shared too);
     # while a "Moved:" stub is live, page 1 in the default order adds the stubs (shared too).
-    forum = shared_forum_or_404(request, slug)
-    readable = forum.permits(request.user, READ)
     sort, order = listing_sort(request)
     is_default = (sort, order) == ("last_post", "desc")
+    # The forum and the page of threads the request names, in one round trip (under the
+    # forum's slug: its id is not known before the forum is read).
+    wanted = {forum_shared_name(slug): []}
+    if (asked := requested_page(request)) is not None:
+        wanted[f"forum-threads:{slug}:{asked}:{sort}:{order}"] = []
+    ahead = pagecache.read_ahead(wanted)
+    forum = shared_forum_or_404(request, slug, ahead=ahead)
+    readable = forum.permits(request.user, READ)
     page = page_from_request(request, forum.page_count() if readable else 1)
     threads, stubs = [], []
     if readable:
@@ -111,11 +123,10 @@ def forum_detail(request, slug):
         # leaves the other pages as they were (actions.count_new_reply).
         top = [pagecache.forum_top_scope(forum.pk)] if page == 1 and is_default else []
         threads = shared(
-            f"forum:{forum.pk}:threads:{page}:{sort}:{order}",
-            lambda: listing_page_of(
-                forum, page, settings.BOARD_THREADS_PER_PAGE, listing_order(sort, order)
-            ),
+            f"forum-threads:{slug}:{page}:{sort}:{order}",
+            lambda: threads_listed(forum, page, sort, order),
             [pagecache.forum_scope(forum.pk), *top],
+            ahead=ahead,
         )
         add_forum_reading_state(forum, threads, request.user)
         Thread.pending_views(threads)
@@ -156,6 +167,12 @@ def forum_detail(request, slug):
     )
 
 
+def threads_listed(forum: Forum, page: int, sort: str, order: str) -> list[Thread]:
+    """A page of the forum's threads, each with the digest its row's key is made from."""
+    per_page, ordering = settings.BOARD_THREADS_PER_PAGE, listing_order(sort, order)
+    return with_row_digests(listing_page_of(forum, page, per_page, ordering))
+
+
 def listing_sort(request) -> tuple[str, str]:
     """The forum page's sort and direction from ?sort= and ?order=; anything unknown is the
     default (last post, newest first)."""
@@ -183,18 +200,30 @@ def shared_board_forums() -> list[Forum]:
     return shared("board-forums", FORUMS_FOR_INDEX.fetch, [LISTS])
 
 
-def shared_forum_or_404(request, slug) -> Forum:
+def readable_forum_ids(user) -> list[int]:
+    """The forums whose threads `user` may read (Forum.permits, on the board's shared forums:
+    no query, but a member's groups when only a group could grant it)."""
+    return [forum.pk for forum in shared_board_forums() if forum.permits(user, READ)]
+
+
+def forum_shared_name(slug: str) -> str:
+    return f"forum-by-slug:{slug}"
+
+
+def shared_forum_or_404(request, slug, *, ahead=None) -> Forum:
     """The forum `slug` if the user may see it (Forum.objects.visible_to's rule, in Python),
     shared by every reader until that forum goes stale (pagecache.forum_scope): a reply in
     another forum leaves its page cached. An unknown slug is not kept. Its post count and last
     post may be older than the row's (a reply to a thread on its page 1 leaves it shared):
-    the forum's page does not show them."""
+    the forum's page does not show them. `ahead`: a pagecache.read_ahead() that asked for
+    forum_shared_name(slug)."""
     if pagecache.is_enabled():
         forum = shared(
-            f"forum-by-slug:{slug}",
+            forum_shared_name(slug),
             lambda: forum_by_slug_or_404(slug),
             [],
             depends=lambda forum: [pagecache.forum_scope(forum.pk)],
+            ahead=ahead,
         )
     else:
         forum = forum_by_slug_or_404(slug)
@@ -239,7 +268,15 @@ def thread_detail(request, pk, slug):
     # 1: the thread with forum and category; 2: the page's posts with authors and editors (both
     # shared by every reader until the next write, with a shared cache: pagecache.shared).
     # A member adds 3: their read mark and subscription; 4: the read mark moved, if it moves.
-    thread = shared(Thread.shared_name(pk), lambda: load_thread(pk), [pagecache.thread_scope(pk)])
+    scopes = [pagecache.thread_scope(pk)]
+    # The thread and the page of posts the request names, in one round trip: the page's name
+    # needs the thread only to check that the page exists and whether the reader moderates it.
+    wanted = {Thread.shared_name(pk): scopes}
+    asked, moderates_all = requested_page(request), moderates_everywhere(request.user)
+    if asked is not None and moderates_all is not None:
+        wanted[posts_shared_name(pk, asked, moderates=moderates_all)] = scopes
+    ahead = pagecache.read_ahead(wanted)
+    thread = shared(Thread.shared_name(pk), lambda: load_thread(pk), scopes, ahead=ahead)
     if thread is None or not thread.is_visible_to(request.user):
         # A thread merged away leads to the thread that took its posts.
         merged_into = thread and thread.forum.permits(request.user, READ) and thread.merged_into
@@ -252,14 +289,12 @@ def thread_detail(request, pk, slug):
         return redirect(thread.get_absolute_url() + (f"?{query}" if query else ""))
     page = page_from_request(request, thread.page_count())
     moderates = request.user.is_authenticated and request.user.moderates(thread.forum_id)
-    # The page's posts are kept with their postbits, so one look at the cache brings both: a
-    # copy per language, time zone and whether the reader moderates (the postbits differ).
-    looks = f"{get_language()}:{timezone.get_current_timezone_name()}:{moderates:d}"
     posts = shared(
-        f"{Thread.shared_name(pk)}:page:{page}:{looks}",
+        posts_shared_name(pk, page, moderates=moderates),
         lambda: posts_with_postbits(thread, page, moderates=moderates),
-        [pagecache.thread_scope(pk)],
+        scopes,
         depends=posters_shown,
+        ahead=ahead,
     )
     # Held replies, for their author and the moderators, under the last page. A query only
     # when the thread has some (Thread.held_reply_count).
@@ -305,6 +340,23 @@ def thread_detail(request, pk, slug):
             "poll": poll_for_page(thread, request.user),
         },
     )
+
+
+def posts_shared_name(pk: int, page: int, *, moderates: bool) -> str:
+    """The name a page of the thread's posts is kept under with their postbits, so that one
+    look at the cache brings both: a copy per language, time zone and whether the reader
+    moderates (the postbits differ)."""
+    looks = f"{get_language()}:{timezone.get_current_timezone_name()}:{moderates:d}"
+    return f"{Thread.shared_name(pk)}:page:{page}:{looks}"
+
+
+def moderates_everywhere(user) -> bool | None:
+    """Whether `user` moderates every forum (True) or none (False), known before the forum
+    is; None for a moderator of some forums."""
+    if not user.is_authenticated:
+        return False
+    scope = user.moderated_forum_ids
+    return True if scope is None else False if not scope else None
 
 
 def posters_shown(posts) -> list[str]:
@@ -539,7 +591,13 @@ def search(request):
     if not form.is_valid():
         return render(request, "forum/search.html", {"form": form})
     search = form.search(reader=request.user)
-    count = shared(f"search-count:{search.key}", search.count, [LISTS])
+    # The count and the page of results the address names, in one round trip.
+    count_name = f"search-count:{search.key}"
+    wanted = {count_name: [LISTS]}
+    if (asked := requested_page(request)) is not None:
+        wanted[search_results_name(search, asked)] = [LISTS]
+    ahead = pagecache.read_ahead(wanted)
+    count = shared(count_name, search.count, [LISTS], ahead=ahead)
     page_count = search.page_count(count)
     page = page_from_request(request, page_count)
     query = request.GET.copy()
@@ -554,11 +612,12 @@ def search(request):
             # The page of results kept rendered, in the reader's language (the key holds
             # their time zone).
             "results_html": shared(
-                f"search:{search.key}:{page}:{get_language()}",
+                search_results_name(search, page),
                 lambda: render_to_string(
                     "forum/search.html#results", {"search": search, "results": search.page(page)}
                 ),
                 [LISTS],
+                ahead=ahead,
             )
             if count
             else "",
@@ -568,6 +627,10 @@ def search(request):
             "query_string": query.urlencode(),
         },
     )
+
+
+def search_results_name(search, page: int) -> str:
+    return f"search:{search.key}:{page}:{get_language()}"
 
 
 PRINT_PAGE_SIZE = 1000

@@ -75,6 +75,27 @@ def test_a_visitors_repeated_thread_page_costs_one_cache_round_trip(client, samp
     assert len(reads) == 1
 
 
+@pytest.mark.parametrize(
+    ("url", "round_trips"),
+    [("/", 1), ("/forums/cardio/", 3), (SAMPLE_THREAD, 1), ("/search/?q=cardio", 2)],
+)
+def test_a_members_page_asks_for_its_shared_data_together(
+    ross_client, url, round_trips, monkeypatch
+):
+    # The index's forums, who is online and the member's unread forums; the forum and its page
+    # of threads; the thread and its page of posts; a search's count and page of results: each
+    # in one get_many (pagecache.read_ahead). The forum page then asks for its rows' pending
+    # views and HTML; the search, first, for the forums of its form.
+    ross_client.get(url)
+    reads = []
+    get_many = cache.get_many
+    monkeypatch.setattr(cache, "get_many", lambda keys: reads.append(keys) or get_many(keys))
+
+    assert ross_client.get(url).status_code == 200
+
+    assert len(reads) == round_trips
+
+
 def test_a_profile_is_cached_for_visitors_too(client, ross, django_assert_num_queries):
     client.get(f"/members/{ross.pk}/")
     with django_assert_num_queries(0):
@@ -307,6 +328,21 @@ def test_a_members_index_comes_from_the_shared_data_in_two_queries(
     # them until the next write or until their read marks move)
     with django_assert_num_queries(2):
         ross_client.get("/")
+
+
+def test_a_members_profile_comes_from_the_shared_data_and_shows_a_new_post_at_once(
+    ross_client, ross, sample, django_assert_num_queries
+):
+    url = f"/members/{ross.pk}/"
+    ross_client.get(url)
+    # 1: session (not cached in tests); 2: member (their profile and recent posts are kept
+    # for readers of the same forums until a write stales the member or one of those threads)
+    with django_assert_num_queries(2):
+        before = ross_client.get(url).text
+    reply_as(ross, 1, "Rowing is kind to the knees.")
+    after = ross_client.get(url).text
+    assert after != before
+    assert f"#{Thread.objects.get(pk=1).last_number}," in after
 
 
 def test_a_members_index_drops_new_posts_as_soon_as_they_read_them(ross_client, sample):

@@ -167,6 +167,19 @@ def test_a_moderators_profile_lists_no_recent_post_from_the_forum(client, staff,
     assert not leaks(response)
 
 
+def test_a_profile_kept_for_the_forums_readers_never_reaches_a_reader_of_fewer_forums(
+    settings, client, staff, secret_thread
+):
+    settings.BOARD_PAGE_CACHE_SECONDS = 300  # recent posts are shared (pagecache.shared)
+    client.force_login(staff)
+    assert SECRET_TITLE in client.get(f"/members/{staff.pk}/").content.decode()
+    client.force_login(make_member("Reader"))
+    response = client.get(f"/members/{staff.pk}/")
+    assert response.status_code == 200
+    assert not leaks(response)
+    assert not leaks(Client().get(f"/members/{staff.pk}/"))
+
+
 def test_quoting_a_hidden_post_into_a_public_thread_quotes_nothing(
     member_client, secret_post, public_thread
 ):
