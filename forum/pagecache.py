@@ -256,8 +256,8 @@ def is_storable(request, response) -> bool:
 
 # The scopes each page or value recorded, as this process last read or stored it: asked for in
 # the same round trip as the page, so that a hit on a thread page (whose posters' scopes its
-# view cannot name in advance) costs one round trip, not two. A guess only: is_current() still checks
-# every recorded token and reads any the guess missed.
+# view cannot name in advance) costs one round trip, not two. A guess only: is_current() still
+# checks every recorded token and reads any the guess missed.
 recorded_scopes: dict[str, tuple[str, ...]] = {}
 RECORDED_SCOPES_KEPT = 20_000  # a few MB at most; emptied whole when full
 
