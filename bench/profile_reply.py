@@ -17,13 +17,10 @@ page cache off.
 
 import argparse
 import cProfile
-import os
 import pstats
 import secrets
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -31,6 +28,7 @@ from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import profile_page  # noqa: E402
 import run_benchmark  # noqa: E402
 
 
@@ -60,16 +58,7 @@ def main() -> None:
         threads_per_page=20,
         page_cache_seconds=options.page_cache_seconds,
     )
-    static_root = Path(tempfile.gettempdir()) / "profile_page_static"
-    env = run_benchmark.server_environment(args, static_root)
-    if not (static_root / "staticfiles.json").exists():
-        subprocess.run(
-            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
-            cwd=run_benchmark.BASE_DIR,
-            env={**os.environ, **env},
-            check=True,
-        )
-    run_benchmark.setup_django(env)
+    run_benchmark.setup_django(profile_page.in_process_environment(args))
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
