@@ -612,12 +612,16 @@ class AddressBanQuerySet(BanQuerySet):
 class EmailDomainBanQuerySet(BanQuerySet):
     def covering(self, email: str | None) -> "EmailDomainBan | None":
         """The ban in force on the email's domain or a domain above it, or None. One query."""
+        return self.on_domain_of(email).first()
+
+    def on_domain_of(self, email: str | None):
+        """The bans in force on the email's domain or a domain above it, oldest first."""
         domain = (email or "").rpartition("@")[2].strip().lower().rstrip(".")
         if not domain:
-            return None
+            return self.none()
         labels = domain.split(".")
         candidates = [".".join(labels[i:]) for i in range(len(labels))]
-        return self.in_force().filter(domain__in=candidates).order_by("pk").first()
+        return self.in_force().filter(domain__in=candidates).order_by("pk")
 
 
 def until_text(ends_at) -> str:

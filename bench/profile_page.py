@@ -45,15 +45,7 @@ def main() -> None:
         search_word="squat",
         only=options.page,
     )
-    static_root = Path(tempfile.gettempdir()) / "profile_page_static"
-    env = run_benchmark.server_environment(args, static_root)
-    if not (static_root / "staticfiles.json").exists():
-        subprocess.run(
-            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
-            cwd=run_benchmark.BASE_DIR,
-            env={**os.environ, **env},
-            check=True,
-        )
+    env = in_process_environment(args)
     if options.ceiling:
         # run_benchmark.setup_django() with the ceiling's settings (the board's, one page).
         os.environ.update(env, ALLOWED_HOSTS="127.0.0.1,testserver")
@@ -84,6 +76,21 @@ def main() -> None:
         f"{url} as {options.who}: {count} requests, {elapsed / count * 1000:.2f} ms each,"
         f" {load.cpu_ms:.2f} ms of this process's CPU, status {response.status_code}"
     )
+
+
+def in_process_environment(args) -> dict[str, str]:
+    """run_benchmark's settings for the board served in this process, with its static files
+    collected once (the pages name them from the manifest)."""
+    static_root = Path(tempfile.gettempdir()) / "profile_page_static"
+    env = run_benchmark.server_environment(args, static_root)
+    if not (static_root / "staticfiles.json").exists():
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+            cwd=run_benchmark.BASE_DIR,
+            env={**os.environ, **env},
+            check=True,
+        )
+    return env
 
 
 def load(client, url: str, seconds: float):

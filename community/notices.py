@@ -31,11 +31,6 @@ _QUOTED_POST_RE = re.compile(r"\[quote=[^\[\]\n;]{0,100};\s*(\d{1,18})\]", re.I)
 QUOTES_MAX = 10
 
 
-def enqueue_post_notices(post: Post) -> None:
-    """In the post's own transaction: the notices are written if and only if it commits."""
-    notify_about_post.enqueue(post.pk)
-
-
 def may_see(member: User, thread: Thread) -> bool:
     return member.is_active and Thread.objects.visible_to(member).filter(pk=thread.pk).exists()
 

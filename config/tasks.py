@@ -15,9 +15,40 @@ from django.conf import settings
 from django.tasks import Task
 from django.tasks.base import TaskResultStatus
 from django.utils import timezone
-from django_tasks_db.models import DBTaskResult
+from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.compat import normalize_json, task_enqueued
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 log = logging.getLogger(__name__)
+
+
+def enqueue_together(*calls: tuple[Task, tuple]) -> None:
+    """Enqueues each (task, args) as task.enqueue(*args) would; on the database backend, with
+    one INSERT for all (a reply writes two tasks in its transaction)."""
+    backends = {task.get_backend() for task, _ in calls}
+    backend = backends.pop()
+    # The rows as DatabaseBackend.enqueue writes them (ids from the model's default).
+    if backends or type(backend) is not DatabaseBackend or backend.options.get("id_function"):
+        for task, args in calls:
+            task.enqueue(*args)
+        return
+    rows = []
+    for task, args in calls:
+        backend.validate_task(task)
+        rows.append(
+            DBTaskResult(
+                args_kwargs=normalize_json({"args": args, "kwargs": {}}),
+                priority=task.priority,
+                task_path=task.module_path,
+                queue_name=task.queue_name,
+                # What the package's pre_save handler sets, which bulk_create does not call.
+                run_after=task.run_after or get_date_max(),
+                backend_name=backend.alias,
+            )
+        )
+    DBTaskResult.objects.bulk_create(rows)
+    for row in rows:
+        task_enqueued.send(type(backend), task_result=row.task_result)
 
 
 class MailNotSent(Exception):

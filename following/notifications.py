@@ -44,12 +44,6 @@ def subscription_from_token(token: str) -> Subscription | None:
     )
 
 
-def enqueue_notifications(post: Post) -> None:
-    """Writes the reply's notification task in the reply's own transaction, so it runs if and
-    only if the reply commits, even across a restart."""
-    notify_followers.enqueue(post.pk)
-
-
 @task()
 def notify_followers(post_id: int) -> int:
     return notify_subscribers(post_id)

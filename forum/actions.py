@@ -16,6 +16,7 @@ from django.db.models import (
     BigIntegerField,
     Case,
     Count,
+    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -33,9 +34,10 @@ from accounts.models import AddressBan, AddressRecord, EmailDomainBan, User
 from community.actions import recount_notices_about
 from community.mentions import link_mentions, mentioned_members
 from community.models import MovedStub, Notice
-from community.notices import enqueue_post_notices
+from community.notices import notify_about_post
+from config.tasks import enqueue_together
 from following.models import subscribe
-from following.notifications import enqueue_notifications
+from following.notifications import notify_followers
 from forum import pagecache
 from forum.mail import send_infraction_mail
 from forum.markup import count_outside_links, render_bbcode
@@ -94,8 +96,21 @@ def lock_poster(
     author: User, now: datetime, *, check_flood: bool, submission_key, address: str | None = None
 ) -> User:
     """Locks the member's row, so that a form sent twice at once, or a flood of posts, is
-    caught by whichever submission comes second."""
-    locked = User.objects.select_for_update().get(pk=author.pk)
+    caught by whichever submission comes second. The bans that may refuse the member are
+    looked up in the same statement (refuse_banned_poster)."""
+    locked = (
+        User.objects.select_for_update(of=("self",))
+        .annotate(
+            address_bans_in_force=Exists(AddressBan.objects.in_force()),
+            email_domain_ban_id=Subquery(
+                EmailDomainBan.objects.on_domain_of(author.email).values("pk")[:1]
+            ),
+            ban_checked_email=Value(author.email),
+        )
+        .get(pk=author.pk)
+    )
+    # After the lock, in a statement of its own: it must see what an earlier submission of
+    # the same form committed while this one waited for the lock.
     refuse_duplicate(submission_key)
     if locked.is_under_ban:
         raise PostingRefused(locked.ban_message())
@@ -125,16 +140,34 @@ def refuse_banned_poster(member: User, address: str | None) -> None:
     never refused by them, so a moderator behind a banned network can still clean up."""
     if member.is_staff:
         return
-    ban = AddressBan.objects.covering(address) or EmailDomainBan.objects.covering(member.email)
+    ban = address_ban_of(member, address) or email_domain_ban_of(member)
     if ban is not None:
         raise PostingRefused(ban.refusal())
+
+
+def address_ban_of(member: User, address: str | None) -> AddressBan | None:
+    # lock_poster's member says whether any address ban is in force: usually none, no query.
+    if getattr(member, "address_bans_in_force", True):
+        return AddressBan.objects.covering(address)
+    return None
+
+
+def email_domain_ban_of(member: User) -> EmailDomainBan | None:
+    # lock_poster's member carries the ban on the email it was locked with, if any.
+    if getattr(member, "ban_checked_email", None) != member.email:
+        return EmailDomainBan.objects.covering(member.email)
+    if member.email_domain_ban_id is None:
+        return None
+    return EmailDomainBan.objects.filter(pk=member.email_domain_ban_id).first()
 
 
 def refuse_duplicate(submission_key) -> None:
     if submission_key is None:
         return
-    earlier = Post.objects.filter(submission_key=submission_key).select_related("thread").first()
-    if earlier is not None:
+    # Only the key's id first: a form is rarely sent twice, and loading the post and its
+    # thread costs several times as much to compile.
+    if Post.objects.filter(submission_key=submission_key).values_list("pk")[:1]:
+        earlier = Post.objects.select_related("thread").get(submission_key=submission_key)
         raise DuplicateSubmission(earlier)
 
 
@@ -208,7 +241,7 @@ def create_thread(
     thread = Thread.objects.create(
         forum=forum,
         title=title,
-        starter=author,
+        starter=poster,  # read under its lock, for count_member_post
         created_at=created_at,
         is_held=held,
         post_count=1,
@@ -243,8 +276,7 @@ def count_new_thread(*, thread: Thread, post: Post, notify: bool) -> None:
     )
     count_member_post(thread.starter, post.created_at)
     if notify:
-        enqueue_notifications(post)
-        enqueue_post_notices(post)
+        enqueue_post_tasks(post)
 
 
 @transaction.atomic
@@ -324,13 +356,17 @@ def count_new_reply(*, thread: Thread, post: Post, notify: bool) -> bool:
             post_count=F("post_count") + 1, **newer_last_post(post)
         )
         was_on_top = thread.is_on_first_page()
+    # The thread's row is locked and was read under the lock: its values are written as
+    # they are (a CASE per field cost more to build and compile than the rest of the update).
+    newer = thread.last_post_at is None or thread.last_post_at <= post.created_at
     Thread.objects.filter(pk=thread.pk).update(
-        last_number=post.number, post_count=F("post_count") + 1, **newer_last_post(post)
+        last_number=post.number,
+        post_count=thread.post_count + 1,
+        **({"last_post": post, "last_post_at": post.created_at} if newer else {}),
     )
     count_member_post(post.author, post.created_at)
     if notify:
-        enqueue_notifications(post)
-        enqueue_post_notices(post)
+        enqueue_post_tasks(post)
     return was_on_top
 
 
@@ -362,24 +398,25 @@ def edit_post(*, post: Post, editor: User, body: str, address: str | None = None
     return locked
 
 
-def count_member_post(author: User, posted_at: datetime) -> None:
-    User.objects.filter(pk=author.pk).update(
+def enqueue_post_tasks(post: Post) -> None:
+    """The followers' mail and the bell's notices about a post everyone now sees, written in
+    the post's transaction: they run if and only if it commits, even across a restart."""
+    enqueue_together((notify_followers, (post.pk,)), (notify_about_post, (post.pk,)))
+
+
+def count_member_post(member: User, posted_at: datetime) -> None:
+    """Counts a post for its author. `member` was read under its row lock (lock_poster, or
+    the approvals' lock), so its times are the row's: the later one is picked here rather
+    than by a CASE in SQL (which cost more to build and compile than the rest)."""
+    User.objects.filter(pk=member.pk).update(
         post_count=F("post_count") + 1,
-        last_posted_at=Case(
-            When(
-                Q(last_posted_at__isnull=True) | Q(last_posted_at__lt=posted_at),
-                then=Value(posted_at),
-            ),
-            default=F("last_posted_at"),
-        ),
-        last_activity_at=Case(
-            When(
-                Q(last_activity_at__isnull=True) | Q(last_activity_at__lt=posted_at),
-                then=Value(posted_at),
-            ),
-            default=F("last_activity_at"),
-        ),
+        last_posted_at=later(member.last_posted_at, posted_at),
+        last_activity_at=later(member.last_activity_at, posted_at),
     )
+
+
+def later(at: datetime | None, other: datetime) -> datetime:
+    return other if at is None or at < other else at
 
 
 def count_of(posts, group_by: str) -> Subquery:

@@ -105,6 +105,19 @@ def test_members_with_mail_at_a_banned_domain_may_not_post(forum):
     assert not Post.objects.filter(author=member).exists()
 
 
+def test_a_reply_from_mail_at_a_domain_banned_above_it_is_refused_but_staff_may(thread):
+    EmailDomainBan.objects.create(domain="spam.example", reason="Throwaway mail")
+    member = make_member("Poster_Three")
+    staff = make_member("Staff_Two", is_staff=True)
+    for who in (member, staff):
+        User.objects.filter(pk=who.pk).update(email=f"{who.username}@mail.spam.example")
+        who.refresh_from_db()
+
+    with pytest.raises(actions.PostingRefused, match="Throwaway mail"):
+        actions.add_reply(thread=thread, author=member, body="Hi", address="192.0.2.1")
+    assert actions.add_reply(thread=thread, author=staff, body="Hi", address="192.0.2.1").pk
+
+
 def test_the_reply_page_shows_an_address_ban(thread, member):
     AddressBan.objects.create(network="203.0.113.5", reason="Spam wave")
     client = Client(REMOTE_ADDR="203.0.113.5")
