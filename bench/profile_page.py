@@ -35,16 +35,7 @@ def main() -> None:
         "--ceiling", action="store_true", help="Request the ceiling app's page (bench/ceiling)."
     )
     options = parser.parse_args()
-    args = SimpleNamespace(
-        db_url=None,
-        database=options.database,
-        redis_url=options.redis_url,
-        posts_per_page=10,
-        threads_per_page=20,
-        page_cache_seconds=options.page_cache_seconds,
-        search_word="squat",
-        only=options.page,
-    )
+    args = benchmark_args(options, search_word="squat", only=options.page)
     env = in_process_environment(args)
     if options.ceiling:
         # run_benchmark.setup_django() with the ceiling's settings (the board's, one page).
@@ -91,6 +82,20 @@ def in_process_environment(args) -> dict[str, str]:
             check=True,
         )
     return env
+
+
+def benchmark_args(options, **extra) -> SimpleNamespace:
+    """run_benchmark.py's arguments for a page measured in this process: its database, Redis
+    and page cache from `options`, the benchmark's page sizes."""
+    return SimpleNamespace(
+        db_url=None,
+        database=options.database,
+        redis_url=options.redis_url,
+        posts_per_page=10,
+        threads_per_page=20,
+        page_cache_seconds=options.page_cache_seconds,
+        **extra,
+    )
 
 
 def load(client, url: str, seconds: float):

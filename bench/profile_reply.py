@@ -24,7 +24,6 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -56,14 +55,7 @@ def main() -> None:
     options = parser.parse_args()
     if options.database == "bench_100k":
         raise SystemExit("This writes replies: give it a copy (createdb -T bench_100k ...).")
-    args = SimpleNamespace(
-        db_url=None,
-        database=options.database,
-        redis_url=options.redis_url,
-        posts_per_page=10,
-        threads_per_page=20,
-        page_cache_seconds=options.page_cache_seconds,
-    )
+    args = profile_page.benchmark_args(options)
     run_benchmark.setup_django(profile_page.in_process_environment(args))
     from django.db import connection
     from django.test import Client
