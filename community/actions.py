@@ -80,7 +80,7 @@ def mark_notices_read(*, member: User, notice_ids: list[int] | None = None) -> i
     if notice_ids is not None:
         unread = unread.filter(pk__in=notice_ids)
     marked = unread.update(is_read=True)
-    left = Notice.objects.for_member(member).filter(is_read=False).count()
+    left = Notice.objects.unread_count_for(member)
     User.objects.filter(pk=member.pk).update(unread_notice_count=left)
     member.unread_notice_count = left
     return marked
@@ -96,7 +96,7 @@ def recount_unread_notices(member_ids) -> int:
             member = User.objects.select_for_update().filter(pk=member_id).first()
             if member is None:
                 continue
-            unread = Notice.objects.for_member(member).filter(is_read=False).count()
+            unread = Notice.objects.unread_count_for(member)
             changed += (
                 User.objects.filter(pk=member_id)
                 .exclude(unread_notice_count=unread)
@@ -301,7 +301,7 @@ def recount() -> dict[str, int]:
     unread_of = Notice.objects.filter(is_read=False).values("recipient")
     counted = User.objects.filter(Q(unread_notice_count__gt=0) | Q(pk__in=unread_of))
     for member in counted.order_by("pk"):
-        unread = Notice.objects.for_member(member).filter(is_read=False).count()
+        unread = Notice.objects.unread_count_for(member)
         if unread != member.unread_notice_count:
             User.objects.filter(pk=member.pk).update(unread_notice_count=unread)
             fixed_members.add(member.pk)

@@ -208,6 +208,10 @@ class NoticeQuerySet(models.QuerySet):
             .order_by("-created_at", "-pk")
         )
 
+    def unread_count_for(self, member) -> int:
+        """What the member's bell counts: their unread notices that for_member() shows."""
+        return self.for_member(member).filter(is_read=False).count()
+
 
 class Notice(models.Model):
     """One entry under the bell. (following.Notification is something else: the key that

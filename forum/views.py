@@ -112,7 +112,7 @@ def forum_detail(request, slug):
     # forum's slug: its id is not known before the forum is read).
     wanted = {forum_shared_name(slug): []}
     if (asked := requested_page(request)) is not None:
-        wanted[f"forum-threads:{slug}:{asked}:{sort}:{order}"] = []
+        wanted[threads_shared_name(slug, asked, sort, order)] = []
     ahead = pagecache.read_ahead(wanted)
     forum = shared_forum_or_404(request, slug, ahead=ahead)
     readable = forum.permits(request.user, READ)
@@ -123,7 +123,7 @@ def forum_detail(request, slug):
         # leaves the other pages as they were (actions.count_new_reply).
         top = [pagecache.forum_top_scope(forum.pk)] if page == 1 and is_default else []
         threads = shared(
-            f"forum-threads:{slug}:{page}:{sort}:{order}",
+            threads_shared_name(slug, page, sort, order),
             lambda: threads_listed(forum, page, sort, order),
             [pagecache.forum_scope(forum.pk), *top],
             ahead=ahead,
@@ -165,6 +165,12 @@ def forum_detail(request, slug):
             "page_window": page_window(page, forum.page_count() if readable else 1),
         },
     )
+
+
+def threads_shared_name(slug: str, page: int, sort: str, order: str) -> str:
+    """The name a page of a forum's threads is kept under (by slug: a read_ahead() asks for
+    it before the forum, and so its id, is known)."""
+    return f"forum-threads:{slug}:{page}:{sort}:{order}"
 
 
 def threads_listed(forum: Forum, page: int, sort: str, order: str) -> list[Thread]:
@@ -250,10 +256,13 @@ def get_thread_or_404(request, pk) -> Thread:
     return get_object_or_404(threads, pk=pk)
 
 
-def shared_thread(pk: int) -> Thread | None:
+def shared_thread(pk: int, *, ahead=None) -> Thread | None:
     """The thread as every reader sees it, shared until a write stales it (pagecache.shared):
-    check Thread.is_visible_to before showing it."""
-    return shared(Thread.shared_name(pk), lambda: load_thread(pk), [pagecache.thread_scope(pk)])
+    check Thread.is_visible_to before showing it. `ahead`: a pagecache.read_ahead() that
+    asked for Thread.shared_name(pk)."""
+    return shared(
+        Thread.shared_name(pk), lambda: load_thread(pk), [pagecache.thread_scope(pk)], ahead=ahead
+    )
 
 
 def load_thread(pk: int) -> Thread | None:
@@ -282,7 +291,7 @@ def thread_detail(request, pk, slug):
     if asked is not None and moderates_all is not None:
         wanted[posts_shared_name(pk, asked, moderates=moderates_all)] = scopes
     ahead = pagecache.read_ahead(wanted)
-    thread = shared(Thread.shared_name(pk), lambda: load_thread(pk), scopes, ahead=ahead)
+    thread = shared_thread(pk, ahead=ahead)
     if thread is None or not thread.is_visible_to(request.user):
         # A thread merged away leads to the thread that took its posts.
         merged_into = thread and thread.forum.permits(request.user, READ) and thread.merged_into
